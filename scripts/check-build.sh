@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds the collection tarball and installs it offline, and checks that the artifact carries
+# no tests, molecule scenarios, benchmarks or CI files.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$ANKINAS_ROOT"
+out=build/artifact
+rm -rf "$out"
+mkdir -p "$out"
+ansible-galaxy collection build --force --output-path "$out" >/dev/null
+tarball=$(ls "$out"/ankinas-synology-*.tar.gz)
+if tar -tzf "$tarball" | grep -E '^(tests|molecule|benchmarks|\.ci|scripts|\.venv|\.collections)/'; then
+  echo "the artifact carries files it must not (listed above)" >&2
+  exit 1
+fi
+# --no-deps: Galaxy is unreachable; the dependencies are installed offline by setup.sh.
+ansible-galaxy collection install --offline --no-deps -p "$out/installed" "$tarball" >/dev/null
+test -f "$out/installed/ansible_collections/ankinas/synology/MANIFEST.json"
+echo "built and installed $(basename "$tarball") ($(tar -tzf "$tarball" | wc -l) files)"
