@@ -7,7 +7,7 @@ cd "$ANKINAS_ROOT"
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
-APT_PACKAGES=(docker.io docker-compose nginx debootstrap zstd iproute2 iptables ca-certificates curl git make)
+APT_PACKAGES=(docker.io docker-compose nginx debootstrap zstd iproute2 iptables ca-certificates curl git make shellcheck)
 
 install_apt_packages() {
   local missing=()
