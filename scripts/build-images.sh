@@ -3,6 +3,7 @@
 #   ankinas/debian:bookworm   - a minimal Debian made with debootstrap, the base of the others
 # Each image carries a label with the hash of its recipe; an image whose label matches is kept.
 set -euo pipefail
+# shellcheck source=scripts/env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ANKINAS_ROOT"
 

@@ -2,6 +2,7 @@
 # Builds the collection tarball and installs it offline, and checks that the artifact carries
 # no tests, molecule scenarios, benchmarks or CI files.
 set -euo pipefail
+# shellcheck source=scripts/env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ANKINAS_ROOT"
 out=build/artifact

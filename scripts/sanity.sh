@@ -3,6 +3,7 @@
 # download get-pip.py (unreachable here), so copy the tracked tree there and give it an offline
 # stand-in that bootstraps pip with ensurepip instead.
 set -euo pipefail
+# shellcheck source=scripts/env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ANKINAS_ROOT"
 

@@ -2,6 +2,7 @@
 # Installs and starts everything this project needs on a Debian 12 machine. Idempotent: every step
 # checks first and skips what is already done, so it is safe (and fast) to re-run.
 set -euo pipefail
+# shellcheck source=scripts/env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ANKINAS_ROOT"
 

@@ -2,8 +2,9 @@
 # The whole test suite: setup, linters, ansible-test sanity, molecule scenarios, pytest.
 # Every stage runs; the exit code is non-zero when any stage failed.
 set -uo pipefail
+# shellcheck source=scripts/env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-cd "$ANKINAS_ROOT"
+cd "$ANKINAS_ROOT" || exit 1
 scripts/setup.sh || exit 1
 
 passed=0
