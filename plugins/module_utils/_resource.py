@@ -10,6 +10,7 @@ remote object, and which fields are secret) and calls run_resource_module(). The
 check mode, diff mode, the "changed" verdict and the returned object, so every module behaves alike.
 """
 
+import contextlib
 import traceback
 
 MASK = "********"
@@ -116,8 +117,8 @@ def _converge(resource):
             after = resource.read()
             if after is None:
                 raise ResourceError(
-                    "the %s was written but is not there when read back; the API accepted the %s "
-                    "without applying it" % (resource.result_key, operation)
+                    f"the {resource.result_key} was written but is not there when read back; the API accepted "
+                    f"the {operation} without applying it"
                 )
 
     result = {"changed": operation is not None, resource.result_key: resource.masked(after) if after else {}}
@@ -134,7 +135,6 @@ def _converge(resource):
 
 
 def _finish_quietly(resource, result):
-    try:
+    # The original error is the one worth reporting.
+    with contextlib.suppress(Exception):
         resource.finish(result)
-    except Exception:  # noqa: BLE001 - the original error is the one worth reporting
-        pass

@@ -24,7 +24,7 @@ class RunningServer:
         self._server = make_server(host, port or free_port(host), app, threaded=True, ssl_context=context)
         self.host = host
         self.port = self._server.server_port
-        self.url = "%s://%s:%d" % ("https" if context else "http", host, self.port)
+        self.url = f"{'https' if context else 'http'}://{host}:{self.port}"
         self._thread = None
 
     def start(self):
