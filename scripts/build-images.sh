@@ -3,6 +3,8 @@
 #   ankinas/debian:bookworm            - a minimal Debian made with debootstrap, the base of the others
 #   jeankhawand/anki-sync-server:TAG   - stand-ins of the public image, one per entry of ANKI_SYNC_SERVER
 # Each image carries a label with the hash of its recipe; an image whose label matches is kept.
+# Usage: build-images.sh [base|anki-sync-server]... (default: all). An image is built FROM the base image
+# only when it is out of date itself; then the base is (re)built first if its label does not match.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ANKINAS_ROOT"
@@ -63,17 +65,29 @@ download_wheels() {
 build_anki_sync_server() {
   local tag=$1 version=$2 recipe=tests/images/anki-sync-server hash
   local image=jeankhawand/anki-sync-server:$tag context=.cache/images/anki-sync-server-$version
-  hash=$(echo "$version $(base_hash) $(recipe_hash $recipe/Dockerfile $recipe/entrypoint.sh)" \
+  hash=$(echo "$version $(base_hash) $(recipe_hash "$recipe/Dockerfile" "$recipe/entrypoint.sh")" \
     "$(function_hash download_wheels build_anki_sync_server)" | sha256sum | cut -c1-16)
   image_is_current "$image" "$hash" && return
+  build_base
   log "building $image (anki $version)"
   download_wheels "$version" "$context/wheels"
-  cp $recipe/Dockerfile $recipe/entrypoint.sh "$context/"
+  cp "$recipe/Dockerfile" "$recipe/entrypoint.sh" "$context/"
   docker build -q --label "org.ankinas.recipe=$hash" --build-arg "ANKI_VERSION=$version" -t "$image" \
     "$context" >/dev/null
 }
 
-build_base
-for entry in "${ANKI_SYNC_SERVER[@]}"; do
-  build_anki_sync_server "${entry%%=*}" "${entry#*=}"
+(($#)) || set -- base anki-sync-server
+for what in "$@"; do
+  case $what in
+    base) build_base ;;
+    anki-sync-server)
+      for entry in "${ANKI_SYNC_SERVER[@]}"; do
+        build_anki_sync_server "${entry%%=*}" "${entry#*=}"
+      done
+      ;;
+    *)
+      echo "unknown image '$what' (known: base, anki-sync-server)" >&2
+      exit 2
+      ;;
+  esac
 done
