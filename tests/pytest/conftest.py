@@ -13,7 +13,8 @@ import pytest
 from simnas.server import free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-ANKI_IMAGE = "jeankhawand/anki-sync-server"
+# Overridable to run the same tests against another build of the image (e.g. a deliberately broken one).
+ANKI_IMAGE = os.environ.get("ANKINAS_TEST_ANKI_IMAGE", "jeankhawand/anki-sync-server")
 # A fast healthcheck for tests: the image's own command, probed every half second (the image says 30 s).
 FAST_HEALTHCHECK = {"interval": 500_000_000, "timeout": 5_000_000_000, "retries": 3, "start_period": 0}
 

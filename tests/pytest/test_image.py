@@ -122,7 +122,7 @@ def test_tag_runs_its_anki_version(run_anki_container, docker_client, tag):
     server = run_anki_container({"alice": "pw"}, tag=tag)
     version = server.exec("/opt/anki/bin/python", "-c", "import anki.buildinfo as b; print(b.version)").strip()
     assert version.startswith(tag + "."), version
-    image = docker_client.images.get(f"jeankhawand/anki-sync-server:{tag}")
+    image = docker_client.images.get(server.container.attrs["Config"]["Image"])
     assert image.attrs["Config"]["ExposedPorts"] == {"8080/tcp": {}}
     assert "/anki_data" in image.attrs["Config"]["Volumes"]
     assert anki_client.download_notes("alice", "pw", server.endpoint) == []
