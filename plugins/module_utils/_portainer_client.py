@@ -97,7 +97,9 @@ class PortainerClient:
             headers["Content-Type"] = "application/json"
         url = self.base_url + path
         if query:
-            url += "?" + urlencode({k: v if isinstance(v, str) else json.dumps(v) for k, v in query.items()})
+            url += "?" + urlencode(
+                {k: v if isinstance(v, str) else json.dumps(v, separators=(",", ":")) for k, v in query.items()}
+            )
         # Only reads are retried: a write that failed on the way back may have been applied.
         attempts = _READ_ATTEMPTS if method == "GET" else 1
         for attempt in range(1, attempts + 1):
