@@ -107,12 +107,17 @@ class PortainerClient:
                 status, raw = self._send(method, url, data, headers)
             except _TransientError as exc:
                 if attempt == attempts:
-                    raise PortainerAPIError(method, path, exc.status, exc.message, hint=exc.hint) from None
+                    hint = exc.hint
+                    if method != "GET":
+                        hint = "The request was sent once and may have been applied; re-run the task to converge"
+                    raise PortainerAPIError(method, path, exc.status, exc.message, hint=hint) from None
                 self._sleep(_BACKOFF_SECONDS * 2 ** (attempt - 1))
                 continue
             if status in expected:
                 return _decode(raw, method, path, status)
             message, details = _error_text(raw)
+            if status == 401:
+                hint = "Check portainer_api_key (or portainer_username and portainer_password)"
             raise PortainerAPIError(method, path, status, message, details, hint=hint)
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -15,7 +15,7 @@ description:
   - After a create or an update the module waits until every container of the stack runs, and is healthy
     when it has a healthcheck (see O(wait)).
 author:
-  - ankinas.synology contributors
+  - ankinas.synology maintainers (@ankinas)
 extends_documentation_fragment:
   - ankinas.synology.portainer
 attributes:

@@ -124,11 +124,11 @@ def connection(sim):
 def run_module(tmp_path):
     """Run a module as Ansible does (python -m ... args.json); returns (result, raw stdout)."""
 
-    def run(name, args, check=False, diff=False):
+    def run(name, args, check=False, diff=False, environ=None):
         module_args = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
         args_file = tmp_path / f"args-{uuid.uuid4().hex}.json"
         args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": module_args}))
-        env = dict(os.environ)
+        env = dict(os.environ, **(environ or {}))
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / ".collections"), env.get("PYTHONPATH")]))
         done = subprocess.run(
             [sys.executable, "-m", f"{MODULE_PACKAGE}.{name}", str(args_file)],

@@ -209,7 +209,17 @@ def test_wrong_api_key_is_a_clear_error(sim, run_module, present):
 
     assert result.get("failed") is True
     assert "HTTP 401" in result["msg"]
+    assert "Check portainer_api_key" in result["msg"]
     assert "ptr_wrong-key-93b1" not in raw
+
+
+def test_connection_from_environment_variables(sim, run_module, stack_name):
+    environ = {"PORTAINER_URL": sim.url, "PORTAINER_API_KEY": sim.api_key, "PORTAINER_CA_PATH": sim.ca_path}
+
+    result, raw = run_module(MODULE, {"name": stack_name, "compose": compose()}, check=True, environ=environ)
+
+    assert result["changed"] is True, result
+    assert sim.api_key not in raw
 
 
 def test_conflict_with_a_compose_project_portainer_does_not_manage(sim, run_module, present, stack_name, docker_client):
@@ -278,6 +288,7 @@ def test_writes_are_not_retried(sim, run_module, present, stack_name):
 
     assert result.get("failed") is True
     assert "POST /api/stacks/create/standalone/string failed with HTTP 503" in result["msg"]
+    assert "re-run the task" in result["msg"]
     assert sim.counters()["calls"]["POST /api/stacks/create/standalone/string"] == 1
     assert sim.stack_named(stack_name) is None
 
