@@ -120,9 +120,17 @@ def connection(sim):
     return {"portainer_url": sim.url, "portainer_api_key": sim.api_key, "portainer_ca_path": sim.ca_path}
 
 
+class ModuleResult(dict):
+    """A module's parsed JSON result; .stdout is what it printed (to look for leaked secrets)."""
+
+    def __init__(self, result, stdout):
+        super().__init__(result)
+        self.stdout = stdout
+
+
 @pytest.fixture
 def run_module(tmp_path):
-    """Run a module as Ansible does (python -m ... args.json); returns (result, raw stdout)."""
+    """Run a module as Ansible does (python -m ... args.json); returns a ModuleResult."""
 
     def run(name, args, check=False, diff=False, environ=None):
         module_args = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
@@ -143,6 +151,6 @@ def run_module(tmp_path):
             result = json.loads(done.stdout[done.stdout.index("{") :])
         except ValueError:
             pytest.fail(f"{name} printed no JSON (rc {done.returncode}):\n{done.stdout}\n{done.stderr}")
-        return result, done.stdout
+        return ModuleResult(result, done.stdout)
 
     return run

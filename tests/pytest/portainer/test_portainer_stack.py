@@ -46,7 +46,7 @@ def writes(sim):
 
 
 def test_create_runs_the_containers_and_a_rerun_writes_nothing(sim, run_module, present, stack_name, docker_client):
-    result, raw = run_module(MODULE, present)
+    result = run_module(MODULE, present)
 
     assert result["changed"] is True, result
     assert result["operation"] == "create"
@@ -56,7 +56,7 @@ def test_create_runs_the_containers_and_a_rerun_writes_nothing(sim, run_module, 
     assert stack["status"] == 1
     assert stack["compose"] == compose()
     assert stack["env"] == {"GREETING": MASK}
-    assert SECRET not in raw
+    assert SECRET not in result.stdout
     assert sim.counters()["calls"]["POST /api/stacks/create/standalone/string"] == 1
 
     containers = project_containers(docker_client, stack_name)
@@ -65,7 +65,7 @@ def test_create_runs_the_containers_and_a_rerun_writes_nothing(sim, run_module, 
     assert env["GREETING"] == SECRET  # through ${GREETING} and through env_file: stack.env
 
     sim.reset()
-    again, raw = run_module(MODULE, present, diff=True)
+    again = run_module(MODULE, present, diff=True)
     assert again["changed"] is False, again
     assert "operation" not in again
     assert again["stack"]["id"] == stack["id"]
@@ -73,14 +73,14 @@ def test_create_runs_the_containers_and_a_rerun_writes_nothing(sim, run_module, 
     counters = sim.counters()
     assert counters["writes"] == 0
     assert counters["auth_attempts"] == 0  # API key: no login
-    assert SECRET not in raw
+    assert SECRET not in again.stdout
 
 
 def test_update_on_compose_change(sim, run_module, present, stack_name, docker_client):
     run_module(MODULE, present)
     sim.reset()
 
-    result, _ = run_module(MODULE, dict(present, compose=compose(label="two")), diff=True)
+    result = run_module(MODULE, dict(present, compose=compose(label="two")), diff=True)
 
     assert result["changed"] is True, result
     assert result["operation"] == "update"
@@ -93,7 +93,7 @@ def test_update_on_compose_change(sim, run_module, present, stack_name, docker_c
     assert [c.labels["org.ankinas.test"] for c in containers] == ["two"]
 
     sim.reset()
-    again, _ = run_module(MODULE, dict(present, compose=compose(label="two")))
+    again = run_module(MODULE, dict(present, compose=compose(label="two")))
     assert again["changed"] is False
     assert writes(sim) == 0
 
@@ -105,7 +105,7 @@ def test_update_on_env_change_reaches_the_container_and_stays_masked(
     sim.reset()
     changed_env = {"GREETING": OTHER_SECRET, "EXTRA": "added-value-5d1e"}
 
-    result, raw = run_module(MODULE, dict(present, env=changed_env), diff=True)
+    result = run_module(MODULE, dict(present, env=changed_env), diff=True)
 
     assert result["changed"] is True, result
     assert result["operation"] == "update"
@@ -114,7 +114,7 @@ def test_update_on_env_change_reaches_the_container_and_stays_masked(
     assert result["diff"]["before"]["env"] == {"GREETING": MASK}
     assert result["diff"]["after"]["env"] == {"EXTRA": MASK, "GREETING": MASK}
     for secret in (SECRET, OTHER_SECRET, "added-value-5d1e"):
-        assert secret not in raw
+        assert secret not in result.stdout
     assert writes(sim) == 1
     env = container_env(project_containers(docker_client, stack_name)[0])
     assert env["GREETING"] == OTHER_SECRET
@@ -122,7 +122,7 @@ def test_update_on_env_change_reaches_the_container_and_stays_masked(
 
 
 def test_check_mode_predicts_without_writing(sim, run_module, present, stack_name, docker_client):
-    created, _ = run_module(MODULE, present, check=True, diff=True)
+    created = run_module(MODULE, present, check=True, diff=True)
     assert created["changed"] is True
     assert created["operation"] == "create"
     assert created["stack"]["id"] is None
@@ -133,12 +133,12 @@ def test_check_mode_predicts_without_writing(sim, run_module, present, stack_nam
 
     run_module(MODULE, present)
     sim.reset()
-    updated, raw = run_module(MODULE, dict(present, env={"GREETING": OTHER_SECRET}), check=True)
+    updated = run_module(MODULE, dict(present, env={"GREETING": OTHER_SECRET}), check=True)
     assert updated["changed"] is True
     assert updated["operation"] == "update"
     assert updated["changed_keys"] == ["env"]
-    assert OTHER_SECRET not in raw
-    deleted, _ = run_module(MODULE, dict(present, state="absent"), check=True)
+    assert OTHER_SECRET not in updated.stdout
+    deleted = run_module(MODULE, dict(present, state="absent"), check=True)
     assert deleted["changed"] is True
     assert deleted["operation"] == "delete"
     assert deleted["stack"] == {}
@@ -152,7 +152,7 @@ def test_absent_twice(sim, run_module, present, stack_name, docker_client):
     absent = {k: v for k, v in present.items() if k not in ("compose", "env")}
     absent["state"] = "absent"
 
-    first, _ = run_module(MODULE, absent)
+    first = run_module(MODULE, absent)
     assert first["changed"] is True, first
     assert first["operation"] == "delete"
     assert first["stack"] == {}
@@ -160,7 +160,7 @@ def test_absent_twice(sim, run_module, present, stack_name, docker_client):
     assert project_containers(docker_client, stack_name, all=True) == []  # stopped and removed
 
     sim.reset()
-    second, _ = run_module(MODULE, absent)
+    second = run_module(MODULE, absent)
     assert second["changed"] is False, second
     assert writes(sim) == 0
 
@@ -169,7 +169,7 @@ def test_password_login_authenticates_once(sim, run_module, present):
     args = {k: v for k, v in present.items() if k != "portainer_api_key"}
     args.update(portainer_username="admin", portainer_password=sim.admin_password)
 
-    result, _ = run_module(MODULE, args)
+    result = run_module(MODULE, args)
 
     assert result["changed"] is True, result
     assert sim.counters()["auth_attempts"] == 1
@@ -179,12 +179,12 @@ def test_wrong_credentials_make_one_auth_attempt_and_a_clear_message(sim, run_mo
     args = {k: v for k, v in present.items() if k != "portainer_api_key"}
     args.update(portainer_username="admin", portainer_password="not-the-password")
 
-    result, raw = run_module(MODULE, args)
+    result = run_module(MODULE, args)
 
     assert result.get("failed") is True
     assert "refused the credentials of user 'admin'" in result["msg"]
     assert "HTTP 422" in result["msg"]
-    assert "not-the-password" not in raw
+    assert "not-the-password" not in result.stdout
     counters = sim.counters()
     assert counters["auth_attempts"] == 1
     assert counters["writes"] == 0
@@ -196,7 +196,7 @@ def test_rate_limited_login_says_so(sim, run_module, present):
     args = {k: v for k, v in present.items() if k != "portainer_api_key"}
     args.update(portainer_username="admin", portainer_password=sim.admin_password)
 
-    result, _ = run_module(MODULE, args)
+    result = run_module(MODULE, args)
 
     assert result.get("failed") is True
     assert "HTTP 403: Access denied" in result["msg"]
@@ -205,21 +205,21 @@ def test_rate_limited_login_says_so(sim, run_module, present):
 
 
 def test_wrong_api_key_is_a_clear_error(sim, run_module, present):
-    result, raw = run_module(MODULE, dict(present, portainer_api_key="ptr_wrong-key-93b1"))
+    result = run_module(MODULE, dict(present, portainer_api_key="ptr_wrong-key-93b1"))
 
     assert result.get("failed") is True
     assert "HTTP 401" in result["msg"]
     assert "Check portainer_api_key" in result["msg"]
-    assert "ptr_wrong-key-93b1" not in raw
+    assert "ptr_wrong-key-93b1" not in result.stdout
 
 
 def test_connection_from_environment_variables(sim, run_module, stack_name):
     environ = {"PORTAINER_URL": sim.url, "PORTAINER_API_KEY": sim.api_key, "PORTAINER_CA_PATH": sim.ca_path}
 
-    result, raw = run_module(MODULE, {"name": stack_name, "compose": compose()}, check=True, environ=environ)
+    result = run_module(MODULE, {"name": stack_name, "compose": compose()}, check=True, environ=environ)
 
     assert result["changed"] is True, result
-    assert sim.api_key not in raw
+    assert sim.api_key not in result.stdout
 
 
 def test_conflict_with_a_compose_project_portainer_does_not_manage(sim, run_module, present, stack_name, docker_client):
@@ -233,21 +233,21 @@ def test_conflict_with_a_compose_project_portainer_does_not_manage(sim, run_modu
         labels={"com.docker.compose.project": stack_name},
     )
 
-    result, raw = run_module(MODULE, present)
+    result = run_module(MODULE, present)
 
     assert result.get("failed") is True
     assert "HTTP 409" in result["msg"]
     assert "already exists" in result["msg"]
     assert f"com.docker.compose.project={stack_name}" in result["msg"]
     assert "Portainer does not manage" in result["msg"]
-    assert SECRET not in raw
+    assert SECRET not in result.stdout
     assert sim.stack_named(stack_name) is None
 
 
 def test_old_portainer_uses_the_old_routes(sim, run_module, present, stack_name, docker_client):
     sim.configure(version="2.16.2")  # before /api/system/status (2.17) and the new create route (2.19)
 
-    result, _ = run_module(MODULE, present)
+    result = run_module(MODULE, present)
 
     assert result["changed"] is True, result
     calls = [entry["call"] for entry in sim.counters()["log"]]
@@ -263,7 +263,7 @@ def test_new_create_route_answering_404_or_405_falls_back(sim, run_module, prese
     # A Portainer (or a proxy in front of it) that claims 2.19+ and yet lacks the new route.
     sim.fault("POST", "/api/stacks/create/standalone/string", missing_route_status)
 
-    result, _ = run_module(MODULE, present)
+    result = run_module(MODULE, present)
 
     assert result["changed"] is True, result
     log = [(entry["call"], entry["status"]) for entry in sim.counters()["log"]]
@@ -275,7 +275,7 @@ def test_new_create_route_answering_404_or_405_falls_back(sim, run_module, prese
 def test_reads_are_retried_on_503(sim, run_module, present):
     sim.fault("GET", "/api/stacks", 503, times=2)
 
-    result, _ = run_module(MODULE, present)
+    result = run_module(MODULE, present)
 
     assert result["changed"] is True, result
     assert sim.counters()["calls"]["GET /api/stacks"] >= 3
@@ -284,7 +284,7 @@ def test_reads_are_retried_on_503(sim, run_module, present):
 def test_writes_are_not_retried(sim, run_module, present, stack_name):
     sim.fault("POST", "/api/stacks/create/standalone/string", 503)
 
-    result, _ = run_module(MODULE, present)
+    result = run_module(MODULE, present)
 
     assert result.get("failed") is True
     assert "POST /api/stacks/create/standalone/string failed with HTTP 503" in result["msg"]
@@ -306,7 +306,7 @@ def test_wait_for_a_healthcheck(sim, run_module, connection, stack_name, docker_
         "      retries: 30\n"
     )
 
-    result, _ = run_module(MODULE, dict(connection, name=stack_name, compose=healthy))
+    result = run_module(MODULE, dict(connection, name=stack_name, compose=healthy))
 
     assert result["changed"] is True, result
     container = project_containers(docker_client, stack_name)[0]
@@ -317,7 +317,7 @@ def test_wait_for_a_healthcheck(sim, run_module, connection, stack_name, docker_
 def test_a_container_that_exits_fails_the_wait(sim, run_module, connection, stack_name):
     exits = "services:\n  job:\n    image: ankinas/debian:bookworm\n    command: sh -c 'exit 3'\n"
 
-    result, _ = run_module(MODULE, dict(connection, name=stack_name, compose=exits, wait_timeout=60))
+    result = run_module(MODULE, dict(connection, name=stack_name, compose=exits, wait_timeout=60))
 
     assert result.get("failed") is True
     assert "is not up" in result["msg"]
@@ -328,15 +328,15 @@ def test_endpoint_by_name_or_id_and_ambiguity(sim, run_module, present, stack_na
     local = sim.api("GET", "/api/endpoints").json()[0]
     extra = sim.control("POST", "endpoints", {"Name": "second-local", "URL": "unix:///var/run/other.sock"})
     try:
-        ambiguous, _ = run_module(MODULE, present)
+        ambiguous = run_module(MODULE, present)
         assert ambiguous.get("failed") is True
         assert "several local Docker environments" in ambiguous["msg"]
         assert "set the option endpoint" in ambiguous["msg"]
 
-        by_id, _ = run_module(MODULE, dict(present, endpoint=str(local["Id"])), check=True)
+        by_id = run_module(MODULE, dict(present, endpoint=str(local["Id"])), check=True)
         assert by_id["changed"] is True
         assert by_id["stack"]["endpoint"] == "local"
-        unknown, _ = run_module(MODULE, dict(present, endpoint="nowhere"))
+        unknown = run_module(MODULE, dict(present, endpoint="nowhere"))
         assert "no environment named or numbered 'nowhere'" in unknown["msg"]
     finally:
         sim.control("DELETE", f"endpoints/{extra['Id']}")
@@ -352,7 +352,7 @@ def test_endpoint_by_name_or_id_and_ambiguity(sim, run_module, present, stack_na
     ],
 )
 def test_input_is_validated_before_any_call(sim, run_module, present, changes, message):
-    result, _ = run_module(MODULE, dict(present, **changes))
+    result = run_module(MODULE, dict(present, **changes))
 
     assert result.get("failed") is True
     assert message in result["msg"]

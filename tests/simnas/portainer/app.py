@@ -182,7 +182,7 @@ class Simulator:
         return Response(text, status, mimetype="text/plain")
 
     def _payload(self):
-        body = request.get_json(silent=True)
+        body = request.get_json(force=True, silent=True)  # Portainer ignores the Content-Type
         if not isinstance(body, dict):
             raise APIError(400, "Invalid request payload", "Invalid JSON body")
         # Go's encoding/json matches keys case-insensitively.
