@@ -82,7 +82,7 @@ class PortainerClient:
         self._version = None
 
     # --- transport --------------------------------------------------------------------------------
-    def request(self, method, path, query=None, body=None, expected=(200,), authenticated=True, hint=None):
+    def request(self, method, path, query=None, body=None, expected=(200,), authenticated=True):
         """Send one request and return the decoded JSON answer (None for an empty body).
 
         `path` starts with /api; `query` is a dict (values that are dicts or lists are JSON-encoded,
@@ -116,8 +116,7 @@ class PortainerClient:
             if status in expected:
                 return _decode(raw, method, path, status)
             message, details = _error_text(raw)
-            if status == 401:
-                hint = "Check portainer_api_key (or portainer_username and portainer_password)"
+            hint = "Check portainer_api_key (or portainer_username and portainer_password)" if status == 401 else None
             raise PortainerAPIError(method, path, status, message, details, hint=hint)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -281,23 +280,31 @@ class PortainerClient:
         route) take the same body on the old POST /api/stacks?type=2&method=string.
         """
         body = {"Name": name, "StackFileContent": content, "Env": _pairs(env), "FromAppTemplate": False}
-        conflict_hint = (
-            "Portainer lists no stack of that name on this environment that these credentials can see, so the "
-            "name is taken by a compose project that Portainer does not manage (containers labelled "
-            f"com.docker.compose.project={normalize_stack_name(name)}) or by another user's stack; "
-            "remove it or choose another name"
-        )
         query = {"endpointId": endpoint_id}
-        if self.version_at_least(2, 19):
-            try:
-                return self.request(
-                    "POST", "/api/stacks/create/standalone/string", query=query, body=body, hint=conflict_hint
-                )
-            except PortainerAPIError as exc:
-                if exc.status not in (404, 405):
-                    raise
-        query.update({"type": COMPOSE_STACK_TYPE, "method": "string"})
-        return self.request("POST", "/api/stacks", query=query, body=body, hint=conflict_hint)
+        try:
+            if self.version_at_least(2, 19):
+                try:
+                    return self.request("POST", "/api/stacks/create/standalone/string", query=query, body=body)
+                except PortainerAPIError as exc:
+                    if exc.status not in (404, 405):
+                        raise
+            old_query = dict(query, type=COMPOSE_STACK_TYPE, method="string")
+            return self.request("POST", "/api/stacks", query=old_query, body=body)
+        except PortainerAPIError as exc:
+            if exc.status != 409:
+                raise
+            # The caller looked for the stack first and did not find it: the name is not ours.
+            raise PortainerAPIError(
+                exc.method,
+                exc.path,
+                exc.status,
+                exc.message,
+                exc.details,
+                hint="Portainer lists no stack of that name on this environment that these credentials can see, so "
+                "the name is taken by a compose project that Portainer does not manage (containers labelled "
+                f"com.docker.compose.project={normalize_stack_name(name)}) or by another user's stack; "
+                "remove it or choose another name",
+            ) from None
 
     def update_compose_stack(self, stack_id, endpoint_id, content, env, pull_image=False):
         body = {"StackFileContent": content, "Env": _pairs(env), "PullImage": bool(pull_image)}

@@ -357,3 +357,15 @@ def test_input_is_validated_before_any_call(sim, run_module, present, changes, m
     assert result.get("failed") is True
     assert message in result["msg"]
     assert sim.counters()["calls"] == {}
+
+
+def test_a_failed_deploy_is_reported_and_leaves_no_stack(sim, run_module, connection, stack_name):
+    broken = 'services:\n  app:\n    image: ankinas/debian:bookworm\n    ports: ["not-a-port"]\n'
+
+    result = run_module(MODULE, dict(connection, name=stack_name, compose=broken))
+
+    assert result.get("failed") is True
+    assert "POST /api/stacks/create/standalone/string failed with HTTP 500" in result["msg"]
+    assert "Portainer does not manage" not in result["msg"]
+    assert "services.app.ports" in result["msg"]  # docker-compose's own words
+    assert sim.stack_named(stack_name) is None
