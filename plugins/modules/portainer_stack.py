@@ -1,0 +1,396 @@
+#!/usr/bin/python
+# Copyright: ankinas.synology contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r"""
+module: portainer_stack
+short_description: Manage a Docker Compose stack through the Portainer API
+version_added: 0.1.0
+description:
+  - Creates, updates and deletes a standalone Docker Compose stack in a Portainer environment, from compose
+    file content and environment variables.
+  - The stack is updated only when its compose file (as C(GET /api/stacks/{id}/file) returns it) or its
+    environment variables differ from the wanted ones.
+  - After a create or an update the module waits until every container of the stack runs, and is healthy
+    when it has a healthcheck (see O(wait)).
+author:
+  - ankinas.synology maintainers (@ankinas)
+extends_documentation_fragment:
+  - ankinas.synology.portainer
+attributes:
+  check_mode:
+    support: full
+    description: Can run in check_mode and return changed status prediction without modifying target.
+  diff_mode:
+    support: full
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    details:
+      - The values of O(env) are masked in the diff; their names are shown.
+  idempotent:
+    support: full
+    description: When run twice in a row outside check mode, with the same arguments, the second invocation
+      indicates no change.
+  action_group:
+    description: Use C(group/ankinas.synology.portainer) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - ankinas.synology.portainer
+options:
+  name:
+    description:
+      - Name of the stack. Portainer normalises it (lowercase, only C(a-z), C(0-9), C(-) and C(_) kept), and
+        the normalised name is also the Docker Compose project name.
+      - A stack is identified by its normalised name and its environment.
+    type: str
+    required: true
+  endpoint:
+    description:
+      - The Portainer environment (endpoint) of the stack, by name or by numeric id.
+      - By default, the only local Docker environment (type Docker, URL C(unix://...)); the module fails when
+        there is none or more than one.
+    type: str
+  state:
+    description:
+      - V(present) creates the stack or updates it when its compose file or environment differ.
+      - V(absent) deletes the stack; Portainer stops and removes its containers (not its volumes).
+    type: str
+    choices: [present, absent]
+    default: present
+  compose:
+    description:
+      - Content of the compose file. Required when O(state=present).
+      - It may refer to the variables of O(env) as C(${NAME}), and services may load them all with
+        C(env_file) V(stack.env), because Portainer writes O(env) to C(stack.env) next to the compose file.
+      - Never put secrets here; pass them in O(env).
+      - Relative bind mounts resolve inside Portainer's data folder on the host; use absolute paths or named
+        volumes.
+    type: str
+  env:
+    description:
+      - Environment variables of the stack (name to value). They replace the stack's variables entirely.
+      - Values are treated as secrets; they are never shown in the output, the diff or error messages.
+      - Values must be strings or numbers; quote booleans (V("true")).
+    type: dict
+    default: {}
+  pull_image:
+    description:
+      - When the stack is updated, make Portainer pull the images again even if their tags did not change.
+      - Does not by itself cause an update.
+    type: bool
+    default: false
+  wait:
+    description:
+      - After a create or update, wait until every container of the stack runs (and is healthy, when it has a
+        healthcheck). The module fails if that does not happen within O(wait_timeout) seconds, or as soon as
+        a container has exited and will not be restarted.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - How many seconds to wait when O(wait=true).
+    type: int
+    default: 120
+notes:
+  - Portainer 2.19 and later create stacks with C(POST /api/stacks/create/standalone/string); older versions,
+    or a Portainer that answers that route with 404 or 405, are sent C(POST /api/stacks?type=2&method=string).
+  - A stack that exists but is stopped is not started by O(state=present).
+  - Ansible hides every value of O(env) wherever it appears in the output, so a short value such as V(1) can
+    mask unrelated numbers in the output.
+seealso:
+  - name: Portainer API documentation
+    description: The Portainer CE HTTP API.
+    link: https://docs.portainer.io/api/docs
+"""
+
+EXAMPLES = r"""
+- name: Deploy the Anki sync server as a Portainer stack
+  ankinas.synology.portainer_stack:
+    portainer_url: https://nas.local:9443
+    portainer_api_key: "{{ vault_portainer_api_key }}"
+    name: anki
+    compose: |
+      services:
+        anki:
+          image: jeankhawand/anki-sync-server:25.07
+          restart: unless-stopped
+          ports:
+            - "27701:8080"
+          env_file: stack.env
+          volumes:
+            - /volume1/docker/anki:/anki_data
+    env:
+      SYNC_USER1: "alice:{{ vault_alice_password_hash }}"
+      PASSWORDS_HASHED: "1"
+  register: anki_stack
+
+- name: Set the connection once for every Portainer module
+  module_defaults:
+    group/ankinas.synology.portainer:
+      portainer_url: https://nas.local:9443
+      portainer_username: admin
+      portainer_password: "{{ vault_portainer_password }}"
+  block:
+    - name: Remove the stack
+      ankinas.synology.portainer_stack:
+        name: anki
+        endpoint: local
+        state: absent
+"""
+
+RETURN = r"""
+stack:
+  description:
+    - The stack as Portainer has it after the task (in check mode, as it would be); empty when absent.
+    - The values of RV(stack.env) are masked.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Id of the stack (null when check mode predicts a create).
+      type: int
+      sample: 3
+    name:
+      description: Name of the stack, normalised by Portainer.
+      type: str
+      sample: anki
+    endpoint_id:
+      description: Id of the environment of the stack.
+      type: int
+      sample: 1
+    endpoint:
+      description: Name of the environment of the stack.
+      type: str
+      sample: local
+    type:
+      description: Stack type (2 is a standalone compose stack).
+      type: int
+      sample: 2
+    status:
+      description: Stack status (1 active, 2 inactive).
+      type: int
+      sample: 1
+    compose:
+      description: Content of the compose file.
+      type: str
+      sample: "services:\n  anki:\n    image: jeankhawand/anki-sync-server:25.07\n"
+    env:
+      description: Environment variable names of the stack, each with a masked value.
+      type: dict
+      sample: {"SYNC_USER1": "********"}
+    project_path:
+      description: Folder of the stack's files on the Docker host, as Portainer reports it.
+      type: str
+      sample: /data/compose/3
+    creation_date:
+      description: Creation time (Unix seconds).
+      type: int
+      sample: 1767225600
+    update_date:
+      description: Last update time (Unix seconds; 0 when never updated).
+      type: int
+      sample: 1767225600
+operation:
+  description: What the task did (or would do in check mode).
+  returned: changed
+  type: str
+  sample: update
+changed_keys:
+  description: Which of V(compose) and V(env) differed when the stack was updated.
+  returned: when the stack was updated
+  type: list
+  elements: str
+  sample: [env]
+changed_env:
+  description: Names of the environment variables that were added, removed or changed by an update.
+  returned: when RV(changed_keys) contains V(env)
+  type: list
+  elements: str
+  sample: [SYNC_USER1]
+"""
+
+import time  # noqa: E402 - Ansible modules import after DOCUMENTATION
+
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible_collections.ankinas.synology.plugins.module_utils._portainer_client import (  # noqa: E402
+    normalize_stack_name,
+)
+from ansible_collections.ankinas.synology.plugins.module_utils._portainer_module import (  # noqa: E402
+    PORTAINER_MODULE_KWARGS,
+    PortainerResource,
+    portainer_argument_spec,
+)
+from ansible_collections.ankinas.synology.plugins.module_utils._resource import (  # noqa: E402
+    MASK,
+    ResourceError,
+    run_resource_module,
+)
+
+#: Portainer's Stack.Status for a stack whose containers have been stopped
+STACK_INACTIVE = 2
+_POLL_SECONDS = 1
+
+
+class PortainerStack(PortainerResource):
+    result_key = "stack"
+    compared_keys = ("compose", "env")
+
+    def __init__(self, module):
+        super().__init__(module)
+        self.project = normalize_stack_name(self.params["name"])
+        self.changed_env = []
+
+    def validate(self):
+        super().validate()
+        if not self.project:
+            raise ResourceError(
+                f"name '{self.params['name']}' has no letter, digit, '-' or '_', so Portainer would normalise it "
+                "to nothing; choose another name"
+            )
+        if self.params["state"] == "present" and not (self.params["compose"] or "").strip():
+            raise ResourceError("compose is required (the compose file content) when state=present")
+        if self.params["wait_timeout"] <= 0:
+            raise ResourceError("wait_timeout must be a positive number of seconds")
+        self.wanted_env = self._env_strings(self.params["env"] or {})
+
+    @staticmethod
+    def _env_strings(env):
+        strings = {}
+        for key, value in env.items():
+            if not key or "=" in key or any(c.isspace() for c in key):
+                raise ResourceError(f"env has an invalid variable name '{key}' (no '=', spaces or empty names)")
+            # Messages name the variable only: its value is a secret.
+            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+                raise ResourceError(f'env value of {key} must be a string or a number; quote it (for example "true")')
+            value = str(value)
+            if "\n" in value or "\r" in value:
+                raise ResourceError(f"env value of {key} has a line break, which an env file cannot carry")
+            strings[key] = value
+        return strings
+
+    # --- the shared flow --------------------------------------------------------------------------
+    def read(self):
+        endpoint = self.endpoint
+        stack = self.client.find_stack(self.project, endpoint["Id"])
+        if stack is None:
+            return None
+        return {
+            "id": stack["Id"],
+            "name": stack.get("Name"),
+            "endpoint_id": endpoint["Id"],
+            "endpoint": endpoint.get("Name"),
+            "type": stack.get("Type"),
+            "status": stack.get("Status"),
+            "compose": self.client.stack_file(stack["Id"]),
+            "env": {pair.get("name"): pair.get("value", "") for pair in stack.get("Env") or []},
+            "project_path": stack.get("ProjectPath"),
+            "creation_date": stack.get("CreationDate"),
+            "update_date": stack.get("UpdateDate"),
+        }
+
+    def desired(self, current):
+        endpoint = self.endpoint
+        return {
+            "name": current["name"] if current else self.project,
+            "endpoint_id": endpoint["Id"],
+            "endpoint": endpoint.get("Name"),
+            "compose": self.params["compose"],
+            "env": self.wanted_env,
+        }
+
+    def predict(self, current, desired):
+        predicted = super().predict(current, desired)
+        predicted.setdefault("id", None)
+        return predicted
+
+    def differences(self, current, desired):
+        keys = super().differences(current, desired)
+        if "env" in keys:
+            before, after = current["env"], desired["env"]
+            self.changed_env = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+        return keys
+
+    def create(self, desired):
+        stack = self.client.create_compose_stack(
+            desired["endpoint_id"], self.params["name"], desired["compose"], desired["env"]
+        )
+        self._wait_until_up(stack["Id"])
+
+    def update(self, current, desired):
+        self.client.update_compose_stack(
+            current["id"], current["endpoint_id"], desired["compose"], desired["env"], self.params["pull_image"]
+        )
+        self._wait_until_up(current["id"])
+
+    def delete(self, current):
+        self.client.delete_stack(current["id"], current["endpoint_id"])
+
+    def masked(self, obj):
+        shown = dict(obj)
+        shown["env"] = dict.fromkeys(obj.get("env") or {}, MASK)
+        return shown
+
+    def finish(self, result):
+        if self.changed_env:
+            result["changed_env"] = self.changed_env
+
+    # --- waiting for the containers ---------------------------------------------------------------
+    def _wait_until_up(self, stack_id):
+        """Poll the stack and its containers (through Portainer's Docker proxy) until all run."""
+        if not self.params["wait"]:
+            return
+        deadline = time.monotonic() + self.params["wait_timeout"]
+        while True:
+            waiting_for, fatal = self._not_up(stack_id)
+            if not waiting_for:
+                return
+            if fatal or time.monotonic() >= deadline:
+                when = "" if fatal else f" after {self.params['wait_timeout']} seconds (wait_timeout)"
+                raise ResourceError(
+                    f"stack '{self.project}' was deployed but is not up{when}: {'; '.join(waiting_for)}; "
+                    "see the containers' logs on the Docker host"
+                )
+            time.sleep(_POLL_SECONDS)
+
+    def _not_up(self, stack_id):
+        """(what is not up yet, whether it never will be) for the stack's containers."""
+        endpoint_id = self.endpoint["Id"]
+        if self.client.stack(stack_id).get("Status") == STACK_INACTIVE:
+            return ["the stack is inactive (stopped)"], True
+        containers = self.client.project_containers(endpoint_id, self.project)
+        if not containers:
+            return [f"no container of project '{self.project}' exists yet"], False
+        waiting_for, fatal = [], False
+        for container in containers:
+            name = (container.get("Names") or [container["Id"][:12]])[0].lstrip("/")
+            details = self.client.inspect_container(endpoint_id, container["Id"])
+            state = details.get("State") or {}
+            if state.get("Status") != "running":
+                restart = ((details.get("HostConfig") or {}).get("RestartPolicy") or {}).get("Name") or "no"
+                stopped_for_good = state.get("Status") in ("exited", "dead") and restart == "no"
+                fatal = fatal or stopped_for_good
+                waiting_for.append(f"container {name} is {state.get('Status')} (exit code {state.get('ExitCode')})")
+            elif (state.get("Health") or {}).get("Status") not in (None, "healthy"):
+                waiting_for.append(f"container {name} is {state['Health']['Status']}")
+        return waiting_for, fatal
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=portainer_argument_spec(
+            name=dict(type="str", required=True),
+            endpoint=dict(type="str"),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+            compose=dict(type="str"),
+            env=dict(type="dict", default={}, no_log=True),
+            pull_image=dict(type="bool", default=False),
+            wait=dict(type="bool", default=True),
+            wait_timeout=dict(type="int", default=120),
+        ),
+        **PORTAINER_MODULE_KWARGS,
+    )
+    run_resource_module(PortainerStack(module))
+
+
+if __name__ == "__main__":
+    main()
