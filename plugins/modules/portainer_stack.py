@@ -209,18 +209,18 @@ changed_env:
   sample: [SYNC_USER1]
 """
 
-import time  # noqa: E402 - Ansible modules import after DOCUMENTATION
+import time
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible_collections.ankinas.synology.plugins.module_utils._portainer_client import (  # noqa: E402
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.ankinas.synology.plugins.module_utils._portainer_client import (
     normalize_stack_name,
 )
-from ansible_collections.ankinas.synology.plugins.module_utils._portainer_module import (  # noqa: E402
+from ansible_collections.ankinas.synology.plugins.module_utils._portainer_module import (
     PORTAINER_MODULE_KWARGS,
     PortainerResource,
     portainer_argument_spec,
 )
-from ansible_collections.ankinas.synology.plugins.module_utils._resource import (  # noqa: E402
+from ansible_collections.ankinas.synology.plugins.module_utils._resource import (
     MASK,
     ResourceError,
     run_resource_module,
