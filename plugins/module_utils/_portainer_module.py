@@ -8,7 +8,10 @@ fragment ankinas.synology.portainer; keep the two in step.
 """
 
 from ansible.module_utils.basic import env_fallback
-from ansible_collections.ankinas.synology.plugins.module_utils._portainer_client import PortainerClient
+from ansible_collections.ankinas.synology.plugins.module_utils._portainer_client import (
+    PortainerClient,
+    normalize_stack_name,
+)
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import Resource, ResourceError
 
 
@@ -70,3 +73,26 @@ class PortainerResource(Resource):
         if self._endpoint is None:
             self._endpoint = self.client.resolve_endpoint(self.params.get("endpoint"))
         return self._endpoint
+
+    def read_stack(self, name):
+        """The stack called name (normalised as Portainer does) in the environment, or None.
+
+        Env values are returned as Portainer stores them: callers mask them before showing anything.
+        """
+        endpoint = self.endpoint
+        stack = self.client.find_stack(normalize_stack_name(name), endpoint["Id"])
+        if stack is None:
+            return None
+        return {
+            "id": stack["Id"],
+            "name": stack.get("Name"),
+            "endpoint_id": endpoint["Id"],
+            "endpoint": endpoint.get("Name"),
+            "type": stack.get("Type"),
+            "status": stack.get("Status"),
+            "compose": self.client.stack_file(stack["Id"]),
+            "env": {pair.get("name"): pair.get("value", "") for pair in stack.get("Env") or []},
+            "project_path": stack.get("ProjectPath"),
+            "creation_date": stack.get("CreationDate"),
+            "update_date": stack.get("UpdateDate"),
+        }

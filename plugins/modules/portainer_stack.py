@@ -270,23 +270,7 @@ class PortainerStack(PortainerResource):
 
     # --- the shared flow --------------------------------------------------------------------------
     def read(self):
-        endpoint = self.endpoint
-        stack = self.client.find_stack(self.project, endpoint["Id"])
-        if stack is None:
-            return None
-        return {
-            "id": stack["Id"],
-            "name": stack.get("Name"),
-            "endpoint_id": endpoint["Id"],
-            "endpoint": endpoint.get("Name"),
-            "type": stack.get("Type"),
-            "status": stack.get("Status"),
-            "compose": self.client.stack_file(stack["Id"]),
-            "env": {pair.get("name"): pair.get("value", "") for pair in stack.get("Env") or []},
-            "project_path": stack.get("ProjectPath"),
-            "creation_date": stack.get("CreationDate"),
-            "update_date": stack.get("UpdateDate"),
-        }
+        return self.read_stack(self.project)
 
     def desired(self, current):
         endpoint = self.endpoint

@@ -11,87 +11,10 @@ import sys
 import uuid
 from pathlib import Path
 
-import docker
 import pytest
-import requests
-from simnas.ca import TestCA
-from simnas.portainer import SimConfig, create_app
-from simnas.server import RunningServer
 
 ROOT = Path(__file__).resolve().parents[3]
 MODULE_PACKAGE = "ansible_collections.ankinas.synology.plugins.modules"
-IMAGE = "ankinas/debian:bookworm"
-API_KEY = "ptr_" + uuid.uuid4().hex
-ADMIN_PASSWORD = "simulated-admin-" + uuid.uuid4().hex[:8]
-
-
-class PortainerSim:
-    """The running simulator and its /_sim control API."""
-
-    def __init__(self, server, ca_path, simulator):
-        self.url = server.url
-        self.ca_path = str(ca_path)
-        self.api_key = API_KEY
-        self.admin_password = ADMIN_PASSWORD
-        self.simulator = simulator
-        self.http = requests.Session()
-
-    def control(self, method, path, body=None):
-        response = self.http.request(method, self.url + "/_sim/" + path, json=body, verify=self.ca_path, timeout=30)
-        response.raise_for_status()
-        return response.json() if response.content else None
-
-    def counters(self):
-        return self.control("GET", "counters")
-
-    def reset(self):
-        self.control("POST", "reset")
-
-    def configure(self, **settings):
-        return self.control("POST", "config", settings)
-
-    def fault(self, method, path, status, times=1):
-        self.control("POST", "faults", {"method": method, "path": path, "status": status, "times": times})
-
-    def stacks(self):
-        return self.control("GET", "state")["stacks"]
-
-    def stack_named(self, name):
-        return next((s for s in self.stacks() if s["Name"] == name), None)
-
-    def api(self, method, path, **kwargs):
-        """A call to the simulated Portainer API with the admin's API key (independent of the module)."""
-        headers = {"X-API-Key": self.api_key}
-        # verify= per call: a session's verify loses to REQUESTS_CA_BUNDLE from the environment.
-        return self.http.request(method, self.url + path, headers=headers, verify=self.ca_path, timeout=120, **kwargs)
-
-
-@pytest.fixture(scope="session")
-def docker_client():
-    client = docker.from_env()
-    client.images.get(IMAGE)  # built by scripts/setup.sh (scripts/build-images.sh)
-    return client
-
-
-@pytest.fixture(scope="session")
-def portainer(tmp_path_factory, docker_client):
-    home = tmp_path_factory.mktemp("portainer")
-    ca = TestCA(home / "ca")
-    certfile, keyfile = ca.leaf("portainer", "localhost", "127.0.0.1")
-    config = SimConfig(
-        state_path=str(home / "state.json"),
-        data_dir=str(home / "data"),
-        admin_password=ADMIN_PASSWORD,
-        api_key=API_KEY,
-        docker_url=os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock"),
-    )
-    app = create_app(config)
-    server = RunningServer(app, certfile=certfile, keyfile=keyfile).start()
-    sim = PortainerSim(server, ca.cert_path, app.config["SIM"])
-    yield sim
-    for stack in sim.stacks():
-        sim.api("DELETE", f"/api/stacks/{stack['Id']}", params={"endpointId": stack["EndpointId"]})
-    server.stop()
 
 
 @pytest.fixture

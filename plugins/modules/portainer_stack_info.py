@@ -1,0 +1,105 @@
+#!/usr/bin/python
+# Copyright: ankinas.synology contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r"""
+module: portainer_stack_info
+short_description: Read a Docker Compose stack from the Portainer API
+version_added: 0.1.0
+description:
+  - Reads one stack of a Portainer environment, by name, as M(ankinas.synology.portainer_stack) sees it.
+  - Changes nothing.
+author:
+  - ankinas.synology maintainers (@ankinas)
+extends_documentation_fragment:
+  - ankinas.synology.portainer
+attributes:
+  check_mode:
+    support: full
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    details: The module only reads; it runs in check mode too.
+  diff_mode:
+    support: none
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+  idempotent:
+    support: full
+    description: When run twice in a row outside check mode, with the same arguments, the second invocation
+      indicates no change.
+  action_group:
+    description: Use C(group/ankinas.synology.portainer) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - ankinas.synology.portainer
+options:
+  name:
+    description: Name of the stack (normalised as Portainer does).
+    type: str
+    required: true
+  endpoint:
+    description:
+      - The Portainer environment, by name or numeric id; by default the only local Docker environment.
+    type: str
+  reveal_env:
+    description:
+      - Return the values of the stack's environment variables as they are stored, instead of masked.
+      - They usually are secrets; use it only in a task with C(no_log=true), to compare or reuse them.
+    type: bool
+    default: false
+"""
+
+EXAMPLES = r"""
+- name: Read the deployed stack, with its environment, to reuse password hashes
+  ankinas.synology.portainer_stack_info:
+    portainer_url: https://nas.local:9443
+    portainer_api_key: "{{ vault_portainer_api_key }}"
+    name: anki-sync-server
+    reveal_env: true
+  register: deployed
+  no_log: true
+"""
+
+RETURN = r"""
+exists:
+  description: Whether the stack exists.
+  returned: always
+  type: bool
+stack:
+  description:
+    - The stack (empty when it does not exist). C(env) values are masked unless O(reveal_env=true).
+  returned: always
+  type: dict
+  sample: {"id": 3, "name": "anki-sync-server", "endpoint": "local", "status": 1, "env": {"SYNC_USER1": "********"}}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.ankinas.synology.plugins.module_utils._portainer_module import (
+    PORTAINER_MODULE_KWARGS,
+    PortainerResource,
+    portainer_argument_spec,
+)
+from ansible_collections.ankinas.synology.plugins.module_utils._resource import MASK, ResourceError
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=portainer_argument_spec(
+            name=dict(type="str", required=True),
+            endpoint=dict(type="str"),
+            reveal_env=dict(type="bool", default=False),
+        ),
+        **PORTAINER_MODULE_KWARGS,
+    )
+    reader = PortainerResource(module)
+    try:
+        reader.validate()
+        stack = reader.read_stack(module.params["name"])
+    except ResourceError as exc:
+        module.fail_json(msg=str(exc))
+    if stack and not module.params["reveal_env"]:
+        stack["env"] = dict.fromkeys(stack["env"], MASK)
+    module.exit_json(changed=False, exists=stack is not None, stack=stack or {})
+
+
+if __name__ == "__main__":
+    main()
