@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 module: dsm_info
 short_description: Read the DSM version, the model and which DSM APIs a Synology NAS offers
 version_added: 0.1.0
-author: ankinas.synology contributors
+author: ankinas.synology contributors (@ankinas)
 description:
   - Reads the DSM version and the model with C(SYNO.DSM.Info) C(getinfo) (version 2), or with C(SYNO.Core.System)
     C(info) where DSM does not offer it.

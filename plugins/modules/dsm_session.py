@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 module: dsm_session
 short_description: Log in to DSM once for a whole play, and log out at its end
 version_added: 0.1.0
-author: ankinas.synology contributors
+author: ankinas.synology contributors (@ankinas)
 description:
   - With O(state=present), logs in to DSM (C(SYNO.API.Auth) v7 on DSM 7, v6 on DSM 6), discovers the APIs with
     C(SYNO.API.Info) and returns the session. Pass it to every other DSM task as O(dsm_session), best through
