@@ -15,6 +15,6 @@ if tar -tzf "$tarball" | grep -E '^(tests|molecule|benchmarks|\.ci|scripts|\.ven
   exit 1
 fi
 # --no-deps: Galaxy is unreachable; the dependencies are installed offline by setup.sh.
-ansible-galaxy collection install --offline --no-deps -p "$out/installed" "$tarball" >/dev/null
+ansible-galaxy collection install --offline --no-deps --force -p "$out/installed" "$tarball" >/dev/null
 test -f "$out/installed/ansible_collections/ankinas/synology/MANIFEST.json"
 echo "built and installed $(basename "$tarball") ($(tar -tzf "$tarball" | wc -l) files)"

@@ -7,7 +7,8 @@ DOCUMENTATION = r"""
 module: anki_sync_login
 short_description: Prove that users can log in to an Anki sync server
 version_added: 0.1.0
-author: ankinas.synology contributors
+author:
+  - ankinas.synology maintainers (@ankinas)
 description:
   - Waits until the Anki sync server answers C(GET /health), then logs in as each user with the sync
     protocol's own login request (C(POST /sync/hostKey)), the request Anki clients send first.
@@ -34,7 +35,6 @@ options:
         description: Plaintext password.
         type: str
         required: true
-        no_log: true
   wait_timeout:
     description: Seconds to wait for C(/health) to answer 200.
     type: int
@@ -46,6 +46,8 @@ options:
   ca_path:
     description: A CA bundle to verify the server's certificate with.
     type: path
+extends_documentation_fragment:
+  - ankinas.synology.attributes
 attributes:
   check_mode:
     support: full

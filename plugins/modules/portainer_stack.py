@@ -18,24 +18,17 @@ author:
   - ankinas.synology maintainers (@ankinas)
 extends_documentation_fragment:
   - ankinas.synology.portainer
+  - ankinas.synology.attributes
+  - ankinas.synology.attributes.ACTIONGROUP_PORTAINER
 attributes:
   check_mode:
     support: full
-    description: Can run in check_mode and return changed status prediction without modifying target.
   diff_mode:
     support: full
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     details:
       - The values of O(env) are masked in the diff; their names are shown.
   idempotent:
     support: full
-    description: When run twice in a row outside check mode, with the same arguments, the second invocation
-      indicates no change.
-  action_group:
-    description: Use C(group/ankinas.synology.portainer) in C(module_defaults) to set defaults for this module.
-    support: full
-    membership:
-      - ankinas.synology.portainer
 options:
   name:
     description:

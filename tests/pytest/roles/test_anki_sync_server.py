@@ -1,0 +1,179 @@
+"""Role anki_sync_server on the real Docker Engine with the locally built image, by both deploy methods.
+
+For each method (docker, and portainer through the simulated Portainer) one deployment is converged
+through a sequence of changes, in order: deploy, rerun, password change and new user, upgrade; each test
+asserts what a user of the role would see (real Anki syncs, the container).
+"""
+
+import json
+import pathlib
+import uuid
+
+import pytest
+from simnas import anki_client
+from simnas.runner import run_playbook
+from simnas.server import free_port
+
+PLAYBOOK = pathlib.Path(__file__).parent / "playbooks" / "anki_sync_server.yml"
+pytestmark = pytest.mark.docker
+
+
+class Deployment:
+    """The role's variables for one test deployment, and how to converge it."""
+
+    def __init__(self, root, method="docker", portainer=None):
+        suffix = uuid.uuid4().hex[:8]
+        self.method = method
+        self.name = f"ankinas-test-{suffix}"
+        self.port = free_port()
+        self.volume_root = root
+        (root / "volume1" / "docker" / "anki-server").mkdir(parents=True)
+        self.users = [{"name": "alice", "password": "alice-secret-1"}, {"name": "bob", "password": "bob-secret-1"}]
+        self.overrides = {"anki_sync_server_deploy_method": method}
+        if portainer:
+            self.overrides.update(
+                portainer_url=portainer.url,
+                portainer_api_key=portainer.api_key,
+                portainer_ca_path=portainer.ca_path,
+                anki_sync_server_portainer_stack_name=self.name,
+            )
+        self.endpoint = f"http://127.0.0.1:{self.port}/"
+
+    def variables(self, **overrides):
+        variables = {
+            "anki_sync_server_users": self.users,
+            "anki_sync_server_container_name": self.name,
+            "anki_sync_server_network": self.name,
+            "anki_sync_server_host_port": self.port,
+            "anki_sync_server_volume_root": str(self.volume_root),
+            "anki_sync_server_check_host": "127.0.0.1",
+        }
+        variables.update(self.overrides)
+        variables.update(overrides)
+        return variables
+
+    def converge(self, verbosity=0, **overrides):
+        return run_playbook(PLAYBOOK, self.variables(**overrides), verbosity=verbosity)
+
+
+def recap(process):
+    """{'ok': n, 'changed': n, 'failed': n, ...} of the single host in an ansible-playbook output."""
+    line = next(line for line in process.stdout.splitlines() if line.startswith("localhost") and "ok=" in line)
+    return {key: int(value) for key, value in (item.split("=") for item in line.split(":", 1)[1].split())}
+
+
+@pytest.fixture(scope="module", params=["docker", "portainer"])
+def deployment(request, tmp_path_factory, docker_client, local_images):
+    portainer = request.getfixturevalue("portainer") if request.param == "portainer" else None
+    deployment = Deployment(tmp_path_factory.mktemp("nas"), request.param, portainer)
+    yield deployment
+    if portainer and (stack := portainer.stack_named(deployment.name)):
+        portainer.api("DELETE", f"/api/stacks/{stack['Id']}", params={"endpointId": stack["EndpointId"]})
+    for container in docker_client.containers.list(all=True, filters={"name": deployment.name}):
+        container.remove(force=True, v=True)
+    for network in docker_client.networks.list(names=[deployment.name]):
+        network.remove()
+
+
+def container_of(docker_client, deployment):
+    return docker_client.containers.get(deployment.name)
+
+
+def test_deploy_serves_every_user_and_keeps_them_apart(deployment, docker_client, tmp_path):
+    process = deployment.converge(verbosity=3)
+    assert process.returncode == 0, process.stdout[-3000:]
+    # The secrets never show, even at -vvv.
+    for user in deployment.users:
+        assert user["password"] not in process.stdout + process.stderr
+
+    container = container_of(docker_client, deployment)
+    assert container.attrs["Config"]["Image"] == "jeankhawand/anki-sync-server:25.07"
+    assert container.attrs["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
+    assert container.attrs["HostConfig"]["PortBindings"]["8080/tcp"][0]["HostPort"] == str(deployment.port)
+    assert deployment.name in container.attrs["NetworkSettings"]["Networks"]
+    env = dict(item.split("=", 1) for item in container.attrs["Config"]["Env"])
+    assert env["PASSWORDS_HASHED"] == "1"
+    assert "SYNC_PORT" not in env
+    assert env["SYNC_USER1"].startswith("alice:$pbkdf2-sha256$")
+    assert env["SYNC_USER2"].startswith("bob:$pbkdf2-sha256$")
+
+    collection = anki_client.make_collection(tmp_path / "alice", anki_client.generate_notes(3, "alice"))
+    assert anki_client.sync(collection, "alice", "alice-secret-1", deployment.endpoint) == "full upload"
+    bob = anki_client.make_collection(tmp_path / "bob", anki_client.generate_notes(2, "bob"))
+    assert anki_client.sync(bob, "bob", "bob-secret-1", deployment.endpoint) == "full upload"
+
+    assert anki_client.download_notes("alice", "alice-secret-1", deployment.endpoint) == sorted(
+        anki_client.generate_notes(3, "alice")
+    )
+    assert anki_client.download_notes("bob", "bob-secret-1", deployment.endpoint) == sorted(
+        anki_client.generate_notes(2, "bob")
+    )
+
+
+def test_rerun_changes_nothing_and_keeps_the_container(deployment, docker_client):
+    before = container_of(docker_client, deployment).id
+    process = deployment.converge()
+    assert process.returncode == 0, process.stdout[-3000:]
+    assert recap(process)["changed"] == 0
+    assert container_of(docker_client, deployment).id == before
+
+
+def test_password_change_and_new_user(deployment):
+    deployment.users = [
+        {"name": "alice", "password": "alice-secret-2"},
+        {"name": "bob", "password": "bob-secret-1"},
+        {"name": "carol", "password": "carol-secret-1"},
+    ]
+    process = deployment.converge()
+    assert process.returncode == 0, process.stdout[-3000:]
+    assert recap(process)["changed"] >= 1
+
+    assert anki_client.host_key_login(deployment.endpoint, "alice", "alice-secret-2")
+    assert not anki_client.host_key_login(deployment.endpoint, "alice", "alice-secret-1")
+    assert anki_client.host_key_login(deployment.endpoint, "bob", "bob-secret-1")
+    assert anki_client.host_key_login(deployment.endpoint, "carol", "carol-secret-1")
+    # alice's data survived the recreation of the container
+    assert anki_client.download_notes("alice", "alice-secret-2", deployment.endpoint) == sorted(
+        anki_client.generate_notes(3, "alice")
+    )
+
+
+def test_upgrade_to_another_tag_keeps_the_notes(deployment, docker_client):
+    process = deployment.converge(anki_sync_server_image_tag="25.09")
+    assert process.returncode == 0, process.stdout[-3000:]
+    assert container_of(docker_client, deployment).attrs["Config"]["Image"] == "jeankhawand/anki-sync-server:25.09"
+    assert anki_client.download_notes("alice", "alice-secret-2", deployment.endpoint) == sorted(
+        anki_client.generate_notes(3, "alice")
+    )
+    deployment.overrides["anki_sync_server_image_tag"] = "25.09"
+
+
+def test_no_plaintext_password_on_disk_or_in_the_container(deployment, docker_client):
+    container = container_of(docker_client, deployment)
+    inspected = json.dumps(container.attrs)
+    files = [path for path in deployment.volume_root.rglob("*") if path.is_file()]
+    assert files, "the server wrote no data"
+    for user in deployment.users:
+        secret = user["password"].encode()
+        assert user["password"] not in inspected
+        assert [path for path in files if secret in path.read_bytes()] == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"anki_sync_server_users": [{"name": "a", "password": "x"}, {"name": "a", "password": "y"}]}, "listed twice"),
+        ({"anki_sync_server_users": [{"name": "a:b", "password": "x"}]}, "anki_sync_server_users[0].name"),
+        ({"anki_sync_server_users": [{"name": "a", "password": ""}]}, "anki_sync_server_users[0].password"),
+        ({"anki_sync_server_image_tag": "latest"}, "anki_sync_server_image_tag"),
+        ({"anki_sync_server_host_port": 70000}, "anki_sync_server_host_port"),
+        ({"anki_sync_server_data_dir": "/srv/anki"}, "anki_sync_server_data_dir"),
+    ],
+)
+def test_bad_input_fails_before_any_change(tmp_path, docker_client, overrides, message):
+    deployment = Deployment(tmp_path)
+    process = deployment.converge(**overrides)
+    assert process.returncode != 0
+    assert message in process.stdout
+    assert docker_client.containers.list(all=True, filters={"name": deployment.name}) == []
+    assert docker_client.networks.list(names=[deployment.name]) == []

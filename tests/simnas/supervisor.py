@@ -1,0 +1,133 @@
+"""Starts and stops the simulated NAS in the background: the DSM and Portainer simulators (DSM runs nginx).
+
+    python -m simnas.supervisor start [--home DIR] [--dsm-port 5001] [--portainer-port 9443]
+    python -m simnas.supervisor status
+    python -m simnas.supervisor stop
+
+Used by `make demo` and the molecule scenarios. Idempotent: start leaves a running NAS alone (and
+says so), stop is quiet when nothing runs. Each service writes its log to $SIMNAS_HOME/logs/ and its
+pid to $SIMNAS_HOME/run/. The demo's credentials are fixed here and in inventories/demo: this NAS is
+a local test fixture, not a place for real secrets.
+"""
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+DEMO_ADMIN = "admin"
+DEMO_DSM_PASSWORD = "ankinas-demo-dsm-password"
+DEMO_PORTAINER_PASSWORD = "ankinas-demo-portainer-password"
+DEMO_PORTAINER_API_KEY = "ptr_ankinasdemo0000000000000000000000000000"
+
+
+def _services(home, args):
+    return {
+        "dsm": [
+            sys.executable,
+            "-m",
+            "simnas.dsm",
+            "--state",
+            str(home / "dsm.json"),
+            "--volumes-root",
+            str(home / "volumes"),
+            "--https-port",
+            str(args.dsm_port),
+            "--http-port",
+            "0",
+            "--user",
+            f"{DEMO_ADMIN}:{DEMO_DSM_PASSWORD}",
+        ],
+        "portainer": [
+            sys.executable,
+            "-m",
+            "simnas.portainer",
+            "--state",
+            str(home / "portainer" / "state.json"),
+            "--port",
+            str(args.portainer_port),
+            "--admin-username",
+            DEMO_ADMIN,
+            "--admin-password",
+            DEMO_PORTAINER_PASSWORD,
+            "--api-key",
+            DEMO_PORTAINER_API_KEY,
+        ],
+    }
+
+
+def _ports(args):
+    return {"dsm": args.dsm_port, "portainer": args.portainer_port}
+
+
+def _pid(home, name):
+    try:
+        pid = int((home / "run" / f"{name}.pid").read_text())
+        os.kill(pid, 0)
+        return pid
+    except (OSError, ValueError):
+        return None
+
+
+def _answers(port):
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def start(home, args):
+    (home / "run").mkdir(parents=True, exist_ok=True)
+    (home / "logs").mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, SIMNAS_HOME=str(home))
+    for name, command in _services(home, args).items():
+        if _pid(home, name):
+            print(f"{name}: already running")
+            continue
+        log = (home / "logs" / f"{name}.log").open("ab")
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        (home / "run" / f"{name}.pid").write_text(str(process.pid))
+        deadline = time.monotonic() + 30
+        while not _answers(_ports(args)[name]):
+            if process.poll() is not None or time.monotonic() > deadline:
+                sys.exit(f"{name} did not start; see {home / 'logs' / (name + '.log')}")
+            time.sleep(0.1)
+        print(f"{name}: started on port {_ports(args)[name]} (pid {process.pid})")
+
+
+def stop(home, _args):
+    for name in ("portainer", "dsm"):
+        pid = _pid(home, name)
+        if pid:
+            os.killpg(pid, signal.SIGTERM)
+            for _ in range(50):
+                if not _pid(home, name):
+                    break
+                time.sleep(0.1)
+            print(f"{name}: stopped")
+        (home / "run" / f"{name}.pid").unlink(missing_ok=True)
+
+
+def status(home, _args):
+    running = {name: _pid(home, name) for name in ("dsm", "portainer")}
+    for name, pid in running.items():
+        print(f"{name}: running (pid {pid})" if pid else f"{name}: stopped")
+    sys.exit(0 if all(running.values()) else 3)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("action", choices=["start", "stop", "status"])
+    parser.add_argument("--home", default=os.environ.get("SIMNAS_HOME", ".cache/simnas"))
+    parser.add_argument("--dsm-port", type=int, default=5001)
+    parser.add_argument("--portainer-port", type=int, default=9443)
+    args = parser.parse_args()
+    home = Path(args.home).resolve()
+    {"start": start, "stop": stop, "status": status}[args.action](home, args)
+
+
+if __name__ == "__main__":
+    main()
