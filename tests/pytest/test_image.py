@@ -20,7 +20,10 @@ def pbkdf2_phc(password, iterations=600_000):
     """A PBKDF2-SHA256 PHC string, as the server verifies with PASSWORDS_HASHED."""
     salt = os.urandom(16)
     digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations, 32)
-    b64 = lambda raw: base64.b64encode(raw).decode().rstrip("=")  # noqa: E731
+
+    def b64(raw):
+        return base64.b64encode(raw).decode().rstrip("=")
+
     return f"$pbkdf2-sha256$i={iterations},l=32${b64(salt)}${b64(digest)}"
 
 

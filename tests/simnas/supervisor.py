@@ -103,7 +103,7 @@ def stop(home, _args):
         pid = _pid(home, name)
         if pid:
             os.killpg(pid, signal.SIGTERM)
-            for _ in range(50):
+            for _attempt in range(50):
                 if not _pid(home, name):
                     break
                 time.sleep(0.1)
