@@ -7,6 +7,8 @@ renders its reverse-proxy rules into a real nginx whose frontend port 443 listen
 """
 
 import importlib.util
+import socket
+import ssl
 import subprocess
 from pathlib import Path
 
@@ -87,6 +89,21 @@ def curl(nas, path="/health", host=FQDN, port=None, extra=()):
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
     return status, headers, body
+
+
+def served_common_name(nas, host=FQDN, verify=True):
+    """The CN of the certificate nginx serves for host (SNI); verified against the test CA unless verify=False."""
+    context = ssl.create_default_context(cafile=nas.ca_path)
+    if not verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    with socket.create_connection(("127.0.0.1", nas.https_port), timeout=10) as raw:
+        with context.wrap_socket(raw, server_hostname=host) as tls:
+            der = tls.getpeercert(binary_form=True)
+    from cryptography import x509  # noqa: PLC0415
+    from cryptography.x509.oid import NameOID  # noqa: PLC0415
+
+    return x509.load_der_x509_certificate(der).subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
 
 
 @pytest.fixture(autouse=True)

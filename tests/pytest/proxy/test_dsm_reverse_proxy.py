@@ -1,10 +1,7 @@
 """ankinas.synology.dsm_reverse_proxy against the simulated DSM, over HTTPS, as Ansible runs it."""
 
-import ssl
-import socket
-
 import pytest
-from conftest import FQDN, rule_args
+from conftest import FQDN, rule_args, served_common_name
 from simnas.runner import run_module
 
 RP = "SYNO.Core.AppPortal.ReverseProxy"
@@ -25,15 +22,6 @@ def bound_certificates(nas):
             if service["subscriber"] == "ReverseProxy":
                 found[service["service"]] = cert["desc"]
     return found
-
-
-def served_common_name(nas, host=FQDN):
-    """The CN of the certificate nginx serves for host (SNI), verified against the test CA."""
-    context = ssl.create_default_context(cafile=nas.ca_path)
-    with socket.create_connection(("127.0.0.1", nas.https_port), timeout=10) as raw:
-        with context.wrap_socket(raw, server_hostname=host) as tls:
-            subject = dict(item[0] for item in tls.getpeercert()["subject"])
-    return subject["commonName"]
 
 
 def test_create_lists_the_rule_as_dsm_does(nas):
