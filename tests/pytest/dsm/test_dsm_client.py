@@ -145,7 +145,7 @@ def test_wrong_password_is_tried_exactly_once(dsm):
 
 def test_auto_block_is_explained_and_not_retried(make_dsm):
     dsm = make_dsm(autoblock_attempts=2)
-    for _ in range(2):
+    for _attempt in range(2):
         with pytest.raises(DSMAPIError):
             list_shares(client_for(dsm, password="wrong"))
     with pytest.raises(DSMAPIError) as raised:

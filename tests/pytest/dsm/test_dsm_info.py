@@ -61,7 +61,7 @@ def test_bad_url_is_refused_before_any_request(dsm):
     assert dsm.counters()["logins_attempted"] == 0
 
 
-@pytest.mark.parametrize("module", ["dsm_info", "dsm_session"])
+@pytest.mark.parametrize("module", ["dsm_info", "dsm_session", "dsm_shared_folder"])
 def test_ansible_doc_renders(module):
     process = subprocess.run(
         ["ansible-doc", f"ankinas.synology.{module}"], capture_output=True, text=True, check=False, timeout=60

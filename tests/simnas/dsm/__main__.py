@@ -38,7 +38,7 @@ def main(argv=None):
 
     users = {}
     for item in args.user or ["admin:admin-password"]:
-        name, _, password = item.partition(":")
+        name, _colon, password = item.partition(":")
         users[name] = {"password": password}
         if args.otp_code:
             users[name]["otp_code"] = args.otp_code

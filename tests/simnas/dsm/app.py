@@ -30,8 +30,10 @@ from pathlib import Path
 
 from flask import Flask, Response, request
 
-from simnas.dsm import apis  # noqa: F401 - registers every simulated API
+from simnas.dsm import apis
 from simnas.dsm.registry import APIS, PERSONALITIES, DSMError
+
+apis.load_all()
 
 #: the DSM each personality pretends to be (SYNO.DSM.Info / SYNO.Core.System answers)
 SYSTEMS = {

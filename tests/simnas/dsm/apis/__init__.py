@@ -1,7 +1,9 @@
-"""The simulated APIs, one module per family; importing the package registers all of them."""
+"""The simulated APIs, one module per family; load_all() imports (and so registers) every one of them."""
 
 import importlib
 import pkgutil
 
-for _module in pkgutil.iter_modules(__path__):
-    importlib.import_module(f"{__name__}.{_module.name}")
+
+def load_all():
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
