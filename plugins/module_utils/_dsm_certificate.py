@@ -97,9 +97,9 @@ def find_certificate(certificates, wanted):
             return max(usable, key=_valid_till)
     available = sorted({(cert.get("subject") or {}).get("common_name") or "?" for cert in certificates})
     raise ResourceError(
-        "certificate: no DSM certificate has the common name, a subject alternative name or the description '%s'; "
-        "available certificates (by common name): %s. Import or issue it in DSM (Control Panel > Security > "
-        "Certificate), or name one of these" % (wanted, ", ".join(available) or "none")
+        "certificate: no DSM certificate has the common name, a subject alternative name or the description '{}'; "
+        "available certificates (by common name): {}. Import or issue it in DSM (Control Panel > Security > "
+        "Certificate), or name one of these".format(wanted, ", ".join(available) or "none")
     )
 
 
@@ -174,7 +174,7 @@ def bind(client, descriptor, old_id, new_id, settle=90):
             problem = str(exc)
         if time.monotonic() >= deadline:
             raise ResourceError(
-                "%s set answered success, but after %ss %s; check Control Panel > Security > Certificate > Settings"
-                % (SERVICE_API, settle, problem)
+                f"{SERVICE_API} set answered success, but after {settle}s {problem}; "
+                "check Control Panel > Security > Certificate > Settings"
             )
         time.sleep(2)

@@ -60,10 +60,11 @@ def find_rule(rules, description):
     """The one rule with this description, or None; several with it is an error (no guessing)."""
     found = [rule for rule in rules if rule.get("description") == description]
     if len(found) > 1:
+        uuids = ", ".join(str(rule_id(rule)) for rule in found)
         raise ResourceError(
-            "description: %d reverse-proxy rules are named '%s' (UUIDs %s); the module identifies a rule by its "
-            "description, so rename or delete the extra ones in DSM (Control Panel > Login Portal > Advanced > "
-            "Reverse Proxy)" % (len(found), description, ", ".join(str(rule_id(rule)) for rule in found))
+            f"description: {len(found)} reverse-proxy rules are named '{description}' (UUIDs {uuids}); the module "
+            "identifies a rule by its description, so rename or delete the extra ones in DSM (Control Panel > "
+            "Login Portal > Advanced > Reverse Proxy)"
         )
     return found[0] if found else None
 
@@ -100,38 +101,39 @@ def validate(params):
     for option in ("source_host", "destination_host"):
         value = params.get(option)
         if value is None or not str(value).strip():
-            raise ResourceError("%s must not be empty: give the host name of the rule" % option)
+            raise ResourceError(f"{option} must not be empty: give the host name of the rule")
     if not valid_host(params["source_host"], wildcard=True):
         raise ResourceError(
-            "source_host '%s' is not a valid host name: use letters, digits, '-' and dots (for example "
-            "anki.example.com), an IP address, or *.example.com" % params["source_host"]
+            "source_host '{}' is not a valid host name: use letters, digits, '-' and dots (for example "
+            "anki.example.com), an IP address, or *.example.com".format(params["source_host"])
         )
     if not valid_host(params["destination_host"]):
         raise ResourceError(
-            "destination_host '%s' is not a valid host name or IP address (for example localhost or 192.168.1.10)"
-            % params["destination_host"]
+            f"destination_host '{params['destination_host']}' is not a valid host name or IP address "
+            "(for example localhost or 192.168.1.10)"
         )
     for option in ("source_port", "destination_port"):
         value = params.get(option)
         if value is None or not 1 <= value <= 65535:
-            raise ResourceError("%s must be a port from 1 to 65535 (got %s)" % (option, value))
+            raise ResourceError(f"{option} must be a port from 1 to 65535 (got {value})")
     for option in TIMEOUTS:
         if not 1 <= params[option] <= MAX_TIMEOUT:
-            raise ResourceError("%s must be from 1 to %d seconds (got %s)" % (option, MAX_TIMEOUT, params[option]))
+            raise ResourceError(f"{option} must be from 1 to {MAX_TIMEOUT} seconds (got {params[option]})")
     seen = {}
     for index, header in enumerate(headers_of(params)):
         name, value = header["name"], header["value"]
         if not HEADER_NAME.match(name or ""):
             raise ResourceError(
-                "custom_headers: the header name '%s' is invalid; DSM accepts only letters, digits and '-'" % name
+                f"custom_headers: the header name '{name}' is invalid; DSM accepts only letters, digits and '-'"
             )
         if any(ord(char) < 32 or ord(char) == 127 for char in value):
-            raise ResourceError("custom_headers: the value of header '%s' must be one line of text" % name)
+            raise ResourceError(f"custom_headers: the value of header '{name}' must be one line of text")
         if name.lower() in seen:
             preset = params["websocket"] and index >= len(WEBSOCKET_HEADERS) > seen[name.lower()]
             raise ResourceError(
-                "custom_headers: the header '%s' is given twice%s"
-                % (name, "; websocket=true already sets it, so drop it or set websocket=false" if preset else "")
+                "custom_headers: the header '{}' is given twice{}".format(
+                    name, "; websocket=true already sets it, so drop it or set websocket=false" if preset else ""
+                )
             )
         seen[name.lower()] = index
     if params.get("certificate") is not None:

@@ -297,10 +297,11 @@ class ReverseProxyRule(DSMResource):
         entry = rp.entry_from_params(self.params)
         for rule in self._rules:
             if rp.same_frontend(rule, entry):
+                front = entry["frontend"]
                 raise ResourceError(
-                    "source_host %s with source_port %s is already served by the rule '%s' (UUID %s); DSM allows one "
-                    "rule per host name and port: change source_host/source_port, or manage that rule by its description"
-                    % (entry["frontend"]["fqdn"], entry["frontend"]["port"], rule.get("description"), rp.rule_id(rule))
+                    f"source_host {front['fqdn']} with source_port {front['port']} is already served by the rule "
+                    f"'{rule.get('description')}' (UUID {rp.rule_id(rule)}); DSM allows one rule per host name and "
+                    "port: change source_host/source_port, or manage that rule by its description"
                 )
 
     def differences(self, current, desired):
@@ -323,7 +324,9 @@ class ReverseProxyRule(DSMResource):
         rule = self._find()
         if rule is None:
             raise ResourceError(
-                "%s create answered success, but no rule named '%s' is listed" % (rp.API, self.params["description"])
+                "{} create answered success, but no rule named '{}' is listed".format(
+                    rp.API, self.params["description"]
+                )
             )
         if self._target is not None:
             self._bind(rule, None)
@@ -380,8 +383,8 @@ class ReverseProxyRule(DSMResource):
             rule = (result or {}).get("rule")
             if rule and not self.module.check_mode and rp.managed_view(rule)["http2"] is None:
                 self.module.warn(
-                    "DSM does not list frontend.https.http2 for this rule, so http2=%s cannot be verified; it is sent "
-                    "with every create and update" % self.params["http2"]
+                    "DSM does not list frontend.https.http2 for this rule, so http2={} cannot be verified; it is sent "
+                    "with every create and update".format(self.params["http2"])
                 )
         finally:
             super().finish(result)

@@ -18,7 +18,7 @@ class ConnectProxy:
         self._sock.bind(("127.0.0.1", 0))
         self._sock.listen(64)
         self.port = self._sock.getsockname()[1]
-        self.url = "http://127.0.0.1:%d" % self.port
+        self.url = f"http://127.0.0.1:{self.port}"
         #: the CONNECT targets seen, e.g. ["anki.nas.test:8443"]
         self.tunnels = []
         self._stopped = threading.Event()
@@ -57,7 +57,7 @@ class ConnectProxy:
                     return
                 head += chunk
             method, target, _ = head.split(b"\r\n", 1)[0].decode("latin-1").split(" ", 2)
-            host, _, port = target.rpartition(":")
+            _host, _, port = target.rpartition(":")
             if method != "CONNECT" or not port.isdigit():
                 client.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
                 return

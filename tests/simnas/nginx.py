@@ -52,11 +52,11 @@ def nginx_version(binary="nginx"):
 
 def _quote(value):
     """A string as an nginx double-quoted parameter; $variables stay variables, as DSM's presets need."""
-    return '"%s"' % str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return '"{}"'.format(str(value).replace("\\", "\\\\").replace('"', '\\"'))
 
 
 def _host_for_url(host):
-    return "[%s]" % host if ":" in host and not host.startswith("[") else host
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
 def _resolves(host):
@@ -109,8 +109,8 @@ class ReverseProxyNginx:
         lines = [
             "# Written by the simulated NAS (simnas.nginx) from its reverse-proxy rules; do not edit.",
             "worker_processes 1;",
-            "pid %s;" % (d / "nginx.pid"),
-            "error_log %s warn;" % self.error_log,
+            f"pid {d / 'nginx.pid'};",
+            f"error_log {self.error_log} warn;",
         ]
         if os.geteuid() == 0:
             # Workers write large request bodies to the temp paths below, which root created.
@@ -118,23 +118,23 @@ class ReverseProxyNginx:
         lines += [
             "events { worker_connections 512; }",
             "http {",
-            "    access_log %s;" % (d / "logs" / "access.log"),
-            "    client_body_temp_path %s;" % (d / "temp" / "client_body"),
-            "    proxy_temp_path %s;" % (d / "temp" / "proxy"),
-            "    fastcgi_temp_path %s;" % (d / "temp" / "fastcgi"),
-            "    uwsgi_temp_path %s;" % (d / "temp" / "uwsgi"),
-            "    scgi_temp_path %s;" % (d / "temp" / "scgi"),
+            f"    access_log {d / 'logs' / 'access.log'};",
+            f"    client_body_temp_path {d / 'temp' / 'client_body'};",
+            f"    proxy_temp_path {d / 'temp' / 'proxy'};",
+            f"    fastcgi_temp_path {d / 'temp' / 'fastcgi'};",
+            f"    uwsgi_temp_path {d / 'temp' / 'uwsgi'};",
+            f"    scgi_temp_path {d / 'temp' / 'scgi'};",
             "    server_tokens off;",
-            "    client_max_body_size %s;" % self.client_max_body_size,
+            f"    client_max_body_size {self.client_max_body_size};",
             "    # DSM's WebSocket preset sends Connection: $connection_upgrade.",
             "    map $http_upgrade $connection_upgrade {",
             "        default upgrade;",
             "        '' close;",
             "    }",
             "    server {",
-            "        listen 127.0.0.1:%d;" % self.control_port,
+            f"        listen 127.0.0.1:{self.control_port};",
             "        access_log off;",
-            '        location = /_generation { return 200 "%d"; }' % generation,
+            f'        location = /_generation {{ return 200 "{generation}"; }}',
             "    }",
         ]
         http2_ports = {
@@ -153,43 +153,43 @@ class ReverseProxyNginx:
         https = front.get("protocol") == 1
         options = (front.get("https") or {}) if https else {}
         port = self.frontend_port(front["port"])
-        listen = "%s:%d" % (self.listen_address, port)
+        listen = f"{self.listen_address}:{port}"
         if https:
             listen += " ssl"
             if not per_server_http2 and port in http2_ports:
                 listen += " http2"
         fqdn = front.get("fqdn") or "_"
         lines = [
-            "    # rule %s %s" % (rule.get("UUID"), _quote(rule.get("description", ""))),
+            "    # rule {} {}".format(rule.get("UUID"), _quote(rule.get("description", ""))),
             "    server {",
-            "        listen %s;" % listen,
-            "        server_name %s;" % ("_" if fqdn == "*" else fqdn),
+            f"        listen {listen};",
+            f"        server_name {'_' if fqdn == '*' else fqdn};",
         ]
         if https:
             cert, key = certificates.get(rule.get("UUID")) or self.default_certificate
-            lines += ["        ssl_certificate %s;" % cert, "        ssl_certificate_key %s;" % key]
+            lines += [f"        ssl_certificate {cert};", f"        ssl_certificate_key {key};"]
             if per_server_http2:
-                lines.append("        http2 %s;" % ("on" if options.get("http2") else "off"))
+                lines.append(f"        http2 {'on' if options.get('http2') else 'off'};")
             if options.get("hsts"):
-                lines.append('        add_header Strict-Transport-Security "%s" always;' % HSTS_VALUE)
+                lines.append(f'        add_header Strict-Transport-Security "{HSTS_VALUE}" always;')
         scheme = "https" if back.get("protocol") == 1 else "http"
-        target = "%s://%s:%d" % (scheme, _host_for_url(back["fqdn"]), int(back["port"]))
+        target = f"{scheme}://{_host_for_url(back['fqdn'])}:{int(back['port'])}"
         lines.append("        location / {")
         if _resolves(back["fqdn"]):
-            lines.append("            proxy_pass %s;" % target)
+            lines.append(f"            proxy_pass {target};")
         else:
             # nginx resolves literal upstream names at load time; an unknown name must not take every
             # other rule down with it, so it is looked up per request (and answers 502).
-            lines += ["            set $ankinas_backend %s;" % _quote(target), "            proxy_pass $ankinas_backend;"]
+            lines += [f"            set $ankinas_backend {_quote(target)};", "            proxy_pass $ankinas_backend;"]
         headers = list(PROXY_HEADERS) + [(h["name"], h["value"]) for h in rule.get("customize_headers") or []]
         for name, value in headers:
-            lines.append("            proxy_set_header %s %s;" % (name, _quote(value)))
+            lines.append(f"            proxy_set_header {name} {_quote(value)};")
         lines += [
-            "            proxy_http_version %s;" % ("1.1" if rule.get("proxy_http_version", 1) == 1 else "1.0"),
-            "            proxy_connect_timeout %ds;" % int(rule.get("proxy_connect_timeout", 60)),
-            "            proxy_read_timeout %ds;" % int(rule.get("proxy_read_timeout", 60)),
-            "            proxy_send_timeout %ds;" % int(rule.get("proxy_send_timeout", 60)),
-            "            proxy_intercept_errors %s;" % ("on" if rule.get("proxy_intercept_errors") else "off"),
+            f"            proxy_http_version {'1.1' if rule.get('proxy_http_version', 1) == 1 else '1.0'};",
+            f"            proxy_connect_timeout {int(rule.get('proxy_connect_timeout', 60))}s;",
+            f"            proxy_read_timeout {int(rule.get('proxy_read_timeout', 60))}s;",
+            f"            proxy_send_timeout {int(rule.get('proxy_send_timeout', 60))}s;",
+            f"            proxy_intercept_errors {'on' if rule.get('proxy_intercept_errors') else 'off'};",
             "        }",
             "    }",
         ]
@@ -214,7 +214,7 @@ class ReverseProxyNginx:
         )
         if check.returncode != 0:
             candidate.unlink()
-            raise NginxError("nginx -t refused the configuration: %s" % check.stderr.strip())
+            raise NginxError(f"nginx -t refused the configuration: {check.stderr.strip()}")
         os.replace(candidate, self.conf)
         self._rules, self._certificates = rules, certificates
         if self.running:
@@ -243,11 +243,11 @@ class ReverseProxyNginx:
             return
         with contextlib.suppress(ValueError, OSError):
             pid = int(self.pid_file.read_text().strip())
-            cmdline = Path("/proc/%d/cmdline" % pid).read_bytes().decode(errors="replace")
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
             if "nginx" in cmdline and str(self.directory) in cmdline:
                 os.kill(pid, signal.SIGTERM)
                 for _ in range(50):
-                    if not Path("/proc/%d" % pid).exists():
+                    if not Path(f"/proc/{pid}").exists():
                         break
                     time.sleep(0.1)
         with contextlib.suppress(OSError):
@@ -269,17 +269,16 @@ class ReverseProxyNginx:
     def _await_generation(self, generation, timeout=10):
         deadline = time.monotonic() + timeout
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        url = "http://127.0.0.1:%d/_generation" % self.control_port
+        url = f"http://127.0.0.1:{self.control_port}/_generation"
         while time.monotonic() < deadline:
             if self._process is not None and self._process.poll() is not None:
                 err = self._process.stderr.read().decode(errors="replace") if self._process.stderr else ""
-                raise NginxError("nginx exited (%s): %s" % (self._process.returncode, err.strip() or self._log_tail()))
-            with contextlib.suppress(OSError):
-                with opener.open(url, timeout=1) as answer:
-                    if answer.read().decode() == str(generation):
-                        return
+                raise NginxError(f"nginx exited ({self._process.returncode}): {err.strip() or self._log_tail()}")
+            with contextlib.suppress(OSError), opener.open(url, timeout=1) as answer:
+                if answer.read().decode() == str(generation):
+                    return
             time.sleep(0.05)
-        raise NginxError("nginx did not load configuration %d within %ss: %s" % (generation, timeout, self._log_tail()))
+        raise NginxError(f"nginx did not load configuration {generation} within {timeout}s: {self._log_tail()}")
 
     def _log_tail(self, lines=5):
         with contextlib.suppress(OSError):

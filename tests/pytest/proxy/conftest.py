@@ -17,7 +17,9 @@ from simnas.dsm.apis.reverse_proxy import attach_nginx
 from simnas.runner import run_module
 from simnas.server import free_port
 
-_spec = importlib.util.spec_from_file_location("ankinas_dsm_fixtures", Path(__file__).parents[1] / "dsm" / "conftest.py")
+_spec = importlib.util.spec_from_file_location(
+    "ankinas_dsm_fixtures", Path(__file__).parents[1] / "dsm" / "conftest.py"
+)
 _dsm_fixtures = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_dsm_fixtures)
 
@@ -63,8 +65,10 @@ def nas_nginx(make_nas):
 
 
 def list_rules(nas):
-    return [record["entry"] for record in sorted(nas.state()["state"].get("reverse_proxy", {}).values(),
-                                                 key=lambda record: record["order"])]
+    return [
+        record["entry"]
+        for record in sorted(nas.state()["state"].get("reverse_proxy", {}).values(), key=lambda record: record["order"])
+    ]
 
 
 def rule_args(**overrides):
@@ -77,8 +81,19 @@ def rule_args(**overrides):
 def curl(nas, path="/health", host=FQDN, port=None, extra=()):
     """curl through the simulated NAS's nginx with SNI and the test CA; (status line, headers dict, body)."""
     port = port or nas.https_port
-    command = ["curl", "-sS", "-i", "--max-time", "10", "--cacert", nas.ca_path,
-               "--resolve", f"{host}:{port}:127.0.0.1", *extra, f"https://{host}:{port}{path}"]
+    command = [
+        "curl",
+        "-sS",
+        "-i",
+        "--max-time",
+        "10",
+        "--cacert",
+        nas.ca_path,
+        "--resolve",
+        f"{host}:{port}:127.0.0.1",
+        *extra,
+        f"https://{host}:{port}{path}",
+    ]
     out = subprocess.run(command, capture_output=True, text=True, check=False)
     if out.returncode:
         return None, {}, out.stderr
@@ -97,11 +112,13 @@ def served_common_name(nas, host=FQDN, verify=True):
     if not verify:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
-    with socket.create_connection(("127.0.0.1", nas.https_port), timeout=10) as raw:
-        with context.wrap_socket(raw, server_hostname=host) as tls:
-            der = tls.getpeercert(binary_form=True)
-    from cryptography import x509  # noqa: PLC0415
-    from cryptography.x509.oid import NameOID  # noqa: PLC0415
+    with (
+        socket.create_connection(("127.0.0.1", nas.https_port), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname=host) as tls,
+    ):
+        der = tls.getpeercert(binary_form=True)
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
 
     return x509.load_der_x509_certificate(der).subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
 

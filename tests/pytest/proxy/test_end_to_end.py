@@ -19,15 +19,15 @@ from simnas.connect_proxy import ConnectProxy
 pytestmark = pytest.mark.docker
 
 USER, PASSWORD = "alice", "e2e-secret"
-CLIENT = """
+CLIENT = f"""
 import sys
 from simnas import anki_client
 endpoint, directory = sys.argv[1], sys.argv[2]
 notes = anki_client.generate_notes(500, "e2e")
 path = anki_client.make_collection(directory, notes)
-print(anki_client.sync(path, "{user}", "{password}", endpoint))
-print(anki_client.download_notes("{user}", "{password}", endpoint) == sorted(notes))
-""".format(user=USER, password=PASSWORD)
+print(anki_client.sync(path, "{USER}", "{PASSWORD}", endpoint))
+print(anki_client.download_notes("{USER}", "{PASSWORD}", endpoint) == sorted(notes))
+"""
 
 
 def test_anki_client_syncs_through_the_reverse_proxy(nas_nginx, run_anki_container, tmp_path):

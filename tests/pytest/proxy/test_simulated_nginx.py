@@ -57,7 +57,9 @@ def test_rule_options_reach_the_wire(nas_nginx, backend):
     assert seen["upgrade"] == "websocket" and seen["connection"] == "upgrade"
 
     # Each change reloads nginx: HSTS, HTTP/2 and the WebSocket headers go away.
-    assert nas.run(**rule_args(destination_port=backend, hsts=False, http2=False, websocket=False, certificate=FQDN))["changed"]
+    assert nas.run(**rule_args(destination_port=backend, hsts=False, http2=False, websocket=False, certificate=FQDN))[
+        "changed"
+    ]
     status, answer, _ = curl(nas, "/echo", extra=["--http2"])
     assert status.startswith("HTTP/1.1 200"), status
     assert "strict-transport-security" not in answer

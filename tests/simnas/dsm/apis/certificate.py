@@ -202,7 +202,7 @@ def service_set(ctx):
             else:
                 if old_id:
                     raise DSMError(120)
-                if ctx.personality == "dsm7" and not DSM7_DESCRIPTOR_KEYS <= set(descriptor):
+                if ctx.personality == "dsm7" and not set(descriptor) >= DSM7_DESCRIPTOR_KEYS:
                     raise DSMError(120)
                 if descriptor.get("subscriber") == "ReverseProxy" and descriptor.get(
                     "service"
@@ -210,7 +210,7 @@ def service_set(ctx):
                     raise DSMError(120)
             if new_id and new_id not in by_id:
                 raise DSMError(120)
-            if current is not None and (new_id == old_id and ctx.personality == "dsm6" or not new_id):
+            if current is not None and ((new_id == old_id and ctx.personality == "dsm6") or not new_id):
                 current["services"].remove(listed)  # unbind; or DSM 6's answer to a no-op binding
             elif new_id != old_id:
                 if current is not None:

@@ -168,7 +168,7 @@ def rp_delete(ctx):
     return None
 
 
-class rollback:  # noqa: N801 - used as a statement: `with rollback(ctx):`
+class rollback:
     """Apply a change to the state, render nginx, and undo the change if nginx refuses it."""
 
     def __init__(self, ctx):
@@ -184,7 +184,7 @@ class rollback:  # noqa: N801 - used as a statement: `with rollback(ctx):`
             return False
         try:
             render(self.ctx.sim)
-        except Exception as error:  # noqa: BLE001 - any failure of nginx undoes the change
+        except Exception as error:
             self._undo()
             self.ctx.sim.nginx_error = str(error)
             raise DSMError(100) from None
@@ -200,7 +200,7 @@ def render(sim):
     nginx = getattr(sim, "nginx", None)
     if nginx is None:
         return
-    from simnas.dsm.apis.certificate import rule_certificates  # noqa: PLC0415 - the two APIs refer to each other
+    from simnas.dsm.apis.certificate import rule_certificates
 
     nginx.apply(listed(sim.state.data), rule_certificates(sim))
 
@@ -210,8 +210,8 @@ def attach_nginx(sim, directory, start=True, **options):
 
     Stop it with sim.nginx.stop() (create_app()'s caller owns it, as it owns the HTTP servers).
     """
-    from simnas.dsm.apis.certificate import default_certificate  # noqa: PLC0415
-    from simnas.nginx import ReverseProxyNginx  # noqa: PLC0415
+    from simnas.dsm.apis.certificate import default_certificate
+    from simnas.nginx import ReverseProxyNginx
 
     sim.nginx = ReverseProxyNginx(directory, default_certificate(sim), **options)
     if start:
