@@ -56,7 +56,7 @@ def covers(pattern, name):
     if pattern == name:
         return True
     if pattern.startswith("*.") and not name.startswith("*."):
-        head, _, rest = name.partition(".")
+        head, _dot, rest = name.partition(".")
         return bool(head) and rest == pattern[2:]
     return False
 
@@ -153,7 +153,7 @@ def bind(client, descriptor, old_id, new_id, settle=90):
     """
 
     def landed():
-        cert, _ = find_binding(list_certificates(client), descriptor["subscriber"], descriptor["service"])
+        cert, _descriptor = find_binding(list_certificates(client), descriptor["subscriber"], descriptor["service"])
         return (cert or {}).get("id", "") == new_id
 
     client.call(

@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 module: dsm_reverse_proxy
 short_description: Manage a reverse-proxy rule of a Synology NAS, and the certificate it serves
 version_added: 0.1.0
-author: ankinas.synology contributors
+author: ankinas.synology contributors (@ankinas)
 description:
   - Ensures a DSM reverse-proxy rule (Control Panel > Login Portal > Advanced > Reverse Proxy on DSM 7, Application
     Portal on DSM 6; API C(SYNO.Core.AppPortal.ReverseProxy)) exists with the given frontend, backend, headers and
@@ -21,6 +21,8 @@ description:
     a second rule.
   - With O(certificate), the rule is bound to that DSM certificate (C(SYNO.Core.Certificate.Service)); a binding that
     is already right is left alone.
+  - The role C(ankinas.synology.reverse_proxy) applies the setup guide's rule (HTTPS 443 to the sync server on
+    C(localhost:27701)) with this module.
 options:
   description:
     description:
@@ -147,8 +149,6 @@ notes:
     only, then name the certificate by its common name or description.
 seealso:
   - module: ankinas.synology.dsm_session
-  - role: ankinas.synology.reverse_proxy
-    description: Applies the setup guide's rule (HTTPS 443 to the sync server on localhost:27701).
 """
 
 EXAMPLES = r"""
@@ -283,7 +283,7 @@ class ReverseProxyRule(DSMResource):
                 self._target = certs.find_certificate(self._certificates, wanted)
             cert = None
             if rule is not None:
-                cert, _ = certs.find_binding(self._certificates, SUBSCRIBER, rp.rule_id(rule))
+                cert, _descriptor = certs.find_binding(self._certificates, SUBSCRIBER, rp.rule_id(rule))
             self._bound[self._reads] = cert
         return rule
 
@@ -348,7 +348,7 @@ class ReverseProxyRule(DSMResource):
         rule_id = rp.rule_id(rule)
         descriptor = None
         if bound is not None:
-            _, descriptor = certs.find_binding([bound], SUBSCRIBER, rule_id)
+            _cert, descriptor = certs.find_binding([bound], SUBSCRIBER, rule_id)
         if descriptor is None:
             fqdn = (rule.get("frontend") or {}).get("fqdn") or self.params["source_host"]
             descriptor = certs.reverse_proxy_descriptor(rule_id, fqdn, self.client.dsm_major())

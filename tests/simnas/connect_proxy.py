@@ -43,7 +43,7 @@ class ConnectProxy:
     def _serve(self):
         while not self._stopped.is_set():
             try:
-                client, _ = self._sock.accept()
+                client, _address = self._sock.accept()
             except OSError:
                 return
             threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
@@ -56,8 +56,8 @@ class ConnectProxy:
                 if not chunk or len(head) > 65536:
                     return
                 head += chunk
-            method, target, _ = head.split(b"\r\n", 1)[0].decode("latin-1").split(" ", 2)
-            _host, _, port = target.rpartition(":")
+            method, target, _version = head.split(b"\r\n", 1)[0].decode("latin-1").split(" ", 2)
+            _host, _colon, port = target.rpartition(":")
             if method != "CONNECT" or not port.isdigit():
                 client.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
                 return

@@ -246,7 +246,7 @@ class ReverseProxyNginx:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
             if "nginx" in cmdline and str(self.directory) in cmdline:
                 os.kill(pid, signal.SIGTERM)
-                for _ in range(50):
+                for _attempt in range(50):
                     if not Path(f"/proc/{pid}").exists():
                         break
                     time.sleep(0.1)

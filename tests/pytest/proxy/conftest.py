@@ -6,6 +6,7 @@ renders its reverse-proxy rules into a real nginx whose frontend port 443 listen
 (`nas_nginx.https_port`), stopped after the test.
 """
 
+import collections
 import importlib.util
 import socket
 import ssl
@@ -27,6 +28,7 @@ dsm_ca = _dsm_fixtures.dsm_ca
 make_dsm = _dsm_fixtures.make_dsm
 
 MODULE = "dsm_reverse_proxy"
+Reply = collections.namedtuple("Reply", "status headers body")
 FQDN = "anki.nas.test"
 
 
@@ -79,7 +81,10 @@ def rule_args(**overrides):
 
 
 def curl(nas, path="/health", host=FQDN, port=None, extra=()):
-    """curl through the simulated NAS's nginx with SNI and the test CA; (status line, headers dict, body)."""
+    """curl through the simulated NAS's nginx with SNI and the test CA: Reply(status line, headers, body).
+
+    On a failure of curl itself (TLS, connection) status is None and body is curl's error message.
+    """
     port = port or nas.https_port
     command = [
         "curl",
@@ -96,14 +101,14 @@ def curl(nas, path="/health", host=FQDN, port=None, extra=()):
     ]
     out = subprocess.run(command, capture_output=True, text=True, check=False)
     if out.returncode:
-        return None, {}, out.stderr
-    head, _, body = out.stdout.replace("\r\n", "\n").partition("\n\n")
+        return Reply(None, {}, out.stderr)
+    head, _blank, body = out.stdout.replace("\r\n", "\n").partition("\n\n")
     status, *lines = head.split("\n")
     headers = {}
     for line in lines:
-        name, _, value = line.partition(":")
+        name, _colon, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
-    return status, headers, body
+    return Reply(status, headers, body)
 
 
 def served_common_name(nas, host=FQDN, verify=True):

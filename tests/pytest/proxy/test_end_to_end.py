@@ -35,9 +35,9 @@ def test_anki_client_syncs_through_the_reverse_proxy(nas_nginx, run_anki_contain
     created = nas_nginx.run(**rule_args(destination_port=server.port, certificate=FQDN))
     assert created["changed"] and not created.failed, created.get("msg")
 
-    status, headers, _ = curl(nas_nginx, "/health")
-    assert status.startswith("HTTP/2 200"), status
-    assert headers["strict-transport-security"] == "max-age=15768000"
+    health = curl(nas_nginx, "/health")
+    assert health.status.startswith("HTTP/2 200"), health
+    assert health.headers["strict-transport-security"] == "max-age=15768000"
 
     endpoint = f"https://{FQDN}:{nas_nginx.https_port}/"
     with ConnectProxy() as tunnel:

@@ -52,7 +52,7 @@ def test_rule_options_reach_the_wire(nas_nginx, backend):
     assert seen["x-test"] == 'quoted "value"' and seen["x-client"] == "127.0.0.1"
     assert seen["x-forwarded-proto"] == "https" and seen["host"] == f"{FQDN}:{nas.https_port}"
     # DSM's WebSocket preset passes an HTTP/1.1 upgrade request on.
-    _, _, body = curl(nas, "/echo", extra=["--http1.1", "-H", "Upgrade: websocket", "-H", "Connection: Upgrade"])
+    body = curl(nas, "/echo", extra=["--http1.1", "-H", "Upgrade: websocket", "-H", "Connection: Upgrade"]).body
     seen = json.loads(body)["headers"]
     assert seen["upgrade"] == "websocket" and seen["connection"] == "upgrade"
 
@@ -60,10 +60,10 @@ def test_rule_options_reach_the_wire(nas_nginx, backend):
     assert nas.run(**rule_args(destination_port=backend, hsts=False, http2=False, websocket=False, certificate=FQDN))[
         "changed"
     ]
-    status, answer, _ = curl(nas, "/echo", extra=["--http2"])
+    status, answer = curl(nas, "/echo", extra=["--http2"])[:2]
     assert status.startswith("HTTP/1.1 200"), status
     assert "strict-transport-security" not in answer
-    _, _, body = curl(nas, "/echo", extra=["--http1.1", "-H", "Upgrade: websocket", "-H", "Connection: Upgrade"])
+    body = curl(nas, "/echo", extra=["--http1.1", "-H", "Upgrade: websocket", "-H", "Connection: Upgrade"]).body
     assert "upgrade" not in json.loads(body)["headers"]
 
 
@@ -72,14 +72,14 @@ def test_large_sync_bodies_pass(nas_nginx, backend, tmp_path):
     nas_nginx.run(**rule_args(destination_port=backend, certificate=FQDN))
     payload = tmp_path / "collection.bin"
     payload.write_bytes(b"\0" * (24 << 20))
-    status, _, body = curl(nas_nginx, "/sync/upload", extra=["--data-binary", f"@{payload}"])
-    assert status.startswith("HTTP/2 200"), (status, body[:200])
-    assert json.loads(body)["body"] == 24 << 20
+    reply = curl(nas_nginx, "/sync/upload", extra=["--data-binary", f"@{payload}"])
+    assert reply.status.startswith("HTTP/2 200"), (reply.status, reply.body[:200])
+    assert json.loads(reply.body)["body"] == 24 << 20
 
 
 def test_timeouts_are_applied(nas_nginx, backend):
     nas_nginx.run(**rule_args(destination_port=backend, proxy_read_timeout=1, certificate=FQDN))
-    status, _, _ = curl(nas_nginx, "/slow")
+    status = curl(nas_nginx, "/slow").status
     assert status.startswith("HTTP/2 504"), status
     assert "proxy_read_timeout 1s;" in nas_nginx.nginx.conf.read_text()
 
@@ -90,11 +90,11 @@ def test_frontend_port_is_remapped_and_unbound_rules_serve_the_default_certifica
     rule = nas.rules()[0]
     assert rule["frontend"]["port"] == 443  # DSM keeps the rule's port; only the listener moves
     assert f"listen 127.0.0.1:{nas.https_port} ssl" in nas.nginx.conf.read_text()
-    status, _, error = curl(nas, "/", host="plain.nas.test")
-    assert status is None and "plain.nas.test" in error  # DSM's default certificate does not name the host
+    # DSM's default certificate does not name the host.
+    refused = curl(nas, "/", host="plain.nas.test")
+    assert refused.status is None and "plain.nas.test" in refused.body
     assert served_common_name(nas, "plain.nas.test", verify=False) == "synology"
-    status, _, _ = curl(nas, "/", host="plain.nas.test", extra=["--insecure"])
-    assert status.startswith("HTTP/2 200")
+    assert curl(nas, "/", host="plain.nas.test", extra=["--insecure"]).status.startswith("HTTP/2 200")
 
 
 def test_deleted_rule_is_gone_from_nginx(nas_nginx, backend):
