@@ -1,6 +1,6 @@
 """Starts and stops the simulated NAS in the background: the DSM and Portainer simulators (DSM runs nginx).
 
-    python -m simnas.supervisor start [--home DIR] [--dsm-port 5001] [--portainer-port 9443]
+    python -m simnas.supervisor start [--home DIR] [--dsm-port 5001] [--portainer-port 9443] [--proxy-port 8443]
     python -m simnas.supervisor status
     python -m simnas.supervisor stop
 
@@ -41,6 +41,10 @@ def _services(home, args):
             "0",
             "--user",
             f"{DEMO_ADMIN}:{DEMO_DSM_PASSWORD}",
+            # The reverse-proxy rules listen on 443 on a real NAS; here nginx serves that port on --proxy-port.
+            "--nginx",
+            "--frontend-port",
+            f"443:{args.proxy_port}",
         ],
         "portainer": [
             sys.executable,
@@ -124,6 +128,7 @@ def main():
     parser.add_argument("--home", default=os.environ.get("SIMNAS_HOME", ".cache/simnas"))
     parser.add_argument("--dsm-port", type=int, default=5001)
     parser.add_argument("--portainer-port", type=int, default=9443)
+    parser.add_argument("--proxy-port", type=int, default=8443, help="where nginx serves the rules' port 443")
     args = parser.parse_args()
     home = Path(args.home).resolve()
     {"start": start, "stop": stop, "status": status}[args.action](home, args)
