@@ -1,0 +1,544 @@
+# Copyright: ankinas.synology contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The one client of the Synology DSM Web API in this collection.
+
+PRIVATE to the collection: it can change at any time.
+
+What it owns (see docs/DEVELOPING.md and the DSM Web API notes):
+- discovery through SYNO.API.Info (paths, versions), cached for the run or taken from a session;
+- login with SYNO.API.Auth (v7 on DSM 7, v6 on DSM 6), 2FA and device tokens, logout;
+- the session transport that DSM 7.3 requires: _sid and SynoToken in the URL query, the
+  X-SYNO-TOKEN header and the id cookie, on every call;
+- every API parameter sent as a JSON literal (requestFormat JSON);
+- the envelope, parsed defensively (empty bodies, HTML pages);
+- errors that name the API, the method, the DSM code and its meaning, never a secret;
+- exactly one re-login on 106/119, no retry at all on login refusals (DSM's auto-block counts
+  them), bounded retries with backoff on connection errors and 502/503/504 for reads, and writes
+  that are never re-sent before a re-read says they did not land.
+"""
+
+import json
+import ssl
+import time
+from http.client import HTTPException
+from urllib.error import HTTPError, URLError
+from urllib.parse import urlencode, urlsplit
+
+from ansible.module_utils.common.text.converters import to_native, to_text
+from ansible.module_utils.urls import open_url
+from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
+
+INFO_API = "SYNO.API.Info"
+AUTH_API = "SYNO.API.Auth"
+
+#: the APIs the collection uses, discovered in one SYNO.API.Info query (others are looked up on demand)
+COLLECTION_APIS = (
+    AUTH_API,
+    INFO_API,
+    "SYNO.Backup.Repository",
+    "SYNO.Backup.Target",
+    "SYNO.Backup.Task",
+    "SYNO.Core.AppPortal.ReverseProxy",
+    "SYNO.Core.Certificate",
+    "SYNO.Core.Certificate.CRT",
+    "SYNO.Core.Certificate.Service",
+    "SYNO.Core.Share",
+    "SYNO.Core.System",
+    "SYNO.DSM.Info",
+    "SYNO.Docker.Project",
+    "SYNO.FileStation.CreateFolder",
+)
+
+COMMON_ERRORS = {
+    100: "Unknown error",
+    101: "No parameter of API, method or version",
+    102: "The requested API does not exist",
+    103: "The requested method does not exist",
+    104: "The requested version does not support the functionality",
+    105: "The logged in session does not have permission",
+    106: "Session timeout",
+    107: "Session interrupted by duplicate login",
+    108: "Failed to upload the file",
+    109: "The network connection is unstable or the system is busy",
+    110: "The network connection is unstable or the system is busy",
+    111: "The network connection is unstable or the system is busy",
+    114: "Lost parameters for this API",
+    115: "Not allowed to upload a file",
+    116: "Not allowed to perform for a demo site",
+    117: "The network connection is unstable or the system is busy",
+    118: "The network connection is unstable or the system is busy",
+    119: "Invalid session (SID not found)",
+    120: "Invalid parameter value",
+    150: "Request source IP does not match the login IP",
+    160: "Insufficient application privilege",
+}
+
+AUTH_ERRORS = {
+    400: "No such account or incorrect password",
+    401: "Disabled account",
+    402: "Denied permission",
+    403: "2-factor authentication code required",
+    404: "Failed to authenticate 2-factor authentication code",
+    406: "Enforce to authenticate with 2-factor authentication code",
+    407: "Blocked IP source (auto-block)",
+    408: "Expired password cannot change",
+    409: "Expired password",
+    410: "Password must be changed",
+    411: "Account locked",
+}
+
+#: error tables of single API families (the longest matching prefix wins over the common table)
+API_ERRORS = {
+    "SYNO.Core.Share": {
+        402: "No such shared folder",
+        403: "Invalid input",
+        3300: "The shared folder request was rejected (malformed, description over 64 characters, "
+        "a previous operation still settling, or the session transport)",
+        3301: "A shared folder with this name already exists",
+        3304: "The volume does not exist",
+        3309: "Too many shared folders",
+        3313: "The volume does not exist",
+        3319: "The name is already used",
+        3320: "Not enough space on the volume",
+        3328: "Another shared folder operation is in progress",
+    },
+    "SYNO.FileStation": {
+        400: "Invalid parameter of file operation",
+        401: "Unknown error of file operation",
+        402: "System is too busy",
+        407: "Operation not permitted",
+        408: "No such file or directory",
+        414: "File already exists",
+        418: "Illegal name or path",
+        1100: "Failed to create a folder",
+        1101: "The number of folders to the parent folder would exceed the system limit",
+    },
+}
+
+#: what to do about a login refusal; the option names are the ones users set
+AUTH_HINTS = {
+    400: "check dsm_username and dsm_password. The module does not retry: every failed login counts "
+    "toward DSM's auto-block",
+    401: "the account is disabled in DSM (Control Panel > User & Group)",
+    402: "the account may not use this service; use an administrator account",
+    403: "this account uses 2-step verification: set dsm_otp_code (a current code from the authenticator) "
+    "or dsm_device_id (a device token that ankinas.synology.dsm_session returned after an earlier OTP login)",
+    404: "the code in dsm_otp_code is wrong or was already used (DSM accepts each code once); set a fresh "
+    "code, or log in once with ankinas.synology.dsm_session and pass its session to the other tasks",
+    406: "DSM requires this account to enrol in 2-step verification: enrol it in DSM first",
+    407: "DSM's auto-block has blocked this machine's IP address after too many failed logins; unblock it in "
+    "Control Panel > Security > Protection (Allow/Block List) or wait until the block expires, then check "
+    "the credentials. The module does not retry while blocked",
+    408: "the password has expired and cannot be changed by this account: ask an administrator",
+    409: "the password has expired: change it in DSM",
+    410: "DSM requires a password change: change it in DSM",
+    411: "the account is locked after too many failed attempts",
+}
+
+SESSION_CODES = (106, 119)
+RETRY_STATUSES = (502, 503, 504)
+
+
+class DSMAPIError(ResourceError):
+    """DSM answered success:false, or did not answer usefully. Safe to show: no secrets inside."""
+
+    def __init__(self, api, method, code=None, meaning=None, hint=None, status=None):
+        self.api = api
+        self.method = method
+        self.code = code
+        self.meaning = meaning if meaning is not None else error_meaning(api, code)
+        self.hint = hint
+        self.status = status
+        if code is not None:
+            text = f"{api} {method} failed: DSM error {code} ({self.meaning})"
+        else:
+            text = f"{api} {method} failed: {self.meaning}"
+        if hint:
+            text += "; " + hint
+        super().__init__(text)
+
+
+class DSMUncertainWriteError(DSMAPIError):
+    """A write got no usable answer: DSM may or may not have applied it."""
+
+
+def error_meaning(api, code):
+    if code is None:
+        return "no error code"
+    # The most specific table first: an API family's own codes reuse numbers of the common table.
+    prefixes = sorted((p for p in API_ERRORS if api == p or api.startswith(p + ".")), key=len, reverse=True)
+    tables = [API_ERRORS[prefix] for prefix in prefixes]
+    if api == AUTH_API:
+        tables.append(AUTH_ERRORS)
+    for table in tables:
+        if code in table:
+            return table[code]
+    return COMMON_ERRORS.get(code, "unknown error code")
+
+
+def json_literal(value):
+    """A parameter value as DSM's requestFormat JSON wants it: strings quoted, objects as JSON."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+class _NoAnswer(Exception):
+    """No DSM envelope came back; `landed` says whether DSM may have acted on the request."""
+
+    def __init__(self, reason, landed):
+        super().__init__(reason)
+        self.reason = reason
+        self.landed = landed
+
+
+class DSMClient:
+    """A DSM Web API session. Build it, call(), then close() (logs out only a session it opened)."""
+
+    #: attempts for a request that got no answer (connection errors, 502/503/504, HTML instead of JSON)
+    attempts = 3
+    #: first pause between attempts in seconds; doubles each time
+    backoff = 0.5
+
+    def __init__(
+        self,
+        url,
+        username,
+        password,
+        otp_code=None,
+        device_id=None,
+        device_name="ankinas",
+        validate_certs=True,
+        ca_path=None,
+        timeout=30,
+        session=None,
+        enable_device_token=False,
+    ):
+        self.url = url.rstrip("/")
+        self.username = username
+        self._password = password
+        self._otp_code = otp_code
+        self._device_id = device_id
+        self.device_name = device_name
+        self.validate_certs = validate_certs
+        self.ca_path = ca_path
+        self.timeout = timeout
+        self.enable_device_token = enable_device_token
+        self._api_info = {}
+        self._queried = set()
+        self._sid = None
+        self._synotoken = None
+        self.owns_session = False
+        #: a device token DSM issued during this run (the caller decides whether to return it)
+        self.issued_device_id = None
+        if session:
+            self._adopt(session)
+
+    # --- session -------------------------------------------------------------------------------
+    def _adopt(self, session):
+        if session.get("url") and session["url"].rstrip("/") != self.url:
+            raise ResourceError(
+                "dsm_session was opened on another NAS ({}) than dsm_url ({}); pass the session of this NAS".format(
+                    session["url"], self.url
+                )
+            )
+        if session.get("account") and session["account"] != self.username:
+            raise ResourceError("dsm_session belongs to another account than dsm_username")
+        self._sid = session["sid"]
+        self._synotoken = session["synotoken"]
+        self._api_info = dict(session.get("api_info") or {})
+        self._queried = set(COLLECTION_APIS) | set(self._api_info)
+
+    def session(self):
+        """The session as ankinas.synology.dsm_session returns it (sid and token are secrets)."""
+        self.ensure_login()
+        session = {
+            "url": self.url,
+            "account": self.username,
+            "sid": self._sid,
+            "synotoken": self._synotoken,
+            "api_info": dict(self._api_info),
+            "dsm_major": self.dsm_major(),
+        }
+        if self.issued_device_id:
+            session["device_id"] = self.issued_device_id
+        return session
+
+    @property
+    def logged_in(self):
+        return self._sid is not None
+
+    def ensure_login(self):
+        if not self.logged_in:
+            self.login()
+
+    def login(self):
+        auth = self.require_api(AUTH_API, "login")
+        # DSM 7.3 grants control-plane writes to v7 sessions; DSM 6 stops at v6.
+        version = 7 if auth["maxVersion"] >= 7 else min(auth["maxVersion"], 6)
+        # Auth is not a requestFormat JSON API: account and passwd go as plain form strings.
+        form = {
+            "api": AUTH_API,
+            "version": version,
+            "method": "login",
+            "account": self.username,
+            "passwd": self._password,
+            "format": "sid",
+            "enable_syno_token": "yes",
+        }
+        if self._otp_code:
+            form["otp_code"] = self._otp_code
+            if self.enable_device_token:
+                form["enable_device_token"] = "yes"  # noqa: S105 - a flag, not a password
+                form["device_name"] = self.device_name
+        elif self._device_id:
+            form["device_id"] = self._device_id
+            form["device_name"] = self.device_name
+        self._sid = self._synotoken = None
+        try:
+            data = self._exchange(AUTH_API, "login", auth["path"], form, authenticated=False, write=False)
+        except DSMAPIError as exc:
+            if exc.api == AUTH_API and exc.code in AUTH_HINTS:
+                raise DSMAPIError(AUTH_API, "login", exc.code, hint=AUTH_HINTS[exc.code]) from None
+            raise
+        if not data.get("sid"):
+            raise DSMAPIError(AUTH_API, "login", meaning="DSM answered success without a session id")
+        self._sid = data["sid"]
+        token = data.get("synotoken")
+        # Without a real token ("--------") DSM rejects writes; fail here with the reason.
+        if not token or set(token) == {"-"}:
+            raise DSMAPIError(AUTH_API, "login", meaning="DSM issued no SynoToken although enable_syno_token=yes")
+        self._synotoken = token
+        self.owns_session = True
+        # v7 names the device token device_id, v6 names it did.
+        issued = data.get("device_id") or data.get("did")
+        if issued:
+            self.issued_device_id = issued
+
+    def logout(self):
+        if not self.logged_in:
+            return
+        auth = self.api_info(AUTH_API)
+        try:
+            if auth:
+                version = 7 if auth["maxVersion"] >= 7 else min(auth["maxVersion"], 6)
+                form = {"api": AUTH_API, "version": version, "method": "logout"}
+                self._exchange(AUTH_API, "logout", auth["path"], form, authenticated=True, write=False)
+        except DSMAPIError as exc:
+            # An expired session is as good as logged out.
+            if exc.code not in SESSION_CODES:
+                raise
+        finally:
+            self._sid = self._synotoken = None
+            self.owns_session = False
+
+    def close(self):
+        """Log out if this client opened the session itself; a session passed in stays open."""
+        if self.owns_session:
+            self.logout()
+
+    # --- discovery -----------------------------------------------------------------------------
+    def api_info(self, name):
+        """Discovery entry {path, minVersion, maxVersion, requestFormat?} of an API, or None if absent."""
+        if name not in self._queried:
+            names = [name] if self._queried else sorted(set(COLLECTION_APIS) | {name})
+            form = {"api": INFO_API, "version": 1, "method": "query", "query": ",".join(names)}
+            # query.cgi answers on DSM 5, 6 and 7: the safe bootstrap before anything is known.
+            found = self._exchange(INFO_API, "query", "query.cgi", form, authenticated=False, write=False)
+            for api_name, info in found.items():
+                if isinstance(info, dict) and "path" in info and "maxVersion" in info:
+                    self._api_info[api_name] = info
+            self._queried.update(names)
+        return self._api_info.get(name)
+
+    def has_api(self, name):
+        return self.api_info(name) is not None
+
+    def require_api(self, name, method):
+        info = self.api_info(name)
+        if info is None:
+            raise DSMAPIError(
+                name, method, 102, hint="DSM does not offer this API (is the package that provides it installed?)"
+            )
+        return info
+
+    def dsm_major(self):
+        """6 or 7, from SYNO.API.Auth's highest version: the cheapest DSM probe, even before login."""
+        return 7 if self.require_api(AUTH_API, "login")["maxVersion"] >= 7 else 6
+
+    # --- calls ---------------------------------------------------------------------------------
+    def call(self, api, method, params=None, version=None, write=False, confirm=None):
+        """Call api.method and return its data dict.
+
+        version: an int, a tuple of acceptable ints (the highest DSM offers wins) or None (DSM's
+        highest). write: the call changes the NAS (it carries the SynoToken and is never re-sent
+        blindly). confirm: for a write, a function that re-reads and says whether the write landed;
+        without it a write without an answer fails and says so.
+        """
+        info = self.require_api(api, method)
+        version = self._pick_version(api, method, info, version)
+        form = {"api": api, "version": version, "method": method}
+        for key, value in (params or {}).items():
+            form[key] = json_literal(value)
+        self.ensure_login()
+        try:
+            return self._exchange(api, method, info["path"], form, authenticated=True, write=write, confirm=confirm)
+        except DSMAPIError as exc:
+            if exc.code not in SESSION_CODES:
+                raise
+        # DSM dropped the session (timeout, reboot, expiry): DSM rejected the request before acting
+        # on it, so one fresh login and one more try are safe, also for writes.
+        self.login()
+        try:
+            return self._exchange(api, method, info["path"], form, authenticated=True, write=write, confirm=confirm)
+        except DSMAPIError as exc:
+            if exc.code in SESSION_CODES:
+                raise DSMAPIError(
+                    api,
+                    method,
+                    exc.code,
+                    hint="DSM rejected a session it had just issued; check that nothing between this machine and "
+                    "DSM strips the query string, the X-SYNO-TOKEN header or the id cookie",
+                ) from None
+            raise
+
+    def _pick_version(self, api, method, info, version):
+        low, high = info.get("minVersion", 1), info["maxVersion"]
+        if version is None:
+            return high
+        wanted = version if isinstance(version, (tuple, list)) else (version,)
+        usable = [v for v in wanted if low <= v <= high]
+        if not usable:
+            raise DSMAPIError(
+                api,
+                method,
+                104,
+                hint="this module needs version {}, DSM offers {} to {}".format("/".join(map(str, wanted)), low, high),
+            )
+        return max(usable)
+
+    def _exchange(self, api, method, path, form, authenticated, write, confirm=None):
+        """One logical request: transport retries for reads, confirm-before-resend for writes."""
+        resent = False
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._once(api, method, path, form, authenticated, write)
+            except _NoAnswer as exc:
+                if write and exc.landed:
+                    if confirm is None:
+                        raise DSMUncertainWriteError(
+                            api,
+                            method,
+                            meaning=exc.reason,
+                            hint="DSM may have applied the change; re-run the task to re-read the state",
+                        ) from None
+                    if confirm():
+                        return {}
+                    if resent:
+                        raise DSMAPIError(api, method, meaning=exc.reason) from None
+                    # The re-read shows the write did not land: sending it once more is safe.
+                    resent = True
+                    continue
+                if attempt >= self.attempts:
+                    raise DSMAPIError(api, method, meaning=f"{exc.reason} (after {attempt} attempts)") from None
+                time.sleep(self.backoff * 2 ** (attempt - 1))
+
+    def _once(self, api, method, path, form, authenticated, write):
+        url = f"{self.url}/webapi/{path}"
+        headers = {"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"}
+        if authenticated:
+            # DSM 7.3 reads the session from the query only; 7.2 share writes want the id cookie.
+            url += "?" + urlencode({"_sid": self._sid, "SynoToken": self._synotoken})
+            headers["X-SYNO-TOKEN"] = self._synotoken
+            headers["Cookie"] = f"id={self._sid}"
+        status, body = self._post(url, headers, urlencode(form))
+        if status in RETRY_STATUSES:
+            raise _NoAnswer(f"DSM answered HTTP {status}{_body_kind(body)}", landed=True)
+        if status != 200:
+            raise DSMAPIError(api, method, meaning=f"DSM answered HTTP {status}{_body_kind(body)}", status=status)
+        return self._envelope(api, method, body, write)
+
+    def _post(self, url, headers, body):
+        try:
+            response = open_url(
+                url,
+                data=body,
+                headers=headers,
+                method="POST",
+                validate_certs=self.validate_certs,
+                ca_path=self.ca_path,
+                timeout=self.timeout,
+                follow_redirects="none",
+                use_netrc=False,
+            )
+            return response.getcode(), response.read()
+        except HTTPError as exc:
+            try:
+                content = exc.read()
+            except Exception:
+                content = b""
+            return exc.code, content
+        except URLError as exc:
+            reason = exc.reason
+            if isinstance(reason, ssl.SSLError):
+                raise ResourceError(
+                    f"TLS to {self._origin()} failed ({to_native(reason)}): trust the NAS certificate with "
+                    "dsm_ca_path, or set validate_certs=false for a self-signed one"
+                ) from None
+            # A refused connection never reached DSM, so even a write may be sent again.
+            refused = isinstance(reason, ConnectionRefusedError)
+            raise _NoAnswer(f"cannot reach {self._origin()} ({to_native(reason)})", landed=not refused) from None
+        except TimeoutError:
+            raise _NoAnswer(f"no answer from {self._origin()} within {self.timeout}s (dsm_timeout)", True) from None
+        except (ConnectionError, HTTPException, OSError) as exc:
+            raise _NoAnswer(f"the connection to {self._origin()} broke ({type(exc).__name__})", True) from None
+
+    def _origin(self):
+        """scheme://host:port of dsm_url, for messages (never a user:password@ part)."""
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+
+    def _envelope(self, api, method, body, write):
+        text = to_text(body or b"", errors="surrogate_or_replace").strip()
+        if not text:
+            # Some DSM writes (e.g. SYNO.Backup.Task create) answer an empty body on success; a read
+            # without data is no answer at all.
+            if write:
+                return {}
+            raise _NoAnswer("DSM answered an empty body", landed=False)
+        try:
+            envelope = json.loads(text)
+        except ValueError:
+            raise _NoAnswer(f"DSM answered{_body_kind(body)} instead of JSON", landed=True) from None
+        if not isinstance(envelope, dict) or "success" not in envelope:
+            raise DSMAPIError(api, method, meaning="DSM answered JSON that is not a DSM envelope")
+        if envelope["success"]:
+            data = envelope.get("data")
+            return data if data is not None else {}
+        error = envelope.get("error") or {}
+        code = error.get("code") if isinstance(error, dict) else None
+        # Auth's error details carry a 2FA challenge token: never shown.
+        detail = _item_errors(error) if api != AUTH_API else None
+        raise DSMAPIError(api, method, code, hint=detail)
+
+
+def _body_kind(body):
+    text = to_text(body or b"", errors="surrogate_or_replace").lstrip()[:200].lower()
+    if not text:
+        return " with an empty body"
+    if text.startswith("<") or "<html" in text:
+        return " with an HTML page"
+    return ""
+
+
+def _item_errors(error):
+    """Per-item codes (FileStation's error.errors[]) as a short text; paths are not secrets."""
+    items = error.get("errors")
+    if not isinstance(items, list):
+        return None
+    parts = []
+    for item in items[:5]:
+        if isinstance(item, dict) and "code" in item:
+            parts.append("{}{}".format(item["code"], " at {}".format(item["path"]) if item.get("path") else ""))
+    return "item errors: {}".format(", ".join(parts)) if parts else None

@@ -1,0 +1,123 @@
+# Copyright: ankinas.synology contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What every DSM module shares: the connection options, the client built from them, the clean-up.
+
+PRIVATE to the collection: it can change at any time.
+
+- dsm_argument_spec(): the connection options (documented in the doc fragment ankinas.synology.dsm);
+- DSMResource: a Resource (see _resource.py) with a DSM client, logged out in finish() only when it
+  logged in itself (a session passed in with dsm_session stays open for the next task);
+- run_read_module(): the same for read-only modules (info modules): gather facts, log out, exit.
+"""
+
+import contextlib
+import traceback
+from urllib.parse import urlsplit
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMClient
+from ansible_collections.ankinas.synology.plugins.module_utils._resource import Resource, ResourceError
+
+SESSION_OPTIONS = dict(
+    url=dict(type="str"),
+    account=dict(type="str"),
+    sid=dict(type="str", required=True, no_log=True),
+    synotoken=dict(type="str", required=True, no_log=True),
+    # Not secret: a whole-dict no_log would mask every value of the API cache ("1", "entry.cgi")
+    # wherever it appears in the output.
+    api_info=dict(type="dict", required=True),
+    dsm_major=dict(type="int"),
+    device_id=dict(type="str", no_log=True),
+)
+
+
+def dsm_argument_spec(**module_options):
+    """The connection options of every DSM module, plus the module's own options."""
+    spec = dict(
+        dsm_url=dict(type="str", required=True, fallback=(env_fallback, ["DSM_URL"])),
+        dsm_username=dict(type="str", required=True, fallback=(env_fallback, ["DSM_USERNAME"])),
+        dsm_password=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["DSM_PASSWORD"])),
+        dsm_otp_code=dict(type="str", no_log=True, fallback=(env_fallback, ["DSM_OTP_CODE"])),
+        dsm_device_id=dict(type="str", no_log=True, fallback=(env_fallback, ["DSM_DEVICE_ID"])),
+        dsm_device_name=dict(type="str", default="ankinas"),
+        validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["DSM_VALIDATE_CERTS"])),
+        dsm_ca_path=dict(type="path", fallback=(env_fallback, ["DSM_CA_PATH"])),
+        dsm_timeout=dict(type="int", default=30),
+        dsm_session=dict(type="dict", no_log=False, options=SESSION_OPTIONS),
+    )
+    spec.update(module_options)
+    return spec
+
+
+def dsm_module(argument_spec=None, **kwargs):
+    """An AnsibleModule with the DSM connection options; every DSM module supports check mode."""
+    kwargs.setdefault("supports_check_mode", True)
+    return AnsibleModule(argument_spec=dsm_argument_spec(**(argument_spec or {})), **kwargs)
+
+
+def validate_connection(params):
+    """Check the connection options before the first request; the messages name the option."""
+    parts = urlsplit(params["dsm_url"])
+    # The URL itself stays out of the messages: it may carry user:password@.
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ResourceError("dsm_url must be an http:// or https:// URL such as https://nas.lan:5001")
+    if parts.path.rstrip("/") or parts.query or parts.fragment:
+        raise ResourceError(
+            "dsm_url must be the base URL of DSM without a path (no /webapi), like https://nas.lan:5001"
+        )
+    if params["dsm_timeout"] <= 0:
+        raise ResourceError("dsm_timeout must be a positive number of seconds")
+
+
+def client_from_params(params, enable_device_token=False):
+    return DSMClient(
+        url=params["dsm_url"],
+        username=params["dsm_username"],
+        password=params["dsm_password"],
+        otp_code=params["dsm_otp_code"],
+        device_id=params["dsm_device_id"],
+        device_name=params["dsm_device_name"],
+        validate_certs=params["validate_certs"],
+        ca_path=params["dsm_ca_path"],
+        timeout=params["dsm_timeout"],
+        session=params.get("dsm_session"),
+        enable_device_token=enable_device_token,
+    )
+
+
+class DSMResource(Resource):
+    """A Resource on DSM. Subclasses use self.client and call super().validate() if they refine validate()."""
+
+    def __init__(self, module):
+        super().__init__(module)
+        self._client = None
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = client_from_params(self.params)
+        return self._client
+
+    def validate(self):
+        validate_connection(self.params)
+
+    def finish(self, result):
+        if self._client is not None:
+            self._client.close()
+
+
+def run_read_module(module, gather):
+    """Run a read-only DSM module: gather(client) returns the facts, returned with changed=false."""
+    client = None
+    try:
+        validate_connection(module.params)
+        client = client_from_params(module.params)
+        facts = gather(client)
+        client.close()
+    except ResourceError as exc:
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.close()
+        module.fail_json(msg=str(exc), exception=traceback.format_exc())
+    module.exit_json(changed=False, **facts)

@@ -1,0 +1,73 @@
+"""Run the simulated DSM in the foreground (demo, molecule):
+
+    python -m simnas.dsm --state $SIMNAS_HOME/dsm.json --https-port 5001 --http-port 5000 \
+        --user admin:secret [--otp-code 123456 | --otp-secret BASE32] [--personality dsm6]
+
+HTTPS uses a leaf of the simulated NAS's test CA ($SIMNAS_HOME/ca/ca.crt). Ctrl-C stops it.
+"""
+
+import argparse
+import contextlib
+import os
+import signal
+import threading
+from pathlib import Path
+
+from simnas.ca import TestCA
+from simnas.dsm.app import create_app
+from simnas.server import RunningServer
+
+
+def main(argv=None):
+    home = Path(os.environ.get("SIMNAS_HOME", ".cache/simnas"))
+    parser = argparse.ArgumentParser(prog="python -m simnas.dsm", description=__doc__.splitlines()[0])
+    parser.add_argument("--state", default=str(home / "dsm-state.json"), help="state file (persists restarts)")
+    parser.add_argument("--volumes-root", default=str(home / "volumes"), help="where /volumeN lives")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--https-port", type=int, default=0, help="0: no HTTPS")
+    parser.add_argument("--http-port", type=int, default=0, help="0: no HTTP")
+    parser.add_argument("--personality", choices=("dsm7", "dsm6"), default="dsm7")
+    parser.add_argument("--user", action="append", default=[], help="NAME:PASSWORD (repeatable)")
+    parser.add_argument("--otp-code", help="a fixed 2-step verification code for every user")
+    parser.add_argument("--otp-secret", help="a TOTP secret (base32) for every user")
+    parser.add_argument("--autoblock-attempts", type=int, default=5)
+    parser.add_argument("--session-lifetime", type=float, help="seconds of inactivity before 106")
+    args = parser.parse_args(argv)
+    if not (args.https_port or args.http_port):
+        parser.error("give --https-port and/or --http-port")
+
+    users = {}
+    for item in args.user or ["admin:admin-password"]:
+        name, _colon, password = item.partition(":")
+        users[name] = {"password": password}
+        if args.otp_code:
+            users[name]["otp_code"] = args.otp_code
+        if args.otp_secret:
+            users[name]["otp_secret"] = args.otp_secret
+    app = create_app(
+        state_path=args.state,
+        volumes_root=args.volumes_root,
+        personality=args.personality,
+        users=users,
+        autoblock_attempts=args.autoblock_attempts,
+        session_lifetime=args.session_lifetime,
+    )
+    servers = []
+    if args.http_port:
+        servers.append(RunningServer(app, args.host, args.http_port))
+    if args.https_port:
+        cert, key = TestCA(home / "ca").leaf("dsm", "localhost", "127.0.0.1", args.host)
+        servers.append(RunningServer(app, args.host, args.https_port, certfile=cert, keyfile=key))
+    for server in servers:
+        server.start()
+        print(f"simulated DSM ({args.personality}) on {server.url}", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with contextlib.suppress(KeyboardInterrupt):
+        stop.wait()
+    for server in servers:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,371 @@
+"""The simulated DSM Web API: a Flask app that is as strict as the DSM Web API notes say DSM is.
+
+- /webapi/<cgi>: the DSM Web API (discovery, Auth, and the APIs registered in simnas.dsm.apis);
+- /_sim/...: the control endpoint of the tests (state, counters, faults). A real DSM has none of it.
+
+Faults (POST /_sim/faults, JSON): `expire_sessions: true` drops every session now (next call: 119);
+the others are armed for the next matching requests, as a count, `true` (once) or
+{"count": n, "api": "SYNO.X"} to hit one API only:
+- `html_error_page`: answer an HTML page instead of JSON (HTTP 200, or {"status": 502});
+- `empty_body`: answer HTTP 200 with an empty body;
+- `next_create_504_html`: apply the next create, then answer 504 with an HTML page;
+- `slow_seconds`: wait that long before answering (`slow_count` requests, default 1).
+
+Transport rules enforced (dsm-webapi.md §0, §1):
+- an API answers only on its own CGI path (102), inside its versions (104), with its methods (103);
+- DSM 7 reads the session from the `_sid` query parameter or the `id` cookie, never from the POST
+  body (a body-only sid gets 119); DSM 6 also reads the body;
+- writes need the session's SynoToken (X-SYNO-TOKEN header or SynoToken query parameter);
+- requestFormat JSON APIs parse every parameter value as a JSON literal (a value that is not valid
+  JSON is taken as a string, as DSM does); SYNO.API.Auth takes plain strings.
+"""
+
+import json
+import os
+import secrets
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from flask import Flask, Response, request
+
+from simnas.dsm import apis
+from simnas.dsm.registry import APIS, PERSONALITIES, DSMError
+
+apis.load_all()
+
+#: the DSM each personality pretends to be (SYNO.DSM.Info / SYNO.Core.System answers)
+SYSTEMS = {
+    "dsm7": {"model": "DS920+", "version": "72806", "version_string": "DSM 7.2.2-72806 Update 3"},
+    "dsm6": {"model": "DS918+", "version": "25556", "version_string": "DSM 6.2.4-25556 Update 7"},
+}
+
+HTML_ERROR_PAGE = (
+    "<!DOCTYPE html><html><head><title>Sorry, the page you are looking for is not found.</title></head>"
+    "<body><h1>Sorry, the page you are looking for is not found.</h1></body></html>"
+)
+
+
+def _new_counters():
+    return {
+        "logins_attempted": 0,
+        "logins_succeeded": 0,
+        "logins_failed": 0,
+        "logouts": 0,
+        "login_versions": {},
+        "reads": {},
+        "writes": {},
+        "errors": {},
+        "transport": {
+            "sid_in_query": 0,
+            "sid_in_cookie": 0,
+            "sid_in_body": 0,
+            "token_in_header": 0,
+            "token_in_query": 0,
+        },
+    }
+
+
+class State:
+    """The NAS's persistent state (shares, device tokens, what later APIs add), kept in a JSON file."""
+
+    def __init__(self, path):
+        self.path = Path(path) if path else None
+        self.data = {}
+        if self.path and self.path.exists():
+            self.data = json.loads(self.path.read_text())
+
+    def save(self):
+        if not self.path:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.data, indent=1, sort_keys=True))
+        os.replace(tmp, self.path)
+
+
+class Context:
+    """What a handler sees of one call."""
+
+    def __init__(self, sim, params, version, session, cookie_sid):
+        self.sim = sim
+        self.params = params
+        self.version = version
+        self.session = session
+        self.cookie_sid = cookie_sid
+        self.state = sim.state.data
+        self.personality = sim.personality
+        self.remote_addr = request.remote_addr
+        #: set by a handler to add a Set-Cookie header
+        self.cookies = {}
+
+
+class Simulator:
+    def __init__(
+        self,
+        state_path=None,
+        volumes_root=None,
+        personality="dsm7",
+        users=None,
+        autoblock_attempts=5,
+        session_lifetime=None,
+        absent_apis=(),
+        volumes=("volume1",),
+    ):
+        if personality not in PERSONALITIES:
+            raise ValueError("personality must be one of {}".format(", ".join(PERSONALITIES)))
+        self.personality = personality
+        self.system = SYSTEMS[personality]
+        self.lock = threading.RLock()
+        self.state = State(state_path)
+        self.volumes_root = Path(volumes_root or Path(os.environ.get("SIMNAS_HOME", ".")) / "volumes")
+        for volume in volumes:
+            (self.volumes_root / volume).mkdir(parents=True, exist_ok=True)
+        # users: name -> password, or name -> {"password", "otp_secret" (TOTP) or "otp_code" (fixed)}
+        self.users = {
+            name: ({"password": spec} if isinstance(spec, str) else dict(spec))
+            for name, spec in (users or {"admin": "admin-password"}).items()
+        }
+        self.autoblock_attempts = autoblock_attempts
+        self.session_lifetime = session_lifetime
+        self.absent_apis = set(absent_apis)
+        self.sessions = {}
+        self.failed_logins = defaultdict(int)
+        self.blocked = set()
+        self.used_otp_codes = set()
+        self.counters = _new_counters()
+        self.faults = {}
+
+    # --- helpers for handlers ------------------------------------------------------------------
+    def apis(self):
+        """The APIs this NAS has, as SYNO.API.Info describes them."""
+        found = {}
+        for name, spec in APIS.items():
+            if name in self.absent_apis or self.personality not in spec.versions:
+                continue
+            low, high = spec.versions[self.personality]
+            entry = {"maxVersion": high, "minVersion": low, "path": spec.paths_for(self.personality)[0]}
+            if self.personality in spec.json_format:
+                entry["requestFormat"] = "JSON"
+            found[name] = entry
+        return found
+
+    def volume_dir(self, vol_path):
+        """The directory of /volumeN on this machine, or None when the NAS has no such volume."""
+        if not isinstance(vol_path, str) or not vol_path.startswith("/volume") or "/" in vol_path[1:]:
+            return None
+        directory = self.volumes_root / vol_path[1:]
+        return directory if directory.is_dir() else None
+
+    def new_session(self, account):
+        sid = secrets.token_urlsafe(24)
+        session = {"sid": sid, "account": account, "token": secrets.token_urlsafe(9), "used": time.time()}
+        self.sessions[sid] = session
+        return session
+
+    def count(self, key, name=None):
+        if name is None:
+            self.counters[key] += 1
+        else:
+            self.counters[key][name] = self.counters[key].get(name, 0) + 1
+
+    # --- faults --------------------------------------------------------------------------------
+    def set_faults(self, faults):
+        """Arm faults. Each is a count (or true for one) or {count, api, ...}; see the module docstring."""
+        with self.lock:
+            if faults.pop("expire_sessions", False):
+                self.sessions.clear()
+            slow_count = faults.pop("slow_count", 1)
+            for key, value in faults.items():
+                if value in (None, False, 0):
+                    self.faults.pop(key, None)
+                elif isinstance(value, dict):
+                    self.faults[key] = dict(value)
+                elif key == "slow_seconds":
+                    self.faults[key] = {"seconds": float(value), "count": int(slow_count)}
+                else:
+                    self.faults[key] = {"count": 1 if value is True else int(value)}
+
+    def _take_fault(self, key, api):
+        """Consume one use of a counted fault ({count, api} or a plain count) that matches api."""
+        fault = self.faults.get(key)
+        if not fault:
+            return None
+        spec = fault
+        if spec.get("api") and spec["api"] != api:
+            return None
+        remaining = spec.get("count", 1) - 1
+        if remaining > 0:
+            self.faults[key] = dict(spec, count=remaining)
+        else:
+            self.faults.pop(key)
+        return spec
+
+    # --- the Web API ---------------------------------------------------------------------------
+    def handle(self, cgi):
+        params = {key: request.args[key] for key in request.args}
+        params.update({key: request.form[key] for key in request.form})
+        api_name = params.pop("api", None)
+        with self.lock:
+            slow = self._take_fault("slow_seconds", api_name)
+        if slow:
+            time.sleep(slow.get("seconds", 1))
+        with self.lock:
+            html = self._take_fault("html_error_page", api_name)
+            if html:
+                return Response(HTML_ERROR_PAGE, status=int(html.get("status", 200)), mimetype="text/html")
+            if self._take_fault("empty_body", api_name):
+                return Response("", status=200, mimetype="application/json")
+            cookies = {}
+            try:
+                data, spec, method = self._dispatch(cgi, api_name, params, cookies)
+                envelope = {"success": True}
+                if data is not None:
+                    envelope["data"] = data
+            except DSMError as exc:
+                self.count("errors", str(exc.code))
+                error = {"code": exc.code}
+                if exc.errors is not None:
+                    error["errors"] = exc.errors
+                return Response(json.dumps({"success": False, "error": error}), mimetype="application/json")
+            if spec.write:
+                self.state.save()
+                if method == "create" and self._take_fault("next_create_504_html", api_name):
+                    # The create landed; the answer is lost on the way back, as behind a proxy timeout.
+                    return Response(HTML_ERROR_PAGE, status=504, mimetype="text/html")
+            response = Response(json.dumps(envelope), mimetype="application/json")
+            for key, value in cookies.items():
+                response.set_cookie(key, value, httponly=True)
+            return response
+
+    def _dispatch(self, cgi, api_name, params, cookies):
+        version, method = params.pop("version", None), params.pop("method", None)
+        if not api_name or not version or not method:
+            raise DSMError(101)
+        spec = APIS.get(api_name)
+        if spec is None or api_name in self.absent_apis or self.personality not in spec.versions:
+            raise DSMError(102)
+        if cgi not in spec.paths_for(self.personality):
+            raise DSMError(102)
+        try:
+            version = int(version)
+        except ValueError:
+            raise DSMError(101) from None
+        low, high = spec.versions[self.personality]
+        if not low <= version <= high:
+            raise DSMError(104)
+        method_spec = spec.methods.get(method)
+        if method_spec is None or (method_spec.versions and version not in method_spec.versions):
+            raise DSMError(103)
+        name = f"{api_name}.{method}"
+        self.count("writes" if method_spec.write else "reads", name)
+
+        session, cookie_sid = None, None
+        if method_spec.session:
+            session, cookie_sid = self._session(params)
+            if method_spec.write and not self._token_ok(session, params):
+                raise DSMError(spec.missing_token_code)
+            if method_spec.cookie and self.personality == "dsm7" and not cookie_sid:
+                raise DSMError(3300)
+        params.pop("_sid", None)
+        params.pop("SynoToken", None)
+        if self.personality in spec.json_format:
+            params = {key: _json_literal(value) for key, value in params.items()}
+        ctx = Context(self, params, version, session, cookie_sid)
+        ctx.cookies = cookies
+        return method_spec.handler(ctx), method_spec, method
+
+    def _session(self, params):
+        transport = self.counters["transport"]
+        query_sid = request.args.get("_sid")
+        cookie_sid = request.cookies.get("id")
+        body_sid = request.form.get("_sid")
+        header_token = request.headers.get("X-SYNO-TOKEN")
+        query_token = request.args.get("SynoToken")
+        for key, present in (
+            ("sid_in_query", query_sid),
+            ("sid_in_cookie", cookie_sid),
+            ("sid_in_body", body_sid),
+            ("token_in_header", header_token),
+            ("token_in_query", query_token),
+        ):
+            if present:
+                transport[key] += 1
+        candidates = [query_sid, cookie_sid]
+        if self.personality == "dsm6":
+            candidates.append(body_sid)
+        sid = next((value for value in candidates if value), None)
+        session = self.sessions.get(sid) if sid else None
+        if session is None:
+            raise DSMError(119)
+        now = time.time()
+        if self.session_lifetime and now - session["used"] > self.session_lifetime:
+            del self.sessions[sid]
+            raise DSMError(106)
+        session["used"] = now
+        return session, cookie_sid
+
+    def _token_ok(self, session, params):
+        return session["token"] in (request.headers.get("X-SYNO-TOKEN"), request.args.get("SynoToken"))
+
+    # --- the control endpoint ------------------------------------------------------------------
+    def dump(self):
+        with self.lock:
+            return {
+                "personality": self.personality,
+                "system": self.system,
+                "apis": self.apis(),
+                "state": json.loads(json.dumps(self.state.data)),
+                "sessions": len(self.sessions),
+                "blocked": sorted(self.blocked),
+                "faults": dict(self.faults),
+                "volumes_root": str(self.volumes_root),
+            }
+
+
+def _json_literal(value):
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def create_app(**options):
+    """The simulated DSM as a WSGI app; options are Simulator's (state_path, personality, users...)."""
+    sim = Simulator(**options)
+    app = Flask("simnas.dsm")
+    app.config["SIMULATOR"] = sim
+
+    @app.route("/webapi/<path:cgi>", methods=["GET", "POST"])
+    def webapi(cgi):
+        return sim.handle(cgi)
+
+    @app.get("/_sim/state")
+    def sim_state():
+        return sim.dump()
+
+    @app.get("/_sim/counters")
+    def sim_counters():
+        with sim.lock:
+            return json.loads(json.dumps(sim.counters))
+
+    @app.post("/_sim/reset-counters")
+    def sim_reset_counters():
+        with sim.lock:
+            sim.counters = _new_counters()
+        return {"ok": True}
+
+    @app.post("/_sim/faults")
+    def sim_faults():
+        sim.set_faults(dict(request.get_json(force=True) or {}))
+        return {"faults": dict(sim.faults)}
+
+    @app.post("/_sim/unblock")
+    def sim_unblock():
+        with sim.lock:
+            sim.blocked.clear()
+            sim.failed_logins.clear()
+        return {"ok": True}
+
+    return app

@@ -1,0 +1,68 @@
+"""The table of simulated DSM APIs: each API module declares its APIs and registers its methods here.
+
+A later issue adds an API by dropping a module into simnas/dsm/apis/ that calls declare_api() and
+decorates its handlers with @method(); simnas.dsm.apis imports every module of the package.
+"""
+
+from dataclasses import dataclass, field
+
+PERSONALITIES = ("dsm7", "dsm6")
+
+
+class DSMError(Exception):
+    """A DSM failure envelope: {"success": false, "error": {"code": code, "errors": errors}}."""
+
+    def __init__(self, code, errors=None):
+        super().__init__(code)
+        self.code = code
+        self.errors = errors
+
+
+@dataclass
+class MethodSpec:
+    handler: object
+    #: writes change the NAS: they need the SynoToken and are counted apart from reads
+    write: bool = False
+    #: False for the calls made before a session exists (discovery, login)
+    session: bool = True
+    #: versions of the API this method exists in (None: all)
+    versions: tuple | None = None
+    #: DSM 7.2 answers a bare 3300 when this write comes without the id cookie
+    cookie: bool = False
+
+
+@dataclass
+class ApiSpec:
+    name: str
+    #: personality -> (minVersion, maxVersion); a personality missing here does not have the API
+    versions: dict
+    #: personality -> CGI paths the API answers on; the first one is advertised by SYNO.API.Info
+    paths: dict = field(default_factory=dict)
+    #: personalities on which SYNO.API.Info marks the API requestFormat JSON
+    json_format: tuple = PERSONALITIES
+    #: what DSM answers to a write without the SynoToken (certificate APIs answer 103)
+    missing_token_code: int = 105
+    methods: dict = field(default_factory=dict)
+
+    def paths_for(self, personality):
+        return self.paths.get(personality, ["entry.cgi"])
+
+
+APIS = {}
+
+
+def declare_api(name, dsm7=(1, 1), dsm6=(1, 1), paths=None, json_format=PERSONALITIES, missing_token_code=105):
+    versions = {key: value for key, value in (("dsm7", dsm7), ("dsm6", dsm6)) if value}
+    spec = ApiSpec(name, versions, paths or {}, tuple(json_format), missing_token_code)
+    APIS[name] = spec
+    return spec
+
+
+def method(api, name, write=False, session=True, versions=None, cookie=False):
+    """Register the decorated function(ctx) as api.name; it returns the data dict or raises DSMError."""
+
+    def register(handler):
+        APIS[api].methods[name] = MethodSpec(handler, write, session, versions, cookie)
+        return handler
+
+    return register

@@ -1,0 +1,84 @@
+"""Run the collection's modules and playbooks for real, as Ansible does, for the test suites.
+
+run_module() executes a module file in a fresh Python process with its arguments in a JSON file
+(the way AnsiballZ hands them over) and returns the parsed result; run_playbook() runs
+ansible-playbook. Both use this checkout as the collection ankinas.synology (scripts/env.sh).
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+COLLECTIONS = ROOT / ".collections"
+
+
+def _env(extra=None):
+    env = dict(os.environ)
+    paths = [str(ROOT / "tests"), str(COLLECTIONS)]
+    if env.get("PYTHONPATH"):
+        paths.append(env["PYTHONPATH"])
+    env["PYTHONPATH"] = os.pathsep.join(paths)
+    env.setdefault("ANSIBLE_CONFIG", str(ROOT / "ansible.cfg"))
+    env.setdefault("ANSIBLE_COLLECTIONS_PATH", str(COLLECTIONS))
+    env.setdefault("ANSIBLE_LOCAL_TEMP", str(ROOT / ".cache" / "ansible-tmp"))
+    env.update(extra or {})
+    return env
+
+
+class ModuleResult(dict):
+    """A module's JSON result, plus .rc, .stdout and .stderr of its process."""
+
+    rc = 0
+    stdout = ""
+    stderr = ""
+
+    @property
+    def failed(self):
+        return bool(self.get("failed")) or self.rc != 0
+
+
+def run_module(name, args, check=False, diff=False, env=None, timeout=120):
+    """Run ankinas.synology.<name> with args; returns a ModuleResult (never raises on module failure)."""
+    module_args = dict(args)
+    module_args["_ansible_check_mode"] = check
+    module_args["_ansible_diff"] = diff
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump({"ANSIBLE_MODULE_ARGS": module_args}, handle)
+        args_path = handle.name
+    try:
+        process = subprocess.run(
+            [sys.executable, "-m", f"ansible_collections.ankinas.synology.plugins.modules.{name}", args_path],
+            capture_output=True,
+            text=True,
+            env=_env(env),
+            timeout=timeout,
+            check=False,
+        )
+    finally:
+        os.unlink(args_path)
+    try:
+        result = ModuleResult(json.loads(process.stdout))
+    except ValueError:
+        result = ModuleResult(failed=True, msg="module printed no JSON")
+    result.rc, result.stdout, result.stderr = process.returncode, process.stdout, process.stderr
+    return result
+
+
+def run_playbook(path, extra_vars=None, verbosity=0, env=None, check=False, inventory="localhost,", timeout=300):
+    """Run ansible-playbook on path against localhost; returns the CompletedProcess (stdout, stderr, returncode)."""
+    command = ["ansible-playbook", str(path), "-i", inventory, "-c", "local"]
+    command += ["-e", f"ansible_python_interpreter={sys.executable}"]
+    if extra_vars:
+        command += ["-e", json.dumps(extra_vars)]
+    if verbosity:
+        command.append("-" + "v" * verbosity)
+    if check:
+        command.append("--check")
+    bin_dir = str(Path(sys.executable).parent)
+    process_env = _env(env)
+    process_env["PATH"] = os.pathsep.join([bin_dir, process_env.get("PATH", "")])
+    return subprocess.run(command, capture_output=True, text=True, env=process_env, timeout=timeout, check=False)
