@@ -103,16 +103,17 @@ def sources_from_task(task):
     source = task.get("source") if isinstance(task, dict) else None
     if not isinstance(source, dict):
         return []
+    # The reference shows folder_list[].folderPath, a live-verified decoder reads file_list[].folderPath,
+    # and Task.create sends file_list as plain strings: accept all three.
     paths = []
-    for item in source.get("folder_list") or []:
-        if isinstance(item, dict):
-            path = item.get("folderPath") or item.get("folder_path") or item.get("path")
-        else:
-            path = item
-        if path:
-            paths.append(str(path))
-    if not paths:
-        paths = [str(item) for item in source.get("file_list") or [] if item]
+    for key in ("folder_list", "file_list"):
+        for item in source.get(key) or []:
+            if isinstance(item, dict):
+                path = item.get("folderPath") or item.get("folder_path") or item.get("path")
+            else:
+                path = item
+            if path:
+                paths.append(str(path))
     return sorted(set(paths))
 
 
@@ -132,19 +133,15 @@ def filestation_path(path, shares):
     if VOLUME_PATH.match(path):
         volume = "/" + parts[0]
         if len(parts) < 2:
-            return None, "is a whole volume; name a shared folder or a folder in one, such as %s/docker" % volume
+            return None, f"is a whole volume; name a shared folder or a folder in one, such as {volume}/docker"
         share = parts[1]
         if shares.get(share) is None:
-            return None, "names the shared folder %r, which does not exist on the NAS" % share
+            return None, f"names the shared folder {share!r}, which does not exist on the NAS"
         if shares[share] != volume:
-            return None, "names the shared folder %r on %s, but that shared folder is on %s" % (
-                share,
-                volume,
-                shares[share],
-            )
+            return None, f"names the shared folder {share!r} on {volume}, but that shared folder is on {shares[share]}"
         return "/" + "/".join(parts[1:]), None
     if shares.get(parts[0]) is None:
-        return None, "names the shared folder %r, which does not exist on the NAS" % parts[0]
+        return None, f"names the shared folder {parts[0]!r}, which does not exist on the NAS"
     return path, None
 
 
@@ -157,7 +154,7 @@ def normalize_schedule(schedule):
     time = schedule.get("time") or "03:00"
     match = TIME.match(str(time))
     if match:
-        time = "%02d:%02d" % (int(match.group(1)), int(match.group(2)))
+        time = f"{int(match.group(1)):02d}:{int(match.group(2)):02d}"
     frequency = schedule.get("frequency") or "daily"
     days = schedule.get("weekdays") or []
     if frequency == "daily":
@@ -213,7 +210,7 @@ def schedule_from_wire(block):
         {
             "enabled": _bool(enabled),
             "frequency": "weekly",
-            "time": "%02d:%02d" % (hour, minute),
+            "time": f"{hour:02d}:{minute:02d}",
             "weekdays": [WEEKDAYS[number] for number in days],
         }
     )

@@ -11,8 +11,9 @@ transaction, so its copy is consistent whatever the server does meanwhile.
 
   anki_snapshot.py snapshot DATA_DIR [--container NAME]
       stops the sync server's container (it holds every collection with an exclusive lock, so
-      nothing else can read one while it runs), then for every user folder: collection.anki2 -> collection.snapshot.anki2 and
-      media.db -> media.snapshot.db (rollback-journal mode, one self-contained file each),
+      nothing else can read one while it runs), then for every user folder:
+      collection.anki2 -> collection.snapshot.anki2 and media.db -> media.snapshot.db
+      (rollback-journal mode, one self-contained file each),
       written next to the live file under a temporary name, checked, then renamed into place;
       then starts the container again (also when the snapshot failed).
   anki_snapshot.py restore --from COPY --to DATA_DIR [--owner UID:GID] [--force]
@@ -104,7 +105,7 @@ def snapshot_one(live, snapshot):
                 source.close()
             result = integrity(tmp)
             if result != "ok":
-                raise SnapshotError("the snapshot of %s failed its integrity check: %s" % (live, result))
+                raise SnapshotError(f"the snapshot of {live} failed its integrity check: {result}")
             os.chmod(tmp, os.stat(live).st_mode & 0o777)
             with open(tmp, "rb") as handle:
                 os.fsync(handle.fileno())
@@ -118,7 +119,7 @@ def snapshot_one(live, snapshot):
 
 def user_dirs(data_dir):
     if not os.path.isdir(data_dir):
-        raise SnapshotError("%s is not a directory" % data_dir)
+        raise SnapshotError(f"{data_dir} is not a directory")
     for name in sorted(os.listdir(data_dir)):
         path = os.path.join(data_dir, name)
         if os.path.isdir(path) and not os.path.islink(path):
@@ -128,7 +129,7 @@ def user_dirs(data_dir):
 def docker(args, *command):
     result = subprocess.run([args.docker, *command], capture_output=True, text=True, timeout=300, check=False)
     if result.returncode != 0:
-        raise SnapshotError("%s %s failed: %s" % (args.docker, command[0], result.stderr.strip()[:300]))
+        raise SnapshotError(f"{args.docker} {command[0]} failed: {result.stderr.strip()[:300]}")
     return result.stdout.strip()
 
 
@@ -169,19 +170,18 @@ def cmd_check(args):
                 result = integrity(live)
                 checked.append({"user": user, "file": live_name, "integrity": result})
                 if result != "ok":
-                    bad.append("%s/%s" % (user, live_name))
+                    bad.append(f"{user}/{live_name}")
     if bad:
-        raise SnapshotError("integrity check failed for %s" % ", ".join(bad))
+        raise SnapshotError("integrity check failed for {}".format(", ".join(bad)))
     return {"changed": False, "checked": checked}
 
 
 def cmd_restore(args):
     source, target = args.source, args.target
     if not os.path.isdir(source):
-        raise SnapshotError("the restored copy %s is not a directory" % source)
-    if os.path.isdir(target) and os.listdir(target):
-        if not args.force:
-            raise SnapshotError("%s is not empty; move it away first (or pass --force to overwrite)" % target)
+        raise SnapshotError(f"the restored copy {source} is not a directory")
+    if os.path.isdir(target) and os.listdir(target) and not args.force:
+        raise SnapshotError(f"{target} is not empty; move it away first (or pass --force to overwrite)")
     os.makedirs(target, exist_ok=True)
     shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True)
     restored = []
@@ -201,7 +201,7 @@ def cmd_restore(args):
             if used != "none":
                 result = integrity(live)
                 if result != "ok":
-                    raise SnapshotError("%s/%s is damaged after the restore: %s" % (user, live_name, result))
+                    raise SnapshotError(f"{user}/{live_name} is damaged after the restore: {result}")
                 restored.append({"user": user, "file": live_name, "from": used})
     if args.owner:
         uid, _, gid = args.owner.partition(":")
