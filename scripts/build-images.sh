@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds the images the simulated NAS runs, locally (no registry is reachable here):
-#   ankinas/debian:bookworm   - a minimal Debian made with debootstrap, the base of the others
+#   ankinas/debian:bookworm            - a minimal Debian made with debootstrap, the base of the others
+#   jeankhawand/anki-sync-server:TAG   - stand-ins of the public image, one per entry of ANKI_SYNC_SERVER
 # Each image carries a label with the hash of its recipe; an image whose label matches is kept.
+# Usage: build-images.sh [base|anki-sync-server]... (default: all). An image is built FROM the base image
+# only when it is out of date itself; then the base is (re)built first if its label does not match.
 set -euo pipefail
 # shellcheck source=scripts/env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -11,6 +14,13 @@ log() { printf '\033[1m[images]\033[0m %s\n' "$*"; }
 
 # recipe_hash FILE...: a short hash of the files (and their names) that make an image.
 recipe_hash() { sha256sum "$@" | sha256sum | cut -c1-16; }
+# function_hash NAME...: a short hash of shell functions' code, so that an edit elsewhere in this
+# script does not rebuild an image.
+function_hash() { declare -f "$@" | sha256sum | cut -c1-16; }
+
+# The stand-ins of jeankhawand/anki-sync-server, as TAG=ANKI_VERSION (the PyPI version of the server).
+# 25.07 is what the collection deploys; 25.09 is there for upgrade tests.
+ANKI_SYNC_SERVER=(25.07=25.7.5 25.09=25.9.5)
 
 image_is_current() { # image hash
   [[ $(docker image inspect -f '{{ index .Config.Labels "org.ankinas.recipe" }}' "$1" 2>/dev/null) == "$2" ]]
@@ -18,7 +28,7 @@ image_is_current() { # image hash
 
 build_base() {
   local image=ankinas/debian:bookworm hash
-  hash=$(recipe_hash tests/images/base/Dockerfile scripts/build-images.sh)
+  hash=$(base_hash)
   image_is_current "$image" "$hash" && return
   log "building $image (debootstrap, about a minute)"
   local work
@@ -32,4 +42,53 @@ build_base() {
   docker build -q --label "org.ankinas.recipe=$hash" -t "$image" tests/images/base >/dev/null
 }
 
-build_base
+base_hash() { echo "$(recipe_hash tests/images/base/Dockerfile)$(function_hash build_base)" | cut -c1-16; }
+
+# download_wheels VERSION DIR: the wheels of anki==VERSION and its dependencies for the image's Python
+# (Debian bookworm: CPython 3.11, glibc 2.36), fetched on the host (pip inside a build has no CA set up).
+download_wheels() {
+  local version=$1 dir=$2 arch platforms=()
+  [[ -f $dir/.complete ]] && return
+  arch=$(uname -m)
+  # pip does not widen a --platform manylinux_2_36 to older glibc tags itself: list them.
+  for minor in $(seq 36 -1 17); do platforms+=(--platform "manylinux_2_${minor}_$arch"); done
+  platforms+=(--platform "manylinux2014_$arch")
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  log "downloading the wheels of anki==$version"
+  pip download -q --disable-pip-version-check --only-binary=:all: --implementation cp --python-version 3.11 \
+    "${platforms[@]}" -d "$dir" "anki==$version" 2> >(grep -v '^WARNING: Location' >&2)
+  touch "$dir/.complete"
+}
+
+# build_anki_sync_server TAG VERSION: jeankhawand/anki-sync-server:TAG with anki==VERSION, built FROM
+# ankinas/debian:bookworm in a context under .cache/ (the recipe plus the wheels; not committed).
+build_anki_sync_server() {
+  local tag=$1 version=$2 recipe=tests/images/anki-sync-server hash
+  local image=jeankhawand/anki-sync-server:$tag context=.cache/images/anki-sync-server-$version
+  hash=$(echo "$version $(base_hash) $(recipe_hash "$recipe/Dockerfile" "$recipe/entrypoint.sh")" \
+    "$(function_hash download_wheels build_anki_sync_server)" | sha256sum | cut -c1-16)
+  image_is_current "$image" "$hash" && return
+  build_base
+  log "building $image (anki $version)"
+  download_wheels "$version" "$context/wheels"
+  cp "$recipe/Dockerfile" "$recipe/entrypoint.sh" "$context/"
+  docker build -q --label "org.ankinas.recipe=$hash" --build-arg "ANKI_VERSION=$version" -t "$image" \
+    "$context" >/dev/null
+}
+
+(($#)) || set -- base anki-sync-server
+for what in "$@"; do
+  case $what in
+    base) build_base ;;
+    anki-sync-server)
+      for entry in "${ANKI_SYNC_SERVER[@]}"; do
+        build_anki_sync_server "${entry%%=*}" "${entry#*=}"
+      done
+      ;;
+    *)
+      echo "unknown image '$what' (known: base, anki-sync-server)" >&2
+      exit 2
+      ;;
+  esac
+done
