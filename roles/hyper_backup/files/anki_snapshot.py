@@ -23,8 +23,8 @@ transaction, so its copy is consistent whatever the server does meanwhile.
       PRAGMA integrity_check on every collection and media database.
 
 Only the Python standard library; every command prints one JSON object and exits non-zero on
-failure. Run as root, it writes each snapshot as the owner of the live file, so that SQLite never
-leaves a root-owned -wal or -shm file the server could not open.
+failure. Run as root, it gives each snapshot (and any -wal/-shm file SQLite leaves) to the owner of
+the live file, so the server can always open what it finds.
 """
 
 import argparse
@@ -46,20 +46,14 @@ class SnapshotError(Exception):
     pass
 
 
-@contextlib.contextmanager
-def acting_as(path):
-    """Act as the owner of path while inside (when running as root), so new files are theirs."""
+def give_back(live, paths):
+    """Give files made next to live (snapshot, -wal/-shm SQLite may leave) to live's owner, when root."""
     if os.geteuid() != 0:
-        yield
         return
-    info = os.stat(path)
-    os.setegid(info.st_gid)
-    os.seteuid(info.st_uid)
-    try:
-        yield
-    finally:
-        os.seteuid(0)
-        os.setegid(0)
+    info = os.stat(live)
+    for path in paths:
+        if os.path.exists(path):
+            os.chown(path, info.st_uid, info.st_gid)
 
 
 def unicase(left, right):
@@ -89,31 +83,33 @@ def snapshot_one(live, snapshot):
     for leftover in (tmp, *(tmp + side for side in SIDE_FILES)):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(leftover)
-    with acting_as(live):
+    try:
+        source = connect(live, timeout=60)
         try:
-            source = connect(live, timeout=60)
+            target = connect(tmp)
             try:
-                target = connect(tmp)
-                try:
-                    # One step: the whole database inside one read transaction, consistent by design.
-                    source.backup(target)
-                    target.execute("PRAGMA journal_mode=DELETE")
-                    target.commit()
-                finally:
-                    target.close()
+                # One step: the whole database inside one read transaction, consistent by design.
+                source.backup(target)
+                target.execute("PRAGMA journal_mode=DELETE")
+                target.commit()
             finally:
-                source.close()
-            result = integrity(tmp)
-            if result != "ok":
-                raise SnapshotError(f"the snapshot of {live} failed its integrity check: {result}")
-            os.chmod(tmp, os.stat(live).st_mode & 0o777)
-            with open(tmp, "rb") as handle:
-                os.fsync(handle.fileno())
-            os.replace(tmp, snapshot)
+                target.close()
         finally:
-            for leftover in (tmp, *(tmp + side for side in SIDE_FILES)):
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(leftover)
+            source.close()
+        result = integrity(tmp)
+        if result != "ok":
+            raise SnapshotError(f"the snapshot of {live} failed its integrity check: {result}")
+        os.chmod(tmp, os.stat(live).st_mode & 0o777)
+        give_back(live, [tmp])
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, snapshot)
+    finally:
+        for leftover in (tmp, *(tmp + side for side in SIDE_FILES)):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(leftover)
+        # Run as root, SQLite may have made the live file's -wal/-shm: the server must be able to open them.
+        give_back(live, [live + side for side in SIDE_FILES])
     return os.path.getsize(snapshot)
 
 

@@ -1,6 +1,6 @@
 """dsm_hyper_backup, run as Ansible runs it, against the simulated DSM (real folders, real copies)."""
 
-from conftest import share
+from hyper_backup_helpers import share
 from simnas.runner import run_module
 
 SOURCE = "/volume1/docker/anki-server"
