@@ -68,7 +68,7 @@ def destination_from_repository(repository):
         host = re.sub(r"^[a-z]+://", "", str(host)).split("/")[0]
         port = repository.get("port")
         if ":" in host and not port:
-            host, _, port = host.rpartition(":")
+            host, port = host.rsplit(":", 1)
         return {
             "type": "image_remote",
             "share": share,

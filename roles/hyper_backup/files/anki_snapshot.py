@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: ankinas.synology contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -160,7 +159,7 @@ def cmd_snapshot(args):
 def cmd_check(args):
     checked, bad = [], []
     for user, path in user_dirs(args.data_dir):
-        for live_name, _ in DATABASES:
+        for live_name, _snapshot_name in DATABASES:
             live = os.path.join(path, live_name)
             if os.path.isfile(live):
                 result = integrity(live)
@@ -200,7 +199,7 @@ def cmd_restore(args):
                     raise SnapshotError(f"{user}/{live_name} is damaged after the restore: {result}")
                 restored.append({"user": user, "file": live_name, "from": used})
     if args.owner:
-        uid, _, gid = args.owner.partition(":")
+        uid, _colon, gid = args.owner.partition(":")
         for root, dirs, files in os.walk(target):
             for name in [*dirs, *files]:
                 os.lchown(os.path.join(root, name), int(uid), int(gid or uid))
@@ -209,7 +208,7 @@ def cmd_restore(args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     commands = parser.add_subparsers(dest="command", required=True)
     snapshot = commands.add_parser("snapshot", help="snapshot every user's databases")
     snapshot.add_argument("data_dir")

@@ -152,7 +152,7 @@ def test_run_now_waits_for_a_real_backup_and_applies_the_retention(nas):
 
     # a rerun with run_now reports a change (it starts a backup) but writes nothing to the task
     nas.reset_counters()
-    for _ in range(2):
+    for _attempt in range(2):
         again = hyper_backup(nas, **args)
         assert again["changed"] and "operation" not in again and again["backup_run"]["result"] == "done"
     assert writes(nas) == {"SYNO.Backup.Task.backup": 2}

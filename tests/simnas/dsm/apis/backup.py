@@ -484,7 +484,7 @@ def _run_backup(sim, task_id, delay):
         missing = [path for path, directory in plan if directory is None]
         if missing:
             raise OSError("source folder missing: {}".format(", ".join(missing)))
-        total = sum(f.stat().st_size for _, d in plan for f in d.rglob("*") if f.is_file() and not f.is_symlink())
+        total = sum(f.stat().st_size for _path, d in plan for f in d.rglob("*") if f.is_file() and not f.is_symlink())
         with sim.lock:
             task["progress"] = {"progress": 0, "processed": 0, "total": total}
         partial = version_dir.with_name(name + ".partial")
