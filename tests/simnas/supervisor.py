@@ -11,6 +11,7 @@ a local test fixture, not a place for real secrets.
 """
 
 import argparse
+import hashlib
 import os
 import signal
 import socket
@@ -83,9 +84,23 @@ def _answers(port):
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _code_version():
+    """A hash of the simulators' code: a NAS started from older code is restarted, not silently reused."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def start(home, args):
     (home / "run").mkdir(parents=True, exist_ok=True)
     (home / "logs").mkdir(parents=True, exist_ok=True)
+    version_file = home / "run" / "code.sha256"
+    version = _code_version()
+    if version_file.exists() and version_file.read_text() != version:
+        print("the simulators' code changed since they started: restarting them")
+        stop(home, args)
+    version_file.write_text(version)
     env = dict(os.environ, SIMNAS_HOME=str(home))
     for name, command in _services(home, args).items():
         if _pid(home, name):

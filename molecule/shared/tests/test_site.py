@@ -98,3 +98,16 @@ def test_portainer_manages_the_stack_with_the_users_in_its_environment(container
     stack = next(stack for stack in stacks if stack["Name"] == NAME)
     assert sorted(pair["name"] for pair in stack["Env"]) == ["SYNC_USER1", "SYNC_USER2"]
     assert container.labels["com.docker.compose.project"] == NAME
+
+
+def test_backup_task_runs_nightly_at_three_keeping_thirty_versions():
+    tasks = [task for task in dsm_state()["hyper_backup"]["tasks"].values() if task["name"] == "anki"]
+    assert len(tasks) == 1
+    task = tasks[0]
+    assert task["source"] == ["/docker/anki-server"]
+    assert task["repo"]["share"] == "backups"
+    schedule = task["schedule"]
+    assert schedule["schedule_enable"] is True
+    assert (schedule["schedule"]["hour"], schedule["schedule"]["min"]) == (3, 0)
+    assert schedule["schedule"]["week_name"] == "0,1,2,3,4,5,6"
+    assert task["rotate_params"]["rotate_condition"][1] == 30
