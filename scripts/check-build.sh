@@ -17,4 +17,7 @@ fi
 # --no-deps: Galaxy is unreachable; the dependencies are installed offline by setup.sh.
 ansible-galaxy collection install --offline --no-deps --force -p "$out/installed" "$tarball" >/dev/null
 test -f "$out/installed/ansible_collections/ankinas/synology/MANIFEST.json"
+# The site playbook ships inside the collection: after an install it runs as ankinas.synology.site.
+ANSIBLE_COLLECTIONS_PATH="$out/installed:$ANSIBLE_COLLECTIONS_PATH" \
+  ansible-playbook --syntax-check ankinas.synology.site -i inventories/demo >/dev/null
 echo "built and installed $(basename "$tarball") ($(tar -tzf "$tarball" | wc -l) files)"

@@ -65,9 +65,14 @@ def sync(collection_path, user, password, endpoint, *, media=False, upload_on_co
         done = {out.NO_CHANGES: "no changes", out.NORMAL_SYNC: "normal"}.get(out.required)
         if done is None:
             upload = out.required == out.FULL_UPLOAD or (out.required == out.FULL_SYNC and upload_on_conflict)
+            server_usn = out.server_media_usn if media else None
             col.close_for_full_sync()
-            col.full_upload_or_download(auth=auth, server_usn=out.server_media_usn if media else None, upload=upload)
-            col.reopen(after_full_sync=True)
+            try:
+                col.full_upload_or_download(auth=auth, server_usn=server_usn, upload=upload)
+            finally:
+                # The backend holds the collection again, also after a failed transfer: take it back so
+                # that close() below releases the file.
+                col.reopen(after_full_sync=True)
             done = "full upload" if upload else "full download"
         while media and col.media_sync_status().active:  # raises when the media sync failed
             time.sleep(0.1)

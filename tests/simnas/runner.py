@@ -82,3 +82,9 @@ def run_playbook(path, extra_vars=None, verbosity=0, env=None, check=False, inve
     process_env = _env(env)
     process_env["PATH"] = os.pathsep.join([bin_dir, process_env.get("PATH", "")])
     return subprocess.run(command, capture_output=True, text=True, env=process_env, timeout=timeout, check=False)
+
+
+def play_recap(process, host="localhost"):
+    """{'ok': n, 'changed': n, 'failed': n, ...} of host in an ansible-playbook run's PLAY RECAP."""
+    line = next(line for line in process.stdout.splitlines() if line.startswith(host + " ") and "ok=" in line)
+    return {key: int(value) for key, value in (item.split("=") for item in line.split(":", 1)[1].split())}

@@ -1,31 +1,20 @@
 """Fixtures of the reverse-proxy suite: the DSM suite's simulated NAS, with its real nginx when asked for.
 
-The DSM fixtures (dsm_ca, make_dsm) live in tests/pytest/dsm/conftest.py; they are loaded from there, not
-copied. `nas` is a simulated DSM 7 whose certificates are signed by the suite's test CA; `nas_nginx` also
+The DSM fixtures (dsm_ca, make_dsm) come from tests/pytest/conftest.py. `nas` is a simulated DSM 7 whose
+certificates are signed by the suite's test CA; `nas_nginx` also
 renders its reverse-proxy rules into a real nginx whose frontend port 443 listens on a free port
 (`nas_nginx.https_port`), stopped after the test.
 """
 
 import collections
-import importlib.util
 import socket
 import ssl
 import subprocess
-from pathlib import Path
 
 import pytest
 from simnas.dsm.apis.reverse_proxy import attach_nginx
 from simnas.runner import run_module
 from simnas.server import free_port
-
-_spec = importlib.util.spec_from_file_location(
-    "ankinas_dsm_fixtures", Path(__file__).parents[1] / "dsm" / "conftest.py"
-)
-_dsm_fixtures = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_dsm_fixtures)
-
-dsm_ca = _dsm_fixtures.dsm_ca
-make_dsm = _dsm_fixtures.make_dsm
 
 MODULE = "dsm_reverse_proxy"
 Reply = collections.namedtuple("Reply", "status headers body")

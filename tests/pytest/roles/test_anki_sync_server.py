@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 from simnas import anki_client
-from simnas.runner import run_playbook
+from simnas.runner import play_recap, run_playbook
 from simnas.server import free_port
 
 PLAYBOOK = pathlib.Path(__file__).parent / "playbooks" / "anki_sync_server.yml"
@@ -56,12 +56,6 @@ class Deployment:
         return run_playbook(PLAYBOOK, self.variables(**overrides), verbosity=verbosity)
 
 
-def recap(process):
-    """{'ok': n, 'changed': n, 'failed': n, ...} of the single host in an ansible-playbook output."""
-    line = next(line for line in process.stdout.splitlines() if line.startswith("localhost") and "ok=" in line)
-    return {key: int(value) for key, value in (item.split("=") for item in line.split(":", 1)[1].split())}
-
-
 @pytest.fixture(scope="module", params=["docker", "portainer"])
 def deployment(request, tmp_path_factory, docker_client, local_images):
     portainer = request.getfixturevalue("portainer") if request.param == "portainer" else None
@@ -83,8 +77,8 @@ def test_deploy_serves_every_user_and_keeps_them_apart(deployment, docker_client
     process = deployment.converge(verbosity=3)
     assert process.returncode == 0, process.stdout[-3000:]
     # The secrets never show, even at -vvv.
-    for user in deployment.users:
-        assert user["password"] not in process.stdout + process.stderr
+    for secret in [user["password"] for user in deployment.users] + [deployment.overrides.get("portainer_api_key")]:
+        assert secret is None or secret not in process.stdout + process.stderr
 
     container = container_of(docker_client, deployment)
     assert container.attrs["Config"]["Image"] == "jeankhawand/anki-sync-server:25.07"
@@ -114,7 +108,7 @@ def test_rerun_changes_nothing_and_keeps_the_container(deployment, docker_client
     before = container_of(docker_client, deployment).id
     process = deployment.converge()
     assert process.returncode == 0, process.stdout[-3000:]
-    assert recap(process)["changed"] == 0
+    assert play_recap(process)["changed"] == 0
     assert container_of(docker_client, deployment).id == before
 
 
@@ -126,7 +120,7 @@ def test_password_change_and_new_user(deployment):
     ]
     process = deployment.converge()
     assert process.returncode == 0, process.stdout[-3000:]
-    assert recap(process)["changed"] >= 1
+    assert play_recap(process)["changed"] >= 1
 
     assert anki_client.host_key_login(deployment.endpoint, "alice", "alice-secret-2")
     assert not anki_client.host_key_login(deployment.endpoint, "alice", "alice-secret-1")

@@ -1,0 +1,47 @@
+"""Role data_folder against the simulated DSM: the shared folder through the API, the directory on the NAS."""
+
+import pathlib
+
+from simnas.runner import play_recap, run_playbook
+
+PLAYBOOK = pathlib.Path(__file__).parent / "playbooks" / "data_folder.yml"
+
+
+def converge(dsm, **overrides):
+    variables = {
+        "dsm_url": dsm.url,
+        "dsm_username": "admin",
+        "dsm_password": dsm.password,
+        "dsm_ca_path": dsm.ca_path,
+        "data_folder_volume_root": str(dsm.home / "volumes"),
+        "data_folder_become": False,
+    }
+    variables.update(overrides)
+    return run_playbook(PLAYBOOK, variables)
+
+
+def test_makes_the_share_and_a_private_directory_then_changes_nothing(dsm):
+    process = converge(dsm)
+    assert process.returncode == 0, process.stdout[-3000:]
+    shares = dsm.state()["state"]["shares"]
+    assert shares["docker"]["vol_path"] == "/volume1"
+    directory = dsm.home / "volumes" / "volume1" / "docker" / "anki-server"
+    stat = directory.stat()
+    assert (stat.st_uid, stat.st_gid, stat.st_mode & 0o777) == (1000, 1000, 0o750)
+
+    (directory / "alice").mkdir()
+    (directory / "alice" / "collection.anki2").write_bytes(b"notes")
+    dsm.reset_counters()
+    again = converge(dsm)
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert play_recap(again)["changed"] == 0
+    assert dsm.counters()["writes"] == {}
+    assert (directory / "alice" / "collection.anki2").read_bytes() == b"notes"
+
+
+def test_a_path_outside_the_volumes_fails_before_any_call(dsm):
+    dsm.reset_counters()
+    process = converge(dsm, data_folder_path="/srv/anki")
+    assert process.returncode != 0
+    assert "data_folder_path must lie inside the shared folder /volume1/docker/" in process.stdout
+    assert dsm.counters()["logins_attempted"] == 0
