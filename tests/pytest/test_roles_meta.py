@@ -38,6 +38,6 @@ def test_role_meta_names_the_role(role):
 
 def test_readme_variables_reference_is_current():
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "role-docs.py"), "--check"], capture_output=True, text=True
+        [sys.executable, str(ROOT / "scripts" / "role-docs.py"), "--check"], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr

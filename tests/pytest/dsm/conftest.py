@@ -77,6 +77,7 @@ def make_dsm(dsm_ca, tmp_path):
         http = RunningServer(app).start()
         user = options["users"][ADMIN]
         dsm = SimulatedDSM(https, http, dsm_ca.cert_path, user if isinstance(user, str) else user["password"], tmp_path)
+        dsm.sim = app.config["SIMULATOR"]  # for suites that attach more to the NAS (tests/pytest/proxy)
         running.append(dsm)
         return dsm
 

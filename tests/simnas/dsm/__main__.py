@@ -1,9 +1,12 @@
 """Run the simulated DSM in the foreground (demo, molecule):
 
     python -m simnas.dsm --state $SIMNAS_HOME/dsm.json --https-port 5001 --http-port 5000 \
-        --user admin:secret [--otp-code 123456 | --otp-secret BASE32] [--personality dsm6]
+        --user admin:secret [--otp-code 123456 | --otp-secret BASE32] [--personality dsm6] \
+        [--nginx [--frontend-port 443:8443]]
 
 HTTPS uses a leaf of the simulated NAS's test CA ($SIMNAS_HOME/ca/ca.crt). Ctrl-C stops it.
+--nginx renders the reverse-proxy rules into a real nginx ($SIMNAS_HOME/nginx, see simnas.nginx), stopped
+with the simulator; --frontend-port RULE:LISTEN moves a rule port's listener (e.g. 443:8443).
 """
 
 import argparse
@@ -14,6 +17,7 @@ import threading
 from pathlib import Path
 
 from simnas.ca import TestCA
+from simnas.dsm.apis.reverse_proxy import attach_nginx
 from simnas.dsm.app import create_app
 from simnas.server import RunningServer
 
@@ -32,6 +36,8 @@ def main(argv=None):
     parser.add_argument("--otp-secret", help="a TOTP secret (base32) for every user")
     parser.add_argument("--autoblock-attempts", type=int, default=5)
     parser.add_argument("--session-lifetime", type=float, help="seconds of inactivity before 106")
+    parser.add_argument("--nginx", action="store_true", help="serve the reverse-proxy rules with a real nginx")
+    parser.add_argument("--frontend-port", action="append", default=[], help="RULE_PORT:LISTEN_PORT (repeatable)")
     args = parser.parse_args(argv)
     if not (args.https_port or args.http_port):
         parser.error("give --https-port and/or --http-port")
@@ -52,6 +58,10 @@ def main(argv=None):
         autoblock_attempts=args.autoblock_attempts,
         session_lifetime=args.session_lifetime,
     )
+    nginx = None
+    if args.nginx:
+        port_map = dict(item.split(":", 1) for item in args.frontend_port)
+        nginx = attach_nginx(app.config["SIMULATOR"], home / "nginx", frontend_port_map=port_map)
     servers = []
     if args.http_port:
         servers.append(RunningServer(app, args.host, args.http_port))
@@ -67,6 +77,8 @@ def main(argv=None):
         stop.wait()
     for server in servers:
         server.stop()
+    if nginx is not None:
+        nginx.stop()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,424 @@
+#!/usr/bin/python
+# Copyright: ankinas.synology contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r"""
+module: dsm_reverse_proxy
+short_description: Manage a reverse-proxy rule of a Synology NAS, and the certificate it serves
+version_added: 0.1.0
+author: ankinas.synology contributors (@ankinas)
+description:
+  - Ensures a DSM reverse-proxy rule (Control Panel > Login Portal > Advanced > Reverse Proxy on DSM 7, Application
+    Portal on DSM 6; API C(SYNO.Core.AppPortal.ReverseProxy)) exists with the given frontend, backend, headers and
+    timeouts, or does not exist.
+  - The rule is identified by its O(description), DSM's only name for a rule. Several rules with the same description
+    make the module fail instead of guessing.
+  - An update sends the rule as DSM lists it (its C(UUID), C(_key), access-control profile and any field this module
+    does not manage) with the managed fields changed, so settings made in DSM's UI survive.
+  - DSM does not answer the UUID of a new rule, so the module lists the rules again to find it. A write that gets no
+    answer (timeout, HTTP 504) is never sent again before the rules are listed again, so a lost answer cannot create
+    a second rule.
+  - With O(certificate), the rule is bound to that DSM certificate (C(SYNO.Core.Certificate.Service)); a binding that
+    is already right is left alone.
+  - The role C(ankinas.synology.reverse_proxy) applies the setup guide's rule (HTTPS 443 to the sync server on
+    C(localhost:27701)) with this module.
+options:
+  description:
+    description:
+      - The rule's description, its identity.
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) creates or updates the rule; V(absent) deletes it (and first unbinds its certificate, which DSM
+        would otherwise keep). Deleting a missing rule is not an error.
+    type: str
+    choices: [present, absent]
+    default: present
+  source_protocol:
+    description: Protocol of the frontend (what clients connect with).
+    type: str
+    choices: [https, http]
+    default: https
+  source_host:
+    description:
+      - Host name clients use, for example V(anki.example.com); V(*.example.com) is accepted.
+      - Required when O(state=present).
+    type: str
+  source_port:
+    description: Frontend port, 1 to 65535.
+    type: int
+    default: 443
+  hsts:
+    description:
+      - Send C(Strict-Transport-Security) (HTTPS frontends).
+    type: bool
+    default: true
+  http2:
+    description:
+      - Offer HTTP/2 on the frontend, sent as C(frontend.https.http2).
+      - B(Unverified on DSM 7.) The key comes from DSM's on-disk rule store and DSM 6.2; DSM 7 rule listings seen so far
+        carry only C(https.hsts). When DSM does not list C(http2), the module cannot read the setting back, so it is
+        sent on every create and update but does not count as a difference (the module warns).
+    type: bool
+    default: true
+  destination_protocol:
+    description: Protocol to the backend.
+    type: str
+    choices: [http, https]
+    default: http
+  destination_host:
+    description: Backend host name or IP address, as seen from the NAS.
+    type: str
+    default: localhost
+  destination_port:
+    description:
+      - Backend port, 1 to 65535. Required when O(state=present).
+    type: int
+  websocket:
+    description:
+      - Add DSM's WebSocket preset headers C(Upgrade $http_upgrade) and C(Connection $connection_upgrade).
+      - The Anki sync server does not need WebSockets; the preset is harmless and is what the setup guide asks for.
+    type: bool
+    default: true
+  custom_headers:
+    description:
+      - Further headers set on the requests to the backend, after the WebSocket preset.
+      - Names may contain only letters, digits and C(-) (DSM's rule); names are compared without case and must be
+        unique, also against the WebSocket preset. Values may use nginx variables such as C($remote_addr).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: Header name.
+        type: str
+        required: true
+      value:
+        description: Header value.
+        type: str
+        required: true
+  proxy_connect_timeout:
+    description: Seconds to wait for a connection to the backend (1 to 86400).
+    type: int
+    default: 60
+  proxy_read_timeout:
+    description: Seconds to wait between two reads from the backend (1 to 86400).
+    type: int
+    default: 60
+  proxy_send_timeout:
+    description: Seconds to wait between two writes to the backend (1 to 86400).
+    type: int
+    default: 60
+  certificate:
+    description:
+      - An existing DSM certificate to serve on the rule, named by its common name, one of its subject alternative
+        names (a wildcard such as C(*.example.com) covers one label) or its description. Exact names win over
+        wildcards; among equals the certificate valid longest wins.
+      - If no certificate matches, the module fails before any change and lists the available certificates by
+        common name.
+      - If omitted, the rule's binding is left as it is (DSM serves its default certificate on unbound rules).
+      - Needs O(source_protocol=https).
+    type: str
+extends_documentation_fragment:
+  - ankinas.synology.dsm
+  - ankinas.synology.attributes
+  - ankinas.synology.attributes.ACTIONGROUP_DSM
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+    details:
+      - The diff shows the rule as DSM lists it, plus the bound certificate under C(certificate).
+  idempotent:
+    support: full
+    details:
+      - Where DSM does not list C(frontend.https.http2), a change of O(http2) alone is not detected.
+notes:
+  - Fields the module manages are C(description), C(frontend) C(fqdn)/C(port)/C(protocol)/C(https.hsts)/C(https.http2),
+    C(backend), C(customize_headers), the three timeouts and C(proxy_http_version) (always V(1), HTTP/1.1 to the
+    backend, which the WebSocket preset needs). New rules get C(frontend.acl=null) and C(proxy_intercept_errors=false);
+    updates keep the listed values of those and of every other field.
+  - DSM's reverse proxy has no field for the request body limit (nginx C(client_max_body_size)). An Anki full sync
+    uploads the whole collection in one request; if large syncs fail with HTTP 413, the limit of DSM's nginx is the
+    cause, not the rule.
+  - Certificate changes make DSM restart its web server; the module reads the binding back for up to 90 seconds.
+  - Matching certificates by subject alternative name needs DSM to list them; DSM 7.2/7.3 may list the common name
+    only, then name the certificate by its common name or description.
+seealso:
+  - module: ankinas.synology.dsm_session
+"""
+
+EXAMPLES = r"""
+- name: Publish the Anki sync server on https://anki.example.com
+  ankinas.synology.dsm_reverse_proxy:
+    dsm_url: https://nas.lan:5001
+    dsm_username: admin
+    dsm_password: "{{ vault_dsm_password }}"
+    description: Anki sync server
+    source_host: anki.example.com
+    destination_port: 27701
+    certificate: anki.example.com
+  register: anki_rule
+  delegate_to: localhost
+
+- name: Show the rule's UUID
+  ansible.builtin.debug:
+    var: anki_rule.rule.UUID
+
+- name: A plain HTTP rule with a header and longer timeouts
+  ankinas.synology.dsm_reverse_proxy:
+    description: Internal app
+    source_protocol: http
+    source_host: app.nas.lan
+    source_port: 8080
+    destination_host: 192.168.1.20
+    destination_port: 3000
+    websocket: false
+    custom_headers:
+      - name: X-Forwarded-Host
+        value: $host
+    proxy_read_timeout: 600
+  delegate_to: localhost
+
+- name: Remove a rule
+  ankinas.synology.dsm_reverse_proxy:
+    description: Internal app
+    state: absent
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+rule:
+  description: The rule as DSM lists it after the task (in check mode, as it would be); empty after a deletion.
+  returned: always
+  type: dict
+  sample:
+    UUID: 5c4c3b7e-1f7e-4d59-9d0c-5b7a2f3f1a10
+    _key: 5c4c3b7e-1f7e-4d59-9d0c-5b7a2f3f1a10
+    description: Anki sync server
+    frontend: {fqdn: anki.example.com, port: 443, protocol: 1, https: {hsts: true, http2: true}, acl: null}
+    backend: {fqdn: localhost, port: 27701, protocol: 0}
+    customize_headers:
+      - {name: Upgrade, value: $http_upgrade}
+      - {name: Connection, value: $connection_upgrade}
+    proxy_connect_timeout: 60
+    proxy_read_timeout: 60
+    proxy_send_timeout: 60
+    proxy_http_version: 1
+    proxy_intercept_errors: false
+certificate:
+  description: The certificate bound to the rule after the task (in check mode, as it would be).
+  returned: when O(certificate) is set and O(state=present)
+  type: dict
+  contains:
+    id:
+      description: DSM's id of the certificate.
+      type: str
+    desc:
+      description: Description.
+      type: str
+    common_name:
+      description: Common name.
+      type: str
+    sub_alt_name:
+      description: Subject alternative names, as far as DSM lists them.
+      type: list
+      elements: str
+    valid_till:
+      description: End of validity, as DSM shows it.
+      type: str
+    is_default:
+      description: Whether it is DSM's default certificate.
+      type: bool
+operation:
+  description: What the module did (or would do in check mode) to the rule.
+  returned: changed
+  type: str
+  sample: update
+changed_keys:
+  description: The options whose values differed from the rule (C(certificate) for a new binding).
+  returned: when an existing rule was updated
+  type: list
+  elements: str
+  sample: [destination_port, certificate]
+"""
+
+import copy
+
+from ansible_collections.ankinas.synology.plugins.module_utils import _dsm_certificate as certs
+from ansible_collections.ankinas.synology.plugins.module_utils import _dsm_reverse_proxy as rp
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import DSMResource, dsm_module
+from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError, run_resource_module
+
+SUBSCRIBER = "ReverseProxy"
+
+
+class ReverseProxyRule(DSMResource):
+    result_key = "rule"
+
+    def __init__(self, module):
+        super().__init__(module)
+        self._reads = 0
+        self._target = None  # the certificate to bind (found once, before any write)
+        self._bound = {}  # read number -> certificate bound then (None when unbound)
+        self._certificates = []
+        self._rules = []
+
+    # --- reading ------------------------------------------------------------------------------
+    def validate(self):
+        super().validate()
+        rp.validate(self.params)
+
+    def read(self):
+        self._reads += 1
+        self._rules = rp.list_rules(self.client)
+        rule = rp.find_rule(self._rules, self.params["description"])
+        wanted = self.params["certificate"]
+        if (wanted and self.params["state"] == "present") or (self.params["state"] == "absent" and rule):
+            self._certificates = certs.list_certificates(self.client)
+            if wanted and self._target is None and self.params["state"] == "present":
+                self._target = certs.find_certificate(self._certificates, wanted)
+            cert = None
+            if rule is not None:
+                cert, _descriptor = certs.find_binding(self._certificates, SUBSCRIBER, rp.rule_id(rule))
+            self._bound[self._reads] = cert
+        return rule
+
+    def desired(self, current):
+        if current is None:
+            self._check_frontend_free()
+            return rp.new_entry(self.params)
+        return rp.merged_entry(current, self.params)
+
+    def _check_frontend_free(self):
+        entry = rp.entry_from_params(self.params)
+        for rule in self._rules:
+            if rp.same_frontend(rule, entry):
+                front = entry["frontend"]
+                raise ResourceError(
+                    f"source_host {front['fqdn']} with source_port {front['port']} is already served by the rule "
+                    f"'{rule.get('description')}' (UUID {rp.rule_id(rule)}); DSM allows one rule per host name and "
+                    "port: change source_host/source_port, or manage that rule by its description"
+                )
+
+    def differences(self, current, desired):
+        changed = rp.differences(current, desired)
+        if self._target is not None and (self._bound.get(1) or {}).get("id") != self._target["id"]:
+            changed.append("certificate")
+        return changed
+
+    def predict(self, current, desired):
+        return copy.deepcopy(desired)
+
+    # --- writing ------------------------------------------------------------------------------
+    def _find(self):
+        return rp.find_rule(rp.list_rules(self.client), self.params["description"])
+
+    def create(self, desired):
+        self.client.call(
+            rp.API, "create", {"entry": desired}, version=1, write=True, confirm=lambda: self._find() is not None
+        )
+        rule = self._find()
+        if rule is None:
+            raise ResourceError(
+                "{} create answered success, but no rule named '{}' is listed".format(
+                    rp.API, self.params["description"]
+                )
+            )
+        if self._target is not None:
+            self._bind(rule, None)
+
+    def update(self, current, desired):
+        if rp.differences(current, desired):
+            self.client.call(
+                rp.API,
+                "update",
+                {"entry": desired},
+                version=1,
+                write=True,
+                confirm=lambda: not rp.differences(self._find() or {}, desired),
+            )
+        if self._target is not None and (self._bound.get(1) or {}).get("id") != self._target["id"]:
+            self._bind(current, self._bound.get(1))
+
+    def _bind(self, rule, bound):
+        rule_id = rp.rule_id(rule)
+        descriptor = None
+        if bound is not None:
+            _cert, descriptor = certs.find_binding([bound], SUBSCRIBER, rule_id)
+        if descriptor is None:
+            fqdn = (rule.get("frontend") or {}).get("fqdn") or self.params["source_host"]
+            descriptor = certs.reverse_proxy_descriptor(rule_id, fqdn, self.client.dsm_major())
+        certs.bind(self.client, descriptor, bound["id"] if bound else "", self._target["id"])
+
+    def delete(self, current):
+        rule_id = rp.rule_id(current)
+        bound, descriptor = certs.find_binding(self._certificates, SUBSCRIBER, rule_id)
+        if bound is not None:
+            # DSM keeps a deleted rule's binding; unbinding first leaves nothing behind.
+            certs.bind(self.client, descriptor, bound["id"], "")
+        self.client.call(
+            rp.API, "delete", {"uuids": [rule_id]}, version=1, write=True, confirm=lambda: self._find() is None
+        )
+
+    # --- reporting ----------------------------------------------------------------------------
+    def finish(self, result):
+        try:
+            if result and self.params["state"] == "present" and self.params["certificate"]:
+                before = certs.summary(self._bound.get(1))
+                if self.module.check_mode or self._reads < 2:
+                    after = certs.summary(self._target) if result.get("rule") else before
+                else:
+                    after = certs.summary(self._bound.get(self._reads))
+                result["certificate"] = after
+                diff = result.get("diff")
+                if diff is not None:
+                    if diff.get("before"):
+                        diff["before"] = dict(diff["before"], certificate=before)
+                    if diff.get("after"):
+                        diff["after"] = dict(diff["after"], certificate=after)
+            rule = (result or {}).get("rule")
+            if rule and not self.module.check_mode and rp.managed_view(rule)["http2"] is None:
+                self.module.warn(
+                    "DSM does not list frontend.https.http2 for this rule, so http2={} cannot be verified; it is sent "
+                    "with every create and update".format(self.params["http2"])
+                )
+        finally:
+            super().finish(result)
+
+
+def main():
+    module = dsm_module(
+        dict(
+            description=dict(type="str", required=True),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            source_protocol=dict(type="str", choices=["https", "http"], default="https"),
+            source_host=dict(type="str"),
+            source_port=dict(type="int", default=443),
+            hsts=dict(type="bool", default=True),
+            http2=dict(type="bool", default=True),
+            destination_protocol=dict(type="str", choices=["http", "https"], default="http"),
+            destination_host=dict(type="str", default="localhost"),
+            destination_port=dict(type="int"),
+            websocket=dict(type="bool", default=True),
+            custom_headers=dict(
+                type="list",
+                elements="dict",
+                default=[],
+                options=dict(name=dict(type="str", required=True), value=dict(type="str", required=True)),
+            ),
+            proxy_connect_timeout=dict(type="int", default=60),
+            proxy_read_timeout=dict(type="int", default=60),
+            proxy_send_timeout=dict(type="int", default=60),
+            certificate=dict(type="str"),
+        ),
+        required_if=[("state", "present", ("source_host", "destination_port"))],
+    )
+    run_resource_module(ReverseProxyRule(module))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""Fixtures of the reverse-proxy suite: the DSM suite's simulated NAS, with its real nginx when asked for.
+
+The DSM fixtures (dsm_ca, make_dsm) live in tests/pytest/dsm/conftest.py; they are loaded from there, not
+copied. `nas` is a simulated DSM 7 whose certificates are signed by the suite's test CA; `nas_nginx` also
+renders its reverse-proxy rules into a real nginx whose frontend port 443 listens on a free port
+(`nas_nginx.https_port`), stopped after the test.
+"""
+
+import collections
+import importlib.util
+import socket
+import ssl
+import subprocess
+from pathlib import Path
+
+import pytest
+from simnas.dsm.apis.reverse_proxy import attach_nginx
+from simnas.runner import run_module
+from simnas.server import free_port
+
+_spec = importlib.util.spec_from_file_location(
+    "ankinas_dsm_fixtures", Path(__file__).parents[1] / "dsm" / "conftest.py"
+)
+_dsm_fixtures = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_dsm_fixtures)
+
+dsm_ca = _dsm_fixtures.dsm_ca
+make_dsm = _dsm_fixtures.make_dsm
+
+MODULE = "dsm_reverse_proxy"
+Reply = collections.namedtuple("Reply", "status headers body")
+FQDN = "anki.nas.test"
+
+
+@pytest.fixture
+def make_nas(make_dsm, dsm_ca, tmp_path):
+    """make_nas(nginx=False, **Simulator options): a SimulatedDSM (.sim, .run(), .rules(), .writes())."""
+    started = []
+
+    def make(nginx=False, **options):
+        nas = make_dsm(**options)
+        nas.sim.ca = dsm_ca  # the NAS's certificates are signed by the CA the clients trust
+        nas.run = lambda check=False, diff=False, **args: run_module(
+            MODULE, nas.connection(**args), check=check, diff=diff
+        )
+        nas.rules = lambda: list_rules(nas)
+        nas.writes = lambda: nas.counters()["writes"]
+        if nginx:
+            nas.https_port = free_port()
+            nas.nginx = attach_nginx(nas.sim, tmp_path / "nginx", frontend_port_map={443: nas.https_port})
+            started.append(nas.nginx)
+        return nas
+
+    yield make
+    for nginx in started:
+        nginx.stop()
+
+
+@pytest.fixture
+def nas(make_nas):
+    return make_nas()
+
+
+@pytest.fixture
+def nas_nginx(make_nas):
+    return make_nas(nginx=True)
+
+
+def list_rules(nas):
+    return [
+        record["entry"]
+        for record in sorted(nas.state()["state"].get("reverse_proxy", {}).values(), key=lambda record: record["order"])
+    ]
+
+
+def rule_args(**overrides):
+    """The setup guide's rule, as module options."""
+    args = {"description": "Anki sync server", "source_host": FQDN, "destination_port": 27701}
+    args.update(overrides)
+    return args
+
+
+def curl(nas, path="/health", host=FQDN, port=None, extra=()):
+    """curl through the simulated NAS's nginx with SNI and the test CA: Reply(status line, headers, body).
+
+    On a failure of curl itself (TLS, connection) status is None and body is curl's error message.
+    """
+    port = port or nas.https_port
+    command = [
+        "curl",
+        "-sS",
+        "-i",
+        "--max-time",
+        "10",
+        "--cacert",
+        nas.ca_path,
+        "--resolve",
+        f"{host}:{port}:127.0.0.1",
+        *extra,
+        f"https://{host}:{port}{path}",
+    ]
+    out = subprocess.run(command, capture_output=True, text=True, check=False)
+    if out.returncode:
+        return Reply(None, {}, out.stderr)
+    head, _blank, body = out.stdout.replace("\r\n", "\n").partition("\n\n")
+    status, *lines = head.split("\n")
+    headers = {}
+    for line in lines:
+        name, _colon, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return Reply(status, headers, body)
+
+
+def served_common_name(nas, host=FQDN, verify=True):
+    """The CN of the certificate nginx serves for host (SNI); verified against the test CA unless verify=False."""
+    context = ssl.create_default_context(cafile=nas.ca_path)
+    if not verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    with (
+        socket.create_connection(("127.0.0.1", nas.https_port), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname=host) as tls,
+    ):
+        der = tls.getpeercert(binary_form=True)
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    return x509.load_der_x509_certificate(der).subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_nginx(tmp_path):
+    """Each test leaves no nginx of its own behind."""
+    yield
+    left = subprocess.run(["pgrep", "-af", "nginx: master"], capture_output=True, text=True, check=False).stdout
+    assert str(tmp_path) not in left, left

@@ -1,0 +1,251 @@
+"""ankinas.synology.dsm_reverse_proxy against the simulated DSM, over HTTPS, as Ansible runs it."""
+
+import pytest
+from conftest import FQDN, rule_args, served_common_name
+from simnas.runner import run_module
+
+RP = "SYNO.Core.AppPortal.ReverseProxy"
+BIND = "SYNO.Core.Certificate.Service.set"
+
+
+def only_rule(nas):
+    rules = nas.rules()
+    assert len(rules) == 1, rules
+    return rules[0]
+
+
+def bound_certificates(nas):
+    """Rule UUID -> description of the certificate DSM has bound to it."""
+    found = {}
+    for cert in nas.state()["state"]["certificates"]:
+        for service in cert["services"]:
+            if service["subscriber"] == "ReverseProxy":
+                found[service["service"]] = cert["desc"]
+    return found
+
+
+def test_create_lists_the_rule_as_dsm_does(nas):
+    result = nas.run(**rule_args())
+    assert result["changed"] and result["operation"] == "create", result
+    rule = only_rule(nas)
+    assert result["rule"]["UUID"] == rule["UUID"] and result["rule"]["_key"] == rule["_key"]
+    assert rule["description"] == "Anki sync server"
+    assert rule["frontend"] == {
+        "fqdn": FQDN,
+        "port": 443,
+        "protocol": 1,
+        "https": {"hsts": True, "http2": True},
+        "acl": None,
+    }
+    assert rule["backend"] == {"fqdn": "localhost", "port": 27701, "protocol": 0}
+    assert rule["customize_headers"] == [
+        {"name": "Upgrade", "value": "$http_upgrade"},
+        {"name": "Connection", "value": "$connection_upgrade"},
+    ]
+    assert [rule[key] for key in ("proxy_connect_timeout", "proxy_read_timeout", "proxy_send_timeout")] == [60] * 3
+    assert rule["proxy_http_version"] == 1 and rule["proxy_intercept_errors"] is False
+    assert nas.writes() == {f"{RP}.create": 1}
+    # Secrets stay out of the output.
+    assert nas.password not in result.stdout + result.stderr
+
+
+def test_rerun_makes_no_write(nas):
+    nas.run(**rule_args(custom_headers=[{"name": "X-Forwarded-Host", "value": "$host"}]))
+    nas.reset_counters()
+    result = nas.run(**rule_args(custom_headers=[{"name": "x-forwarded-host", "value": "$host"}]))
+    assert not result["changed"], result
+    assert nas.writes() == {}
+    reads = nas.counters()["reads"]
+    assert {name: count for name, count in reads.items() if name.startswith(RP)} == {f"{RP}.list": 1}
+
+
+def test_update_keeps_uuid_key_and_unmanaged_fields(nas):
+    created = nas.run(**rule_args())["rule"]
+    # Someone sets an access-control profile in DSM's UI, and DSM has a field the module does not know.
+    with nas.sim.lock:
+        entry = nas.sim.state.data["reverse_proxy"][created["UUID"]]["entry"]
+        entry["frontend"]["acl"] = "9a1c-acl-profile"
+        entry["proxy_intercept_errors"] = True
+        entry["future_field"] = {"kept": True}
+    nas.reset_counters()
+    result = nas.run(**rule_args(destination_port=27702, hsts=False, proxy_read_timeout=600))
+    assert result["changed"] and result["operation"] == "update"
+    assert sorted(result["changed_keys"]) == ["destination_port", "hsts", "proxy_read_timeout"]
+    rule = only_rule(nas)
+    assert rule["UUID"] == created["UUID"] and rule["_key"] == created["_key"]
+    assert rule["backend"]["port"] == 27702 and rule["frontend"]["https"]["hsts"] is False
+    assert rule["proxy_read_timeout"] == 600
+    assert rule["frontend"]["acl"] == "9a1c-acl-profile"
+    assert rule["proxy_intercept_errors"] is True and rule["future_field"] == {"kept": True}
+    assert result["rule"] == rule
+    assert nas.writes() == {f"{RP}.update": 1}
+
+
+def test_check_mode_changes_nothing(nas):
+    predicted = nas.run(check=True, **rule_args())
+    assert predicted["changed"] and predicted["operation"] == "create"
+    assert predicted["rule"]["frontend"]["fqdn"] == FQDN and "UUID" not in predicted["rule"]
+    assert nas.rules() == [] and nas.writes() == {}
+
+    nas.run(**rule_args())
+    before = only_rule(nas)
+    nas.reset_counters()
+    predicted = nas.run(check=True, **rule_args(destination_port=8080, certificate="anki.nas.test"))
+    assert predicted["changed"] and sorted(predicted["changed_keys"]) == ["certificate", "destination_port"]
+    assert predicted["rule"]["backend"]["port"] == 8080 and predicted["rule"]["UUID"] == before["UUID"]
+    assert predicted["certificate"]["desc"] == "Anki"
+    assert only_rule(nas) == before and bound_certificates(nas) == {}
+    assert nas.writes() == {}
+
+
+def test_diff_shows_before_and_after(nas):
+    created = nas.run(diff=True, **rule_args())
+    assert created["diff"]["before"] == {} and created["diff"]["after"]["UUID"] == created["rule"]["UUID"]
+    changed = nas.run(diff=True, **rule_args(destination_port=27702, certificate="Anki"))
+    before, after = changed["diff"]["before"], changed["diff"]["after"]
+    assert before["backend"]["port"] == 27701 and after["backend"]["port"] == 27702
+    assert before["certificate"] is None and after["certificate"]["common_name"] == FQDN
+    removed = nas.run(diff=True, description="Anki sync server", state="absent")
+    assert removed["diff"]["before"]["UUID"] == created["rule"]["UUID"] and removed["diff"]["after"] == {}
+
+
+def test_absent_twice(nas):
+    nas.run(**rule_args(certificate="anki.nas.test"))
+    first = nas.run(description="Anki sync server", state="absent")
+    assert first["changed"] and first["operation"] == "delete" and first["rule"] == {}
+    assert nas.rules() == []
+    # The binding went with the rule (DSM itself would keep it).
+    assert bound_certificates(nas) == {}
+    nas.reset_counters()
+    second = nas.run(description="Anki sync server", state="absent")
+    assert not second.failed and not second["changed"], second
+    assert nas.writes() == {}
+
+
+def test_lost_create_answer_makes_no_duplicate(nas):
+    nas.faults(next_create_504_html={"count": 1, "api": RP})
+    result = nas.run(**rule_args())
+    assert not result.failed, result.get("msg")
+    assert result["changed"] and result["rule"]["UUID"] == only_rule(nas)["UUID"]
+    assert nas.writes() == {f"{RP}.create": 1}  # confirmed by a re-list, never sent twice
+    nas.reset_counters()
+    rerun = nas.run(**rule_args())
+    assert not rerun["changed"] and nas.writes() == {}
+    assert len(nas.rules()) == 1
+
+
+def test_session_expiry_mid_play(nas):
+    session = run_module("dsm_session", nas.connection())["session"]
+    first = nas.run(dsm_session=session, **rule_args())
+    assert first["changed"]
+    nas.faults(expire_sessions=True)
+    logins = nas.counters()["logins_succeeded"]
+    second = nas.run(dsm_session=session, **rule_args(destination_port=27702))
+    assert not second.failed, second.get("msg")
+    assert second["changed"] and only_rule(nas)["backend"]["port"] == 27702
+    assert nas.counters()["logins_succeeded"] == logins + 1  # exactly one fresh login
+    assert len(nas.rules()) == 1
+
+
+def test_certificate_bind_and_rebind(nas_nginx):
+    nas = nas_nginx
+    created = nas.run(**rule_args(certificate="anki.nas.test"))
+    uuid = created["rule"]["UUID"]
+    assert created["certificate"]["desc"] == "Anki"
+    assert bound_certificates(nas) == {uuid: "Anki"}
+    assert served_common_name(nas) == FQDN
+
+    nas.reset_counters()
+    same = nas.run(**rule_args(certificate="Anki"))  # the same certificate, by description: no call
+    assert not same["changed"] and nas.writes() == {}
+
+    rebound = nas.run(**rule_args(certificate="*.nas.test"))
+    assert rebound["changed"] and rebound["changed_keys"] == ["certificate"]
+    assert rebound["certificate"]["common_name"] == "*.nas.test"
+    assert bound_certificates(nas) == {uuid: "nas.test wildcard"}
+    assert nas.writes() == {BIND: 1}  # the rule itself was not rewritten
+    assert served_common_name(nas) == "*.nas.test"
+
+
+def test_certificate_matched_by_wildcard_and_unknown_lists_the_choices(nas):
+    covered = nas.run(**rule_args(source_host="sync.nas.test", certificate="sync.nas.test"))
+    assert covered["certificate"]["common_name"] == "*.nas.test"
+
+    nas.reset_counters()
+    missing = nas.run(**rule_args(description="Other", source_host="x.example.org", certificate="x.example.org"))
+    assert missing.failed
+    assert "x.example.org" in missing["msg"]
+    for name in ("*.nas.test", "anki.nas.test", "synology"):
+        assert name in missing["msg"]
+    assert nas.writes() == {} and len(nas.rules()) == 1
+
+
+def test_certificate_by_common_name_when_dsm_lists_no_sans(nas):
+    nas.sim.certificate_list_san = False  # DSM 7.2/7.3 may list the CN only
+    result = nas.run(**rule_args(certificate="anki.nas.test"))
+    assert result["certificate"]["desc"] == "Anki"
+
+
+def test_dsm6_no_op_binding_is_never_sent(make_nas):
+    nas = make_nas(personality="dsm6")
+    nas.run(**rule_args(certificate="anki.nas.test"))
+    nas.reset_counters()
+    rerun = nas.run(**rule_args(certificate="anki.nas.test"))
+    assert not rerun["changed"] and nas.writes() == {}
+    assert list(bound_certificates(nas).values()) == ["Anki"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "words"),
+    [
+        ({"destination_port": 70000}, "destination_port must be a port from 1 to 65535"),
+        ({"source_port": 0}, "source_port must be a port from 1 to 65535"),
+        ({"custom_headers": [{"name": "Bad Header", "value": "x"}]}, "header name 'Bad Header' is invalid"),
+        ({"custom_headers": [{"name": "Upgrade", "value": "x"}]}, "websocket=true already sets it"),
+        ({"source_host": ""}, "source_host must not be empty"),
+        ({"destination_host": "bad_host!"}, "destination_host 'bad_host!' is not a valid host name"),
+        ({"proxy_read_timeout": 0}, "proxy_read_timeout must be from 1 to 86400"),
+        ({"source_protocol": "http", "certificate": "Anki"}, "certificate needs source_protocol=https"),
+    ],
+)
+def test_bad_input_fails_before_any_call(nas, overrides, words):
+    result = nas.run(**rule_args(**overrides))
+    assert result.failed and words in result["msg"], result.get("msg")
+    counters = nas.counters()
+    assert counters["logins_attempted"] == 0 and counters["reads"] == {} and counters["writes"] == {}
+
+
+def test_another_rule_on_the_same_host_and_port_is_named(nas):
+    nas.run(**rule_args())
+    nas.reset_counters()
+    result = nas.run(**rule_args(description="Second"))
+    assert result.failed and "already served by the rule 'Anki sync server'" in result["msg"]
+    assert nas.writes() == {}
+
+
+def test_duplicate_descriptions_are_not_guessed(nas):
+    nas.run(**rule_args())
+    nas.run(**rule_args(description="Twin", source_host="twin.nas.test"))
+    with nas.sim.lock:
+        for record in nas.sim.state.data["reverse_proxy"].values():
+            record["entry"]["description"] = "Anki sync server"
+    result = nas.run(**rule_args())
+    assert result.failed and "2 reverse-proxy rules are named 'Anki sync server'" in result["msg"]
+
+
+def test_http2_that_dsm_does_not_list_is_not_a_difference(nas):
+    uuid = nas.run(**rule_args())["rule"]["UUID"]
+    with nas.sim.lock:
+        del nas.sim.state.data["reverse_proxy"][uuid]["entry"]["frontend"]["https"]["http2"]
+    nas.reset_counters()
+    result = nas.run(**rule_args(http2=False))
+    assert not result["changed"] and nas.writes() == {}
+    assert "frontend.https.http2" in str(result.get("warnings")), result  # ansible-core 2.19 warnings are structured
+
+
+def test_dsm_refusal_names_the_api_and_code(nas_nginx):
+    # nginx refuses an unknown variable; the simulated DSM answers 100 and keeps its old rules, as DSM would.
+    result = nas_nginx.run(**rule_args(custom_headers=[{"name": "X-Bad", "value": "$no_such_variable"}]))
+    assert result.failed
+    assert "SYNO.Core.AppPortal.ReverseProxy create failed: DSM error 100" in result["msg"]
+    assert nas_nginx.rules() == []
