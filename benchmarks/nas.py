@@ -18,6 +18,7 @@ class SimNas:
         self.home = Path(home)
         self.dsm_port = free_port()
         self.portainer_port = free_port()
+        self.https_port = free_port()  # nginx's listener for the rules' port 443
         self.env = {
             "SIMNAS_HOME": str(self.home),
             "SIMNAS_DSM_PORT": str(self.dsm_port),
@@ -31,7 +32,15 @@ class SimNas:
     def start(self):
         if self.home.exists():
             shutil.rmtree(self.home)
-        self._supervisor("start", "--dsm-port", str(self.dsm_port), "--portainer-port", str(self.portainer_port))
+        self._supervisor(
+            "start",
+            "--dsm-port",
+            str(self.dsm_port),
+            "--portainer-port",
+            str(self.portainer_port),
+            "--nginx-port",
+            str(self.https_port),
+        )
         return self
 
     def stop(self, remove=True):

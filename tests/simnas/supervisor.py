@@ -1,6 +1,6 @@
 """Starts and stops the simulated NAS in the background: the DSM and Portainer simulators (DSM runs nginx).
 
-    python -m simnas.supervisor start [--home DIR] [--dsm-port 5001] [--portainer-port 9443]
+    python -m simnas.supervisor start [--home DIR] [--dsm-port 5001] [--portainer-port 9443] [--nginx-port 8443]
     python -m simnas.supervisor status
     python -m simnas.supervisor stop
 
@@ -41,6 +41,8 @@ def _services(home, args):
             "0",
             "--user",
             f"{DEMO_ADMIN}:{DEMO_DSM_PASSWORD}",
+            # A real nginx serves the reverse-proxy rules; rule port 443 listens on --nginx-port.
+            *(["--nginx", "--frontend-port", f"443:{args.nginx_port}"] if args.nginx_port else []),
         ],
         "portainer": [
             sys.executable,
@@ -124,6 +126,7 @@ def main():
     parser.add_argument("--home", default=os.environ.get("SIMNAS_HOME", ".cache/simnas"))
     parser.add_argument("--dsm-port", type=int, default=5001)
     parser.add_argument("--portainer-port", type=int, default=9443)
+    parser.add_argument("--nginx-port", type=int, default=0, help="run nginx for the reverse-proxy rules (443 -> this)")
     args = parser.parse_args()
     home = Path(args.home).resolve()
     {"start": start, "stop": stop, "status": status}[args.action](home, args)
