@@ -64,8 +64,12 @@ def table(rows):
     return "\n".join(lines)
 
 
-def write_results(path, started, elapsed, rows, sections, command):
+def write_results(path, started, elapsed, rows, sections, command, load_start=None):
     info = machine()
+    load_end = os.getloadavg()
+    info["load average (1 min) at start/end"] = (
+        f"{load_start[0]:.2f}/{load_end[0]:.2f}" if load_start else f"{load_end[0]:.2f}"
+    )
     vers = versions(sections.pop("_image"))
     text = [
         "# Benchmarks",

@@ -281,14 +281,15 @@ class Bench:
                 "case": f"{got['succeeded']}/{got['users']} users at once, {label}: login + full upload, "
                 "fresh client's full download (200 notes)",
                 "time": f"{got['wall']:.1f} s wall",
-                "rate / ratio": f"per sync p50 {got['sync_p50']:.2f} s, p95 {got['sync_p95']:.2f} s; "
+                "rate / ratio": f"per sync p50 {got['sync_p50']:.2f} s, p95 {got['sync_p95']:.2f} s "
+                f"(of which login p50 {got['login_p50']:.2f} s); "
                 f"per user p50 {got['roundtrip_p50']:.2f} s, p95 {got['roundtrip_p95']:.2f} s",
             }
         )
 
     # --- all -----------------------------------------------------------------------------------------
     def run(self):
-        started, clock = report.now(), time.monotonic()
+        started, clock, load_start = report.now(), time.monotonic(), os.getloadavg()
         self.work.mkdir(parents=True, exist_ok=True)
         self.proxy = CountingDockerProxy(self.work / "docker.sock", engine_socket()).start()
         self.nas = SimNas(self.work / "simnas").start()
@@ -311,7 +312,9 @@ class Bench:
         self.sections["Method and findings"] = findings.read_text() if findings.is_file() else ""
         self.sections["_image"] = IMAGE
         if self.args.results:
-            report.write_results(self.args.results, started, elapsed, self.rows, self.sections, "make bench")
+            report.write_results(
+                self.args.results, started, elapsed, self.rows, self.sections, "make bench", load_start
+            )
             print(f"\n[bench] wrote {self.args.results} ({elapsed / 60:.1f} min)")
 
 

@@ -91,6 +91,7 @@ def many_users(endpoint, env, users, workdir, notes=200):
                 process.kill()
         shutil.rmtree(workdir, ignore_errors=True)
     syncs = [r["upload"] for r in results] + [r["download"] for r in results]
+    logins = [login for r in results for login in r["logins"]]
     return {
         "users": len(users),
         "succeeded": len(results) - sum(1 for r in results if not r["ok"]),
@@ -98,6 +99,7 @@ def many_users(endpoint, env, users, workdir, notes=200):
         "wall": wall,
         "sync_p50": statistics.median(syncs) if syncs else None,
         "sync_p95": percentile(syncs, 0.95) if syncs else None,
+        "login_p50": statistics.median(logins) if logins else None,
         "roundtrip_p50": statistics.median(r["sync"] for r in results) if results else None,
         "roundtrip_p95": percentile([r["sync"] for r in results], 0.95) if results else None,
     }

@@ -27,6 +27,7 @@ def _full_sync(path, user, password, endpoint, upload):
     col = Collection(str(path))
     try:
         auth = col.sync_login(user, password, endpoint)
+        timings["login"] = time.monotonic() - started
         out = col.sync_collection(auth, sync_media=False)
         expected = (out.FULL_UPLOAD, out.FULL_SYNC) if upload else (out.FULL_DOWNLOAD, out.FULL_SYNC)
         if out.required not in expected:
@@ -62,6 +63,7 @@ def main(argv):
         up = _full_sync(os.path.join(directory, "up", anki_client.COLLECTION_FILE), user, password, endpoint, True)
         down = _full_sync(os.path.join(directory, "down", anki_client.COLLECTION_FILE), user, password, endpoint, False)
         result = {"sync": time.monotonic() - started, "upload": up["sync"], "download": down["sync"]}
+        result["logins"] = [up["login"], down["login"]]
         result["ok"] = down["notes"] == len(notes)
     else:
         raise SystemExit(__doc__)
