@@ -35,8 +35,12 @@ install_python_env() {
   fi
   log "python: installing requirements.txt into .venv"
   [[ -x .venv/bin/python ]] || python3 -m venv .venv
-  .venv/bin/pip install -q --upgrade pip >/dev/null
-  .venv/bin/pip install -q -r requirements.txt
+  mkdir -p .cache
+  # pip's chatter goes to a log, shown only when the install fails.
+  if ! { .venv/bin/pip install -q --upgrade pip && .venv/bin/pip install -q -r requirements.txt; } >.cache/pip.log 2>&1; then
+    cat .cache/pip.log >&2
+    exit 1
+  fi
   echo "$want" > "$stamp"
 }
 

@@ -1,6 +1,6 @@
 """Starts and stops the simulated NAS in the background: the DSM and Portainer simulators (DSM runs nginx).
 
-    python -m simnas.supervisor start [--home DIR] [--dsm-port 5001] [--portainer-port 9443] [--nginx-port 8443]
+    python -m simnas.supervisor start [--home DIR] [--dsm-port 5001] [--portainer-port 9443] [--proxy-port 8443]
     python -m simnas.supervisor status
     python -m simnas.supervisor stop
 
@@ -11,6 +11,7 @@ a local test fixture, not a place for real secrets.
 """
 
 import argparse
+import hashlib
 import os
 import signal
 import socket
@@ -41,8 +42,10 @@ def _services(home, args):
             "0",
             "--user",
             f"{DEMO_ADMIN}:{DEMO_DSM_PASSWORD}",
-            # A real nginx serves the reverse-proxy rules; rule port 443 listens on --nginx-port.
-            *(["--nginx", "--frontend-port", f"443:{args.nginx_port}"] if args.nginx_port else []),
+            # The reverse-proxy rules listen on 443 on a real NAS; here nginx serves that port on --proxy-port.
+            "--nginx",
+            "--frontend-port",
+            f"443:{args.proxy_port}",
         ],
         "portainer": [
             sys.executable,
@@ -81,9 +84,23 @@ def _answers(port):
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _code_version():
+    """A hash of the simulators' code: a NAS started from older code is restarted, not silently reused."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def start(home, args):
     (home / "run").mkdir(parents=True, exist_ok=True)
     (home / "logs").mkdir(parents=True, exist_ok=True)
+    version_file = home / "run" / "code.sha256"
+    version = _code_version()
+    if version_file.exists() and version_file.read_text() != version:
+        print("the simulators' code changed since they started: restarting them")
+        stop(home, args)
+    version_file.write_text(version)
     env = dict(os.environ, SIMNAS_HOME=str(home))
     for name, command in _services(home, args).items():
         if _pid(home, name):
@@ -126,7 +143,7 @@ def main():
     parser.add_argument("--home", default=os.environ.get("SIMNAS_HOME", ".cache/simnas"))
     parser.add_argument("--dsm-port", type=int, default=5001)
     parser.add_argument("--portainer-port", type=int, default=9443)
-    parser.add_argument("--nginx-port", type=int, default=0, help="run nginx for the reverse-proxy rules (443 -> this)")
+    parser.add_argument("--proxy-port", type=int, default=8443, help="where nginx serves the rules' port 443")
     args = parser.parse_args()
     home = Path(args.home).resolve()
     {"start": start, "stop": stop, "status": status}[args.action](home, args)

@@ -8,6 +8,7 @@ import docker
 import pytest
 import requests
 from simnas import anki_client
+from simnas.connect_proxy import ConnectProxy
 
 NAME = os.environ["MOLECULE_ANKI_NAME"]
 PORT = int(os.environ["MOLECULE_ANKI_PORT"])
@@ -49,8 +50,39 @@ def test_data_directory_belongs_to_the_container_user(host):
     assert data.mode == 0o750
 
 
-def test_every_user_syncs_and_sees_only_their_notes():
-    endpoint = f"http://127.0.0.1:{PORT}/"
+def dsm_state():
+    url = f"https://127.0.0.1:{os.environ['SIMNAS_DSM_PORT']}/_sim/state"
+    return requests.get(url, verify=CA, timeout=30).json()["state"]
+
+
+def test_reverse_proxy_rule_follows_the_guide():
+    stored = dsm_state()["reverse_proxy"].values()
+    rules = [item["entry"] for item in stored if item["entry"]["description"] == "Anki sync server"]
+    assert len(rules) == 1
+    rule = rules[0]
+    assert (rule["frontend"]["fqdn"], rule["frontend"]["port"], rule["frontend"]["protocol"]) == (
+        "anki.nas.test",
+        443,
+        1,
+    )
+    assert rule["frontend"]["https"]["hsts"] is True
+    assert (rule["backend"]["fqdn"], rule["backend"]["port"], rule["backend"]["protocol"]) == ("localhost", PORT, 0)
+    headers = {(header["name"], header["value"]) for header in rule["customize_headers"]}
+    assert {("Upgrade", "$http_upgrade"), ("Connection", "$connection_upgrade")} <= headers
+
+
+@pytest.fixture
+def through_the_proxy(monkeypatch):
+    """The Anki client reaches anki.nas.test through the HTTPS reverse proxy, TLS verified by the test CA."""
+    with ConnectProxy() as tunnel:
+        monkeypatch.setenv("HTTPS_PROXY", tunnel.url)
+        monkeypatch.setenv("SSL_CERT_FILE", CA)
+        yield f"https://anki.nas.test:{os.environ['SIMNAS_PROXY_PORT']}/"
+        assert tunnel.tunnels, "the client did not go through the proxy"
+
+
+def test_every_user_syncs_through_the_https_proxy_and_sees_only_their_notes(through_the_proxy):
+    endpoint = through_the_proxy
     for user, password in USERS.items():
         with tempfile.TemporaryDirectory() as directory:
             notes = anki_client.generate_notes(2, f"molecule {user}")
@@ -66,3 +98,16 @@ def test_portainer_manages_the_stack_with_the_users_in_its_environment(container
     stack = next(stack for stack in stacks if stack["Name"] == NAME)
     assert sorted(pair["name"] for pair in stack["Env"]) == ["SYNC_USER1", "SYNC_USER2"]
     assert container.labels["com.docker.compose.project"] == NAME
+
+
+def test_backup_task_runs_nightly_at_three_keeping_thirty_versions():
+    tasks = [task for task in dsm_state()["hyper_backup"]["tasks"].values() if task["name"] == "anki"]
+    assert len(tasks) == 1
+    task = tasks[0]
+    assert task["source"] == ["/docker/anki-server"]
+    assert task["repo"]["share"] == "backups"
+    schedule = task["schedule"]
+    assert schedule["schedule_enable"] is True
+    assert (schedule["schedule"]["hour"], schedule["schedule"]["min"]) == (3, 0)
+    assert schedule["schedule"]["week_name"] == "0,1,2,3,4,5,6"
+    assert task["rotate_params"]["rotate_condition"][1] == 30

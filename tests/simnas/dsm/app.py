@@ -31,7 +31,7 @@ from pathlib import Path
 from flask import Flask, Response, request
 
 from simnas.dsm import apis
-from simnas.dsm.registry import APIS, PERSONALITIES, DSMError
+from simnas.dsm.registry import APIS, EMPTY_BODY, PERSONALITIES, DSMError
 
 apis.load_all()
 
@@ -221,7 +221,7 @@ class Simulator:
             try:
                 data, spec, method = self._dispatch(cgi, api_name, params, cookies)
                 envelope = {"success": True}
-                if data is not None:
+                if data is not None and data is not EMPTY_BODY:
                     envelope["data"] = data
             except DSMError as exc:
                 self.count("errors", str(exc.code))
@@ -234,6 +234,8 @@ class Simulator:
                 if method == "create" and self._take_fault("next_create_504_html", api_name):
                     # The create landed; the answer is lost on the way back, as behind a proxy timeout.
                     return Response(HTML_ERROR_PAGE, status=504, mimetype="text/html")
+            if data is EMPTY_BODY:
+                return Response("", status=200, mimetype="application/json")
             response = Response(json.dumps(envelope), mimetype="application/json")
             for key, value in cookies.items():
                 response.set_cookie(key, value, httponly=True)

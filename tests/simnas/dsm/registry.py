@@ -18,6 +18,11 @@ class DSMError(Exception):
         self.errors = errors
 
 
+#: a handler returns this to answer HTTP 200 with an empty body after applying the call, as
+#: SYNO.Backup.Task create does on real DSM (dsm-webapi.md §0.1)
+EMPTY_BODY = object()
+
+
 @dataclass
 class MethodSpec:
     handler: object

@@ -1,0 +1,116 @@
+"""The restore drill on the real sync server container, with a real Anki client: sync notes, back up (snapshot
+and Hyper Backup on the simulated NAS), wipe the data and the container, restore, redeploy, download."""
+
+import contextlib
+import json
+import secrets
+import sys
+import uuid
+from pathlib import Path
+
+import docker
+import pytest
+from anki.collection import Collection
+from hyper_backup_helpers import share
+from simnas import anki_client
+from simnas.runner import ROOT, run_playbook
+from simnas.server import free_port
+
+pytestmark = pytest.mark.docker
+
+PLAYBOOKS = Path(__file__).parent / "playbooks"
+DATA_DIR = "/volume1/docker/anki-server"
+
+
+@pytest.fixture
+def drill(dsm, local_images, tmp_path):
+    """Variables of a NAS with a sync server container of its own; removes what it started."""
+    share(dsm, "docker")
+    share(dsm, "backups")
+    nas = dsm
+    suffix = uuid.uuid4().hex[:10]
+    port = free_port()
+    password = "alice-" + secrets.token_hex(6)
+    variables = {
+        "dsm_url": nas.url,
+        "dsm_username": "admin",
+        "dsm_password": nas.password,
+        "dsm_ca_path": nas.ca_path,
+        "anki_sync_server_users": [{"name": "alice", "password": password}],
+        "anki_sync_server_hash_iterations": 1000,
+        "anki_sync_server_container_name": f"ankinas-test-drill-{suffix}",
+        "anki_sync_server_network": f"ankinas-test-drill-{suffix}",
+        "anki_sync_server_host_port": port,
+        "anki_sync_server_data_dir": DATA_DIR,
+        "anki_sync_server_volume_root": str(nas.home / "volumes"),
+        "anki_sync_server_check_host": "127.0.0.1",
+        "hyper_backup_data_dir": DATA_DIR,
+        "hyper_backup_volume_root": str(nas.home / "volumes"),
+        "hyper_backup_become": False,
+        "hyper_backup_snapshot_container": f"ankinas-test-drill-{suffix}",
+        "hyper_backup_snapshot_cron_file": str(tmp_path / "crontab"),
+        "hyper_backup_python": sys.executable,
+        "restore_drill_hosts": "localhost",
+    }
+    yield {"vars": variables, "password": password, "endpoint": f"http://127.0.0.1:{port}/", "nas": nas}
+    client = docker.from_env()
+    name = f"ankinas-test-drill-{suffix}"
+    with contextlib.suppress(docker.errors.NotFound):
+        client.containers.get(name).remove(force=True, v=True)
+    with contextlib.suppress(docker.errors.NotFound):
+        client.networks.get(name).remove()
+    client.close()
+
+
+def play(path, variables, **extra):
+    result = run_playbook(path, dict(variables, **extra), env={"ANSIBLE_ROLES_PATH": str(Path(ROOT) / "roles")})
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    return result
+
+
+def test_restore_drill_brings_back_the_backed_up_notes(drill, tmp_path):
+    variables, endpoint, nas = drill["vars"], drill["endpoint"], drill["nas"]
+    play(PLAYBOOKS / "deploy.yml", variables)
+    crontab = Path(variables["hyper_backup_snapshot_cron_file"]).read_text()
+    assert "45 2 * * * root" in crontab and "anki_snapshot.py snapshot" in crontab
+
+    # alice syncs notes; they are backed up (snapshot with the server stopped for a moment, then Hyper Backup)
+    notes = anki_client.generate_notes(20, prefix="kept")
+    local = anki_client.make_collection(tmp_path / "alice", notes)
+    assert anki_client.sync(local, "alice", drill["password"], endpoint) == "full upload"
+    play(PLAYBOOKS / "deploy.yml", variables, hyper_backup_snapshot_now=True, hyper_backup_run_now=True)
+
+    # later notes are not in that backup
+    later = anki_client.generate_notes(5, prefix="after the backup")
+    col_notes = anki_client.make_collection(tmp_path / "later", [])  # a second client adds them
+    assert anki_client.sync(col_notes, "alice", drill["password"], endpoint) == "full download"
+    col = Collection(col_notes)
+    for front, back in later:
+        note = col.new_note(col.models.by_name("Basic"))
+        note["Front"], note["Back"] = front, back
+        col.add_note(note, col.decks.id("Default"))
+    col.close()
+    anki_client.sync(col_notes, "alice", drill["password"], endpoint)  # an incremental sync
+    assert len(anki_client.download_notes("alice", drill["password"], endpoint)) == 25
+
+    # without the confirmation the drill changes nothing
+    refused = run_playbook(PLAYBOOKS.parents[3] / "playbooks" / "restore_drill.yml", variables)
+    assert refused.returncode != 0 and "restore_drill_confirm=true" in refused.stdout
+
+    # the drill: no new backup, the latest version, the container and the data wiped, restore, redeploy
+    result = play(
+        PLAYBOOKS.parents[3] / "playbooks" / "restore_drill.yml",
+        variables,
+        restore_drill_confirm=True,
+        restore_drill_backup_first=False,
+    )
+    assert "from: snapshot" in result.stdout  # each user's snapshot replaced the live database's copy
+    volume = nas.home / "volumes" / "volume1" / "docker"
+    moved = [path for path in volume.iterdir() if path.name.startswith("anki-server.before-restore-")]
+    assert len(moved) == 1 and (moved[0] / "alice" / "collection.anki2").exists()
+    restored = volume / "anki-server" / "alice"
+    assert (restored / "collection.snapshot.anki2").stat().st_uid == 1000
+
+    # a fresh client downloads exactly the backed-up notes
+    assert anki_client.download_notes("alice", drill["password"], endpoint) == sorted(notes)
+    assert drill["password"] not in json.dumps(nas.state())

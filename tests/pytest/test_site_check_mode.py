@@ -1,0 +1,78 @@
+"""The site playbook in check mode on a fresh simulated NAS: it predicts changes and makes none.
+
+The simulated NAS runs as the demo runs it (python -m simnas.supervisor), on its own home and ports.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+import requests
+from simnas.runner import ROOT
+from simnas.server import free_port
+
+pytestmark = pytest.mark.docker
+
+
+@pytest.fixture(params=["docker", "portainer"])
+def fresh_nas(request, tmp_path, docker_client, local_images):
+    ports = {"SIMNAS_DSM_PORT": free_port(), "SIMNAS_PORTAINER_PORT": free_port(), "SIMNAS_PROXY_PORT": free_port()}
+    env = dict(os.environ, SIMNAS_HOME=str(tmp_path / "simnas"), ANKINAS_DEPLOY_METHOD=request.param)
+    env.update({key: str(value) for key, value in ports.items()})
+    supervisor = [sys.executable, "-m", "simnas.supervisor"]
+    subprocess.run(
+        [
+            *supervisor,
+            "start",
+            f"--dsm-port={ports['SIMNAS_DSM_PORT']}",
+            f"--portainer-port={ports['SIMNAS_PORTAINER_PORT']}",
+            f"--proxy-port={ports['SIMNAS_PROXY_PORT']}",
+        ],
+        env=env,
+        check=True,
+        cwd=ROOT,
+    )
+    yield env
+    subprocess.run([*supervisor, "stop"], env=env, check=True, cwd=ROOT)
+
+
+def control(env, service, path):
+    port = env["SIMNAS_DSM_PORT"] if service == "dsm" else env["SIMNAS_PORTAINER_PORT"]
+    ca = os.path.join(env["SIMNAS_HOME"], "ca", "ca.crt")
+    return requests.get(f"https://127.0.0.1:{port}/_sim/{path}", verify=ca, timeout=30).json()
+
+
+def test_check_mode_on_a_fresh_nas_changes_nothing(fresh_nas, docker_client):
+    name = f"ankinas-check-{uuid.uuid4().hex[:8]}"
+    overrides = {
+        "anki_sync_server_container_name": name,
+        "anki_sync_server_network": name,
+        "anki_sync_server_portainer_stack_name": name,
+        "anki_sync_server_host_port": free_port(),
+    }
+    command = ["ansible-playbook", "playbooks/site.yml", "-i", "inventories/demo", "--check", "--diff"]
+    process = subprocess.run(
+        [*command, "-e", json.dumps(overrides)],
+        env=fresh_nas,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert process.returncode == 0, process.stdout[-4000:]
+    recap = next(line for line in process.stdout.splitlines() if line.startswith("simnas") and "ok=" in line)
+    assert "changed=0" not in recap, "check mode must predict the changes a first run makes"
+
+    counters = control(fresh_nas, "dsm", "counters")
+    assert counters["writes"] == {}
+    assert counters["logins_succeeded"] == 1
+    state = control(fresh_nas, "dsm", "state")["state"]
+    assert state.get("shares", {}) == {} and state.get("reverse_proxy", {}) == {}
+    assert control(fresh_nas, "portainer", "state")["stacks"] == []
+    volume = os.path.join(fresh_nas["SIMNAS_HOME"], "volumes", "volume1")
+    assert not os.path.exists(volume) or os.listdir(volume) == []
+    assert docker_client.containers.list(all=True, filters={"name": name}) == []
+    assert docker_client.networks.list(names=[name]) == []
