@@ -23,6 +23,7 @@ class SimNas:
             "SIMNAS_HOME": str(self.home),
             "SIMNAS_DSM_PORT": str(self.dsm_port),
             "SIMNAS_PORTAINER_PORT": str(self.portainer_port),
+            "SIMNAS_PROXY_PORT": str(self.https_port),
         }
 
     def _supervisor(self, *args):
@@ -38,7 +39,7 @@ class SimNas:
             str(self.dsm_port),
             "--portainer-port",
             str(self.portainer_port),
-            "--nginx-port",
+            "--proxy-port",
             str(self.https_port),
         )
         return self

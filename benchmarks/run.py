@@ -36,8 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
 IMAGE = "jeankhawand/anki-sync-server:25.07"
 MB = 1_000_000
-FQDN = "anki.nas.test"  # the simulated NAS has a certificate for it
-PROXY_PLAY = HERE / "proxy.yml"
+FQDN = "anki.nas.test"  # reverse_proxy_source_host of inventories/demo; the simulated NAS has its certificate
 
 
 def engine_socket():
@@ -63,7 +62,6 @@ class Bench:
         self.nas = None
         self.proxy = None
         self.tunnel = None
-        self.site_has_proxy = "ankinas.synology.reverse_proxy" in SITE.read_text()
 
     # --- plumbing ------------------------------------------------------------------------------
     def site_vars(self, users=None):
@@ -73,10 +71,6 @@ class Bench:
             "anki_sync_server_portainer_stack_name": self.name,
             "anki_sync_server_host_port": self.host_port,
             "anki_sync_server_docker_host": self.proxy.url,
-            "reverse_proxy_source_host": FQDN,
-            "reverse_proxy_certificate": FQDN,
-            "reverse_proxy_destination_port": self.host_port,
-            "anki_sync_server_public_url": f"https://{FQDN}/",
         }
         if users is not None:
             extra["anki_sync_server_users"] = users
@@ -220,20 +214,6 @@ class Bench:
         return users
 
     # --- parts 3 and 4 ---------------------------------------------------------------------------
-    def publish(self):
-        """The reverse-proxy rule, when site.yml does not make it yet; a row for that run."""
-        if self.site_has_proxy:
-            return
-        run, counters = self.measured("proxy-rule", PROXY_PLAY, self.site_vars())
-        self.rows.append(
-            {
-                "part": "3",
-                "case": f"reverse_proxy role on its own (site.yml does not include it yet; {run.changed} changed)",
-                "time": f"{run.seconds:.1f} s",
-                **self.call_columns(counters),
-            }
-        )
-
     def endpoints(self):
         # anki.nas.test does not resolve here: the client reaches nginx through a CONNECT tunnel to
         # 127.0.0.1 (HTTPS_PROXY), so SNI and the certificate check stay real; rustls trusts SSL_CERT_FILE.
@@ -296,7 +276,6 @@ class Bench:
         self.tunnel = ConnectProxy().start()
         try:
             users = self.site()
-            self.publish()
             self.many_users(users)
             self.transfers(users)
         except Exception:
