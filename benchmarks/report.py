@@ -58,7 +58,7 @@ def _collection_version(namespace, name):
 def table(rows):
     """rows: list of dicts with the HEADER keys; a Markdown table as a string."""
     header = ["part", "case", "time", "rate / ratio", "DSM logins", "DSM r/w", "Portainer r/w", "Docker r/w"]
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
         lines.append("| " + " | ".join(str(row.get(key, "")) for key in header) + " |")
     return "\n".join(lines)

@@ -86,8 +86,8 @@ class Bench:
         return run, counters
 
     def call_columns(self, counters):
-        logins, dsm_reads, dsm_writes, _ = dsm_split(counters["dsm"])
-        _auth, p_reads, p_writes, _ = portainer_split(counters["portainer"])
+        logins, dsm_reads, dsm_writes, _calls = dsm_split(counters["dsm"])
+        _auth, p_reads, p_writes, _routes = portainer_split(counters["portainer"])
         d_reads, d_writes = split_calls(counters["docker"])
         return {
             "DSM logins": logins,
@@ -150,8 +150,8 @@ class Bench:
             rerun_counters = rerun_counters or counters
             floor_play = write_floor_play(self.work / "floor.yml", rerun, with_modules=False)
             module_play = write_floor_play(self.work / "floor-modules.yml", rerun, with_modules=True)
-            floor, _ = self.measured(f"floor-{attempt}", floor_play, None)
-            module_floor, _ = self.measured(f"floor-modules-{attempt}", module_play, None)
+            floor, _floor_counters = self.measured(f"floor-{attempt}", floor_play, None)
+            module_floor, _module_counters = self.measured(f"floor-modules-{attempt}", module_play, None)
             reruns.append(rerun)
             floors.append(floor.seconds)
             module_floors.append(module_floor.seconds)
