@@ -117,12 +117,13 @@ def sources_from_task(task):
     return sorted(set(paths))
 
 
-def filestation_path(path, shares):
+def filestation_path(path, shares, assume_missing_shares=False):
     """A folder as a share-rooted File Station path, resolved against the NAS's shares.
 
     shares: {name: vol_path} from SYNO.Core.Share list. /volumeN/share/dir becomes /share/dir only
     when share is a shared folder on /volumeN; /share/dir is accepted when share exists. Returns
-    (path, None) or (None, reason).
+    (path, None) or (None, reason). assume_missing_shares (check mode only) accepts a share that does
+    not exist yet, as an earlier task of the same run would create it.
     """
     path = "/" + "/".join(part for part in str(path).split("/") if part)
     if path == "/":
@@ -136,11 +137,13 @@ def filestation_path(path, shares):
             return None, f"is a whole volume; name a shared folder or a folder in one, such as {volume}/docker"
         share = parts[1]
         if shares.get(share) is None:
+            if assume_missing_shares:
+                return "/" + "/".join(parts[1:]), None
             return None, f"names the shared folder {share!r}, which does not exist on the NAS"
         if shares[share] != volume:
             return None, f"names the shared folder {share!r} on {volume}, but that shared folder is on {shares[share]}"
         return "/" + "/".join(parts[1:]), None
-    if shares.get(parts[0]) is None:
+    if shares.get(parts[0]) is None and not assume_missing_shares:
         return None, f"names the shared folder {parts[0]!r}, which does not exist on the NAS"
     return path, None
 

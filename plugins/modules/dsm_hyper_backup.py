@@ -148,7 +148,10 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: With O(run_now), check mode reports the change and starts nothing.
+    details:
+      - With O(run_now), check mode reports the change and starts nothing.
+      - A shared folder that does not exist yet (because an earlier task of the same check run would create it)
+        is assumed to exist, with a warning; a real run fails on it.
   diff_mode:
     support: full
   idempotent:
@@ -415,6 +418,8 @@ class HyperBackupTask(DSMResource):
         destination = {"type": wanted["type"], "share": wanted["share"]}
         if wanted["type"] == "image_remote":
             destination.update(host=wanted["host"], port=wanted["port"], account=wanted["account"])
+        elif wanted["share"] not in self.shares() and self.module.check_mode:
+            self._warn_missing_share(wanted["share"])
         elif wanted["share"] not in self.shares():
             raise ResourceError(
                 "destination.share {!r} does not exist on the NAS; create the shared folder first (for example with "
@@ -427,7 +432,10 @@ class HyperBackupTask(DSMResource):
     def _sources(self):
         converted, problems = [], []
         for path in self.params["sources"]:
-            fs_path, reason = hb.filestation_path(path, self.shares())
+            fs_path, reason = hb.filestation_path(path, self.shares(), assume_missing_shares=self.module.check_mode)
+            share = fs_path.split("/")[1] if fs_path else None
+            if share and share not in self.shares():
+                self._warn_missing_share(share)
             if reason:
                 problems.append(f"{path} {reason}")
             else:
@@ -435,6 +443,13 @@ class HyperBackupTask(DSMResource):
         if problems:
             raise ResourceError("sources: {}".format("; ".join(problems)))
         return sorted(set(converted))
+
+    def _warn_missing_share(self, share):
+        """Check mode on a NAS where an earlier task of the run would create the share: predict, and say so."""
+        self.module.warn(
+            f"check mode: the shared folder {share!r} does not exist yet; the prediction assumes that an earlier "
+            "task creates it (a real run fails if none does)"
+        )
 
     def desired(self, current):
         destination = self._destination()
