@@ -17,6 +17,19 @@ attributes:
       - When run twice in a row outside check mode, with the same arguments, the second invocation indicates no change.
 """
 
+    # A module that only reads (an _info module, a check): it changes nothing, in check mode or not.
+    INFO_MODULE = r"""
+options: {}
+attributes:
+  check_mode:
+    support: full
+    details: The module only reads; it runs in check mode too.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+"""
+
     ACTIONGROUP_DSM = r"""
 options: {}
 attributes:

@@ -48,14 +48,7 @@ options:
     type: path
 extends_documentation_fragment:
   - ankinas.synology.attributes
-attributes:
-  check_mode:
-    support: full
-    details: The module only reads; it runs in check mode too.
-  diff_mode:
-    support: none
-  idempotent:
-    support: full
+  - ankinas.synology.attributes.INFO_MODULE
 notes:
   - The login request is protocol v11 (Anki 2.1.57 and later), whose body is a zstd frame. The module writes the
     frame itself (one raw block), so no zstd library is needed.

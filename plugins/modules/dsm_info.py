@@ -18,15 +18,8 @@ options: {}
 extends_documentation_fragment:
   - ankinas.synology.dsm
   - ankinas.synology.attributes
+  - ankinas.synology.attributes.INFO_MODULE
   - ankinas.synology.attributes.ACTIONGROUP_DSM
-attributes:
-  check_mode:
-    support: full
-    details: The module only reads; it runs in check mode too.
-  diff_mode:
-    support: none
-  idempotent:
-    support: full
 """
 
 EXAMPLES = r"""

@@ -15,15 +15,8 @@ author:
 extends_documentation_fragment:
   - ankinas.synology.portainer
   - ankinas.synology.attributes
+  - ankinas.synology.attributes.INFO_MODULE
   - ankinas.synology.attributes.ACTIONGROUP_PORTAINER
-attributes:
-  check_mode:
-    support: full
-    details: The module only reads; it runs in check mode too.
-  diff_mode:
-    support: none
-  idempotent:
-    support: full
 options:
   name:
     description: Name of the stack (normalised as Portainer does).
