@@ -224,6 +224,7 @@ class ReverseProxyNginx:
                 check=True,
             )
             self._await_generation(generation)
+            self._await_old_workers_gone()
         else:
             self._start(generation)
         self.generation = generation
@@ -279,6 +280,23 @@ class ReverseProxyNginx:
                     return
             time.sleep(0.05)
         raise NginxError(f"nginx did not load configuration {generation} within {timeout}s: {self._log_tail()}")
+
+    def _await_old_workers_gone(self, timeout=10):
+        """After a reload the old workers finish their connections and exit; until then one of them may still
+        accept a new connection on a shared listener and serve it with the old configuration, as DSM's nginx
+        does for a moment too. Tests want the new configuration only, so wait for them."""
+        deadline = time.monotonic() + timeout
+        while self._shutting_down_workers() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def _shutting_down_workers(self):
+        master = f"\nPPid:\t{self._process.pid}\n"
+        count = 0
+        for status in Path("/proc").glob("[0-9]*/status"):
+            with contextlib.suppress(OSError):
+                if master in status.read_text() and b"shutting down" in (status.parent / "cmdline").read_bytes():
+                    count += 1
+        return count
 
     def _log_tail(self, lines=5):
         with contextlib.suppress(OSError):
