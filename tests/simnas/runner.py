@@ -14,6 +14,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 COLLECTIONS = ROOT / ".collections"
+#: the msg of a ModuleResult whose module printed no JSON (it crashed before exit_json/fail_json)
+NO_JSON = "module printed no JSON"
 
 
 def _env(extra=None):
@@ -63,7 +65,7 @@ def run_module(name, args, check=False, diff=False, env=None, timeout=120):
     try:
         result = ModuleResult(json.loads(process.stdout))
     except ValueError:
-        result = ModuleResult(failed=True, msg="module printed no JSON")
+        result = ModuleResult(failed=True, msg=NO_JSON)
     result.rc, result.stdout, result.stderr = process.returncode, process.stdout, process.stderr
     return result
 

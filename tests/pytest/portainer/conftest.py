@@ -4,17 +4,10 @@ The simulator deploys stacks for real on the local Docker Engine; every test use
 name and removes what it created.
 """
 
-import json
-import os
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[3]
-MODULE_PACKAGE = "ansible_collections.ankinas.synology.plugins.modules"
+from simnas import runner
 
 
 @pytest.fixture
@@ -43,37 +36,14 @@ def connection(sim):
     return {"portainer_url": sim.url, "portainer_api_key": sim.api_key, "portainer_ca_path": sim.ca_path}
 
 
-class ModuleResult(dict):
-    """A module's parsed JSON result; .stdout is what it printed (to look for leaked secrets)."""
-
-    def __init__(self, result, stdout):
-        super().__init__(result)
-        self.stdout = stdout
-
-
 @pytest.fixture
-def run_module(tmp_path):
-    """Run a module as Ansible does (python -m ... args.json); returns a ModuleResult."""
+def run_module():
+    """simnas.runner.run_module with environ as extra environment; a module that printed no JSON fails the test."""
 
     def run(name, args, check=False, diff=False, environ=None):
-        module_args = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
-        args_file = tmp_path / f"args-{uuid.uuid4().hex}.json"
-        args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": module_args}))
-        env = dict(os.environ, **(environ or {}))
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / ".collections"), env.get("PYTHONPATH")]))
-        done = subprocess.run(
-            [sys.executable, "-m", f"{MODULE_PACKAGE}.{name}", str(args_file)],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=300,
-            check=False,
-        )
-        args_file.unlink()
-        try:
-            result = json.loads(done.stdout[done.stdout.index("{") :])
-        except ValueError:
-            pytest.fail(f"{name} printed no JSON (rc {done.returncode}):\n{done.stdout}\n{done.stderr}")
-        return ModuleResult(result, done.stdout)
+        result = runner.run_module(name, args, check=check, diff=diff, env=environ, timeout=300)
+        if result.get("msg") == runner.NO_JSON:
+            pytest.fail(f"{name} printed no JSON (rc {result.rc}):\n{result.stdout}\n{result.stderr}")
+        return result
 
     return run
