@@ -3,7 +3,6 @@
 The simulated NAS runs as the demo runs it (python -m simnas.supervisor), on its own home and ports.
 """
 
-import json
 import os
 import subprocess
 import sys
@@ -11,7 +10,7 @@ import uuid
 
 import pytest
 import requests
-from simnas.runner import ROOT, play_recap
+from simnas.runner import ROOT, play_recap, run_playbook
 from simnas.server import free_port
 
 pytestmark = pytest.mark.docker
@@ -53,14 +52,13 @@ def test_check_mode_on_a_fresh_nas_changes_nothing(fresh_nas, docker_client):
         "anki_sync_server_portainer_stack_name": name,
         "anki_sync_server_host_port": free_port(),
     }
-    command = ["ansible-playbook", "playbooks/site.yml", "-i", "inventories/demo", "--check", "--diff"]
-    process = subprocess.run(
-        [*command, "-e", json.dumps(overrides)],
+    process = run_playbook(
+        ROOT / "playbooks" / "site.yml",
+        overrides,
         env=fresh_nas,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
+        check=True,
+        diff=True,
+        inventory=str(ROOT / "inventories" / "demo"),
     )
     assert process.returncode == 0, process.stdout[-4000:]
     assert play_recap(process, "simnas")["changed"] > 0, "check mode must predict the changes a first run makes"

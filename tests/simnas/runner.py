@@ -70,8 +70,10 @@ def run_module(name, args, check=False, diff=False, env=None, timeout=120):
     return result
 
 
-def run_playbook(path, extra_vars=None, verbosity=0, env=None, check=False, inventory="localhost,", timeout=300):
-    """Run ansible-playbook on path against localhost; returns the CompletedProcess (stdout, stderr, returncode)."""
+def run_playbook(
+    path, extra_vars=None, verbosity=0, env=None, check=False, diff=False, inventory="localhost,", timeout=300
+):
+    """Run ansible-playbook on path (against localhost by default); returns the CompletedProcess."""
     command = ["ansible-playbook", str(path), "-i", inventory, "-c", "local"]
     command += ["-e", f"ansible_python_interpreter={sys.executable}"]
     if extra_vars:
@@ -80,6 +82,8 @@ def run_playbook(path, extra_vars=None, verbosity=0, env=None, check=False, inve
         command.append("-" + "v" * verbosity)
     if check:
         command.append("--check")
+    if diff:
+        command.append("--diff")
     bin_dir = str(Path(sys.executable).parent)
     process_env = _env(env)
     process_env["PATH"] = os.pathsep.join([bin_dir, process_env.get("PATH", "")])
