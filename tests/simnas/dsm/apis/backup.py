@@ -6,7 +6,8 @@ Task.delete with task_id_list, Version.list in v2 only (v1 answers 103). Task.cr
 {"task_id", ...}, or an empty body when the fault `backup_task_create_empty_body` is armed (real DSM
 does both). A lost answer to any create (the create lands, the answer does not: a proxy timeout, a
 killed DSM, an interrupted client) is the app's fault `next_create_504_html` with {"api": ...}; a
-repository made that way stays, unused, as on DSM. Repository.delete (by repo_id) is unverified. Every value is a JSON literal (requestFormat JSON).
+repository made that way stays, unused, as on DSM. Repository.delete (by repo_id) is unverified.
+Every value is a JSON literal (requestFormat JSON).
 
 A backup copies each source folder (a share-rooted File Station path, mapped to the share's
 directory) into <destination share>/<target dir>/<version>/<share>/<dir>, then applies the
