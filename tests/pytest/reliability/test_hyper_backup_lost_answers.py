@@ -4,7 +4,11 @@ state=absent removes what the module made (the simulated DSM applies the create 
 import pytest
 from simnas.runner import run_module
 
-ARGS = {"name": "anki", "sources": ["/volume1/docker/anki-server"], "destination": {"type": "image_local", "share": "backups"}}
+ARGS = {
+    "name": "anki",
+    "sources": ["/volume1/docker/anki-server"],
+    "destination": {"type": "image_local", "share": "backups"},
+}
 
 
 def share(dsm, name):
