@@ -76,5 +76,5 @@ class CallbackModule(CallbackBase):
             # The process is ending: a logout that fails leaves the session to DSM's expiry, as before.
             with contextlib.suppress(Exception):
                 client.logout()
-                self._display.display(f"Logged out of DSM ({host}) after the interruption")
+                self._display.display(f"Logged out of DSM ({host}): the play ended before its own logout")
         self._open = {}

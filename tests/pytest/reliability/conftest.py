@@ -1,0 +1,108 @@
+"""One simulated NAS (python -m simnas.supervisor on free ports and a home of its own) with site.yml deployed
+through the demo inventory and two users holding notes, shared by the reliability tests that need a running
+server. Every test leaves it serving the same notes (most assert it), so the tests stay order-independent."""
+
+import contextlib
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import docker
+import pytest
+import requests
+from simnas import anki_client
+from simnas.runner import ROOT, play_recap, run_playbook
+from simnas.server import free_port
+
+USERS = [{"name": "alice", "password": "alice-reliable-1"}, {"name": "bob", "password": "bob-reliable-1"}]
+NOTES = {"alice": anki_client.generate_notes(3, "alice"), "bob": anki_client.generate_notes(2, "bob")}
+
+
+class DeployedNAS:
+    def __init__(self, env, docker_client):
+        self.env = env
+        self.docker = docker_client
+        self.home = Path(env["SIMNAS_HOME"])
+        suffix = uuid.uuid4().hex[:8]
+        self.name = f"ankinas-rel-{suffix}"
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}/"
+        self.data_dir = self.home / "volumes" / "volume1" / "docker" / "anki-server"
+        self.overrides = {
+            "anki_sync_server_container_name": self.name,
+            "anki_sync_server_network": self.name,
+            "anki_sync_server_portainer_stack_name": self.name,
+            "anki_sync_server_host_port": self.port,
+            "anki_sync_server_hash_iterations": 1000,
+            "anki_sync_server_check_timeout": 30,
+            "anki_sync_server_users": USERS,
+        }
+
+    def site(self, playbook="site.yml", check=False, diff=False, inventory="inventories/demo", **extra):
+        return run_playbook(
+            ROOT / "playbooks" / playbook,
+            dict(self.overrides, **extra),
+            env=self.env,
+            check=check,
+            diff=diff,
+            inventory=str(ROOT / inventory),
+        )
+
+    def _control(self, path, method="GET"):
+        port = self.env["SIMNAS_DSM_PORT"]
+        ca = self.home / "ca" / "ca.crt"
+        answer = requests.request(method, f"https://127.0.0.1:{port}/_sim/{path}", verify=ca, timeout=30, json={})
+        answer.raise_for_status()
+        return answer.json()
+
+    def dsm_writes(self):
+        return self._control("counters")["writes"]
+
+    def reset_dsm_counters(self):
+        self._control("reset-counters", "POST")
+
+    def container(self):
+        return self.docker.containers.get(self.name)
+
+    def data_snapshot(self):
+        """(path, mode, uid, gid, size) of everything in the data directory."""
+        entries = []
+        for path in sorted([self.data_dir, *self.data_dir.rglob("*")]):
+            stat = path.lstat()
+            entries.append((str(path), stat.st_mode, stat.st_uid, stat.st_gid, stat.st_size))
+        return entries
+
+    def assert_serves_every_users_notes(self):
+        for user in USERS:
+            served = anki_client.download_notes(user["name"], user["password"], self.endpoint)
+            assert served == sorted(NOTES[user["name"]]), f"{user['name']} lost notes"
+
+
+@pytest.fixture(scope="module")
+def nas(tmp_path_factory, docker_client, local_images):
+    home = tmp_path_factory.mktemp("reliability") / "simnas"
+    ports = {"SIMNAS_DSM_PORT": free_port(), "SIMNAS_PORTAINER_PORT": free_port(), "SIMNAS_PROXY_PORT": free_port()}
+    env = dict(os.environ, SIMNAS_HOME=str(home), ANKINAS_DEPLOY_METHOD="docker")
+    env.update({key: str(value) for key, value in ports.items()})
+    supervisor = [sys.executable, "-m", "simnas.supervisor"]
+    subprocess.run([*supervisor, "start"], env=env, check=True, cwd=ROOT, capture_output=True)
+    deployed = DeployedNAS(env, docker_client)
+    try:
+        first = deployed.site()
+        assert first.returncode == 0, first.stdout[-4000:]
+        deployed.first_run = first
+        for user in USERS:
+            local = anki_client.make_collection(home.parent / user["name"], NOTES[user["name"]])
+            assert anki_client.sync(local, user["name"], user["password"], deployed.endpoint) == "full upload"
+        yield deployed
+    finally:
+        for container in docker_client.containers.list(all=True, filters={"name": deployed.name}):
+            container.remove(force=True, v=True)
+        with contextlib.suppress(docker.errors.NotFound):
+            docker_client.networks.get(deployed.name).remove()
+        subprocess.run([*supervisor, "stop"], env=env, check=False, cwd=ROOT, capture_output=True)
+
+
+__all__ = ["NOTES", "USERS", "DeployedNAS", "play_recap"]
