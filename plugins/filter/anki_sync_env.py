@@ -109,11 +109,13 @@ def validate_users(users, variable, env_file=False):
             )
         if not isinstance(password, str) or not password:
             raise AnsibleFilterError(f"{where}.password is empty for user {name!r}; set a password (from Vault)")
-        if env_file and re.search(r"['\\\n\r]", password):
+        # Compose reads a single-quoted env file value literally (compose v2, python-dotenv 1.x), except
+        # these: a quote ends it, and compose v1 (python-dotenv 0.x) expands ${...} even inside quotes.
+        if env_file and re.search(r"['\\\n\r]|\$\{", password):
             raise AnsibleFilterError(
-                f"{where}.password of user {name!r} contains a quote, a backslash or a line break, which an env file "
-                "(Portainer's stack.env) cannot carry literally; keep anki_sync_server_hash_passwords true (hashes "
-                "never contain them) or choose another password"
+                f"{where}.password of user {name!r} contains a quote, a backslash, a line break or '${{', which "
+                "Portainer's stack.env cannot carry literally to every compose version; keep "
+                "anki_sync_server_hash_passwords true (hashes never contain them) or choose another password"
             )
 
 

@@ -15,7 +15,7 @@ description:
     user's collection state (C(POST /sync/meta)), which makes the server open the user's collection.
   - Fails naming every user whose login the server refuses or whose collection it cannot open (for example when
     the data directory's ownership drifted), so it is caught at deploy time instead of on the users' phones.
-  - Refuses to send a password over plain HTTP to an address that is not one of this host's own: run it on the
+  - Refuses to send a password over plain HTTP to an address that is not one of this host's own; run it on the
     NAS against its loopback, or use the HTTPS reverse proxy with the certificate verified.
   - Changes nothing, on the server or elsewhere.
 options:

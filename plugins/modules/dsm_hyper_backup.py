@@ -165,7 +165,7 @@ notes:
     requires; a missing destination shared folder fails before any change, naming it.
   - Over plain HTTP the remote password goes through DSM in the clear (the DSM UI would encrypt it); use HTTPS.
   - A create is three calls (C(Target get_candidate_dir), C(Repository create), C(Task create)). When an answer is
-    lost (timeout, proxy error, an interrupted run), the module finds what it sent by listing: a repository named
+    lost (timeout, proxy error, an interrupted run), the module finds what it sent by listing; a repository named
     after the task on the same destination that no task uses is its own and is reused, so reruns never pile up
     repositories. O(state=absent) also removes such repositories of the task.
   - C(Repository delete) with C(repo_id) is not shown by any public client; the module sends it only for
