@@ -13,7 +13,7 @@ import docker
 import pytest
 import requests
 from simnas import anki_client
-from simnas.runner import ROOT, play_recap, run_playbook
+from simnas.runner import ROOT, run_playbook
 from simnas.server import free_port
 
 USERS = [{"name": "alice", "password": "alice-reliable-1"}, {"name": "bob", "password": "bob-reliable-1"}]
@@ -38,6 +38,8 @@ class DeployedNAS:
             "anki_sync_server_hash_iterations": 1000,
             "anki_sync_server_check_timeout": 30,
             "anki_sync_server_users": USERS,
+            # case 11: the snapshot job must work from a folder with a space
+            "hyper_backup_tools_dir": "/volume1/docker/ankinas tools",
         }
 
     def site(self, playbook="site.yml", check=False, diff=False, inventory="inventories/demo", **extra):
@@ -103,6 +105,3 @@ def nas(tmp_path_factory, docker_client, local_images):
         with contextlib.suppress(docker.errors.NotFound):
             docker_client.networks.get(deployed.name).remove()
         subprocess.run([*supervisor, "stop"], env=env, check=False, cwd=ROOT, capture_output=True)
-
-
-__all__ = ["NOTES", "USERS", "DeployedNAS", "play_recap"]

@@ -6,13 +6,21 @@ import socket
 import subprocess
 
 import pytest
-from simnas.runner import play_recap
+from simnas.runner import ROOT, play_recap, run_playbook
 
 pytestmark = pytest.mark.docker
 
 
-def secrets_of(nas):
-    return [user["password"] for user in nas.overrides["anki_sync_server_users"]]
+def assert_deploy_failed_showing(nas, process, *reasons):
+    """The run failed with the reason (not "censored") and no password or deployed hash in its output."""
+    assert process.returncode != 0
+    shown = process.stdout.split("could not be deployed", 1)
+    assert len(shown) == 2 and "censored" not in shown[1], process.stdout[-3000:]
+    assert all(reason in shown[1] for reason in reasons), shown[1][:2000]
+    env = nas.container().attrs["Config"]["Env"]
+    secrets = [item.split(":", 1)[1] for item in env if item.startswith("SYNC_USER")]
+    secrets += [user["password"] for user in nas.overrides["anki_sync_server_users"]]
+    assert not [secret for secret in secrets if secret in process.stdout]
 
 
 @pytest.mark.parametrize(
@@ -104,15 +112,7 @@ def test_a_failed_replacement_puts_the_previous_container_back(nas):
     # 4 and 5: the new container cannot start (its volume lies under a file); the old one comes back
     before = nas.container().attrs
     process = nas.site(anki_sync_server_volume_root="/etc/hostname")
-    assert process.returncode != 0
-    assert "could not be deployed" in process.stdout and "not a directory" in process.stdout
-    assert "The previous container was put back" in process.stdout
-    assert "censored" not in process.stdout.split("could not be deployed")[1]
-    for secret in secrets_of(nas):
-        assert secret not in process.stdout
-    env = nas.container().attrs["Config"]["Env"]
-    credentials = [item.split(":", 1)[1] for item in env if item.startswith("SYNC_USER")]
-    assert credentials and not any(credential in process.stdout for credential in credentials)
+    assert_deploy_failed_showing(nas, process, "not a directory", "The previous container was put back")
     after = nas.container().attrs
     assert after["State"]["Running"]
     assert after["Config"]["Env"] == before["Config"]["Env"]
@@ -124,10 +124,7 @@ def test_a_failed_replacement_puts_the_previous_container_back(nas):
 def test_a_missing_image_is_reported_without_secrets_and_changes_nothing(nas):
     container_id = nas.container().id
     process = nas.site(anki_sync_server_image_tag="0.0-does-not-exist")
-    assert process.returncode != 0
-    assert "could not be deployed" in process.stdout and "0.0-does-not-exist" in process.stdout
-    for secret in secrets_of(nas):
-        assert secret not in process.stdout
+    assert_deploy_failed_showing(nas, process, "0.0-does-not-exist")
     assert nas.container().id == container_id
     nas.assert_serves_every_users_notes()
 
@@ -139,6 +136,17 @@ def test_ownership_drift_is_repaired(nas):
     assert process.returncode == 0, process.stdout[-3000:]
     owners = {(path.stat().st_uid, path.stat().st_gid) for path in [nas.data_dir, *nas.data_dir.rglob("*")]}
     assert owners == {(1000, 1000)}
+    nas.assert_serves_every_users_notes()
+
+
+def test_the_snapshot_job_runs_from_a_tools_folder_with_a_space(nas):
+    # 11: the installed cron line, run as cron runs it, snapshots every user's collection
+    line = next(line for line in (nas.home / "crontab").read_text().splitlines() if "ankinas-anki-snapshot:" in line)
+    command = line.split(" root ", 1)[1].rsplit(" # ankinas-anki-snapshot:", 1)[0]
+    done = subprocess.run(["sh", "-c", command], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, (nas.home / "volumes/volume1/docker/ankinas tools/anki_snapshot.log").read_text()
+    for user in ("alice", "bob"):
+        assert (nas.data_dir / user / "collection.snapshot.anki2").stat().st_size > 0
     nas.assert_serves_every_users_notes()
 
 
@@ -171,8 +179,6 @@ def test_restore_drill_resolves_the_example_inventory(nas, tmp_path):
     vault = tmp_path / "vault-pass"
     vault.write_text("ankinas-example")
     env = dict(nas.env, ANSIBLE_VAULT_PASSWORD_FILE=str(vault))
-    from simnas.runner import ROOT, run_playbook
-
     process = run_playbook(
         ROOT / "playbooks" / "restore_drill.yml",
         {"ansible_host": "127.0.0.1", "ansible_connection": "local"},
