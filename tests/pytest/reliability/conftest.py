@@ -6,6 +6,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -75,6 +76,15 @@ class DeployedNAS:
             stat = path.lstat()
             entries.append((str(path), stat.st_mode, stat.st_uid, stat.st_gid, stat.st_size))
         return entries
+
+    def wait_healthy(self, timeout=30):
+        deadline = time.monotonic() + timeout
+        while True:
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(self.endpoint + "health", timeout=2).status_code == 200:
+                    return
+            assert time.monotonic() < deadline, f"the server did not answer /health within {timeout}s"
+            time.sleep(0.2)
 
     def assert_serves_every_users_notes(self):
         for user in USERS:
