@@ -6,6 +6,9 @@ import socket
 import subprocess
 
 import pytest
+from reliability_nas import NOTES, USERS
+from simnas import anki_client
+from simnas.connect_proxy import ConnectProxy
 from simnas.runner import ROOT, play_recap, run_playbook
 
 pytestmark = pytest.mark.docker
@@ -70,6 +73,16 @@ def test_published_on_the_loopback_only_and_checked_from_the_nas(nas):
     assert f"https://anki.nas.test:{proxy}/," in nas.first_run.stdout
     assert f"media URL https://anki.nas.test:{proxy}/msync/" in nas.first_run.stdout
     assert f"{proxy}//" not in nas.first_run.stdout
+
+
+def test_the_loopback_bound_server_syncs_through_the_https_reverse_proxy(nas, monkeypatch):
+    # 3: with the port on 127.0.0.1 only, DSM's reverse proxy (nginx on the NAS, to localhost) still reaches it
+    with ConnectProxy() as tunnel:
+        monkeypatch.setenv("HTTPS_PROXY", tunnel.url)
+        monkeypatch.setenv("SSL_CERT_FILE", str(nas.home / "ca" / "ca.crt"))
+        endpoint = f"https://anki.nas.test:{nas.env['SIMNAS_PROXY_PORT']}/"
+        assert anki_client.download_notes("alice", USERS[0]["password"], endpoint) == sorted(NOTES["alice"])
+        assert tunnel.tunnels, "the client did not go through the proxy"
 
 
 def listening_addresses(port):
