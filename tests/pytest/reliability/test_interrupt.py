@@ -32,7 +32,7 @@ def test_ctrl_c_logs_the_play_session_out(dsm):
         wait_for(lambda: dsm.counters()["logins_succeeded"] == 1 and dsm.state()["sessions"] == 1)
         wait_for(_long_task_runs)
         process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=60)
+        output = process.communicate(timeout=60)[0]
     finally:
         if process.poll() is None:
             process.kill()
