@@ -254,6 +254,8 @@ from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module impor
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError, run_resource_module
 
 SUBSCRIBER = "ReverseProxy"
+#: seconds to wait for CRT list to show a new rule (DSM lists it under the default certificate at once)
+NEW_RULE_LISTED = 10
 
 
 class ReverseProxyRule(DSMResource):
@@ -263,8 +265,8 @@ class ReverseProxyRule(DSMResource):
         super().__init__(module)
         self._reads = 0
         self._target = None  # the certificate to bind (found once, before any write)
-        self._bound = {}  # read number -> certificate bound then (None when unbound)
-        self._certificates = []
+        self._before = []  # [(certificate, descriptor)] the rule is listed under at the first read
+        self._after = []  # the same at the last read
         self._rules = []
 
     # --- reading ------------------------------------------------------------------------------
@@ -276,15 +278,18 @@ class ReverseProxyRule(DSMResource):
         self._reads += 1
         self._rules = rp.list_rules(self.client)
         rule = rp.find_rule(self._rules, self.params["description"])
-        wanted = self.params["certificate"]
-        if (wanted and self.params["state"] == "present") or (self.params["state"] == "absent" and rule):
-            self._certificates = certs.list_certificates(self.client)
-            if wanted and self._target is None and self.params["state"] == "present":
-                self._target = certs.find_certificate(self._certificates, wanted)
-            cert = None
+        present = self.params["state"] == "present"
+        wanted = self.params["certificate"] if present else None
+        bindings = []
+        if wanted or (rule is not None and (not present or self.params["source_protocol"] == "https")):
+            certificates = certs.list_certificates(self.client)
+            if wanted and self._target is None:
+                self._target = certs.find_certificate(certificates, wanted)
             if rule is not None:
-                cert, _descriptor = certs.find_binding(self._certificates, SUBSCRIBER, rp.rule_id(rule))
-            self._bound[self._reads] = cert
+                bindings = certs.find_bindings(certificates, SUBSCRIBER, rp.rule_id(rule))
+        if self._reads == 1:
+            self._before = bindings
+        self._after = bindings
         return rule
 
     def desired(self, current):
@@ -304,9 +309,30 @@ class ReverseProxyRule(DSMResource):
                     "port: change source_host/source_port, or manage that rule by its description"
                 )
 
+    def _wanted_certificate(self, bindings):
+        """The id of the certificate the rule should be listed under alone, or None when it is right already."""
+        if self._target is not None:
+            wanted = self._target["id"]
+        elif len(bindings) > 1:
+            # DSM's own entry plus one a first assignment added: the one that is not the default was meant.
+            wanted = ([cert for cert, _d in bindings if not cert.get("is_default")] or [bindings[0][0]])[0]["id"]
+        else:
+            return None
+        return None if [cert.get("id") for cert, _d in bindings] == [wanted] else wanted
+
     def differences(self, current, desired):
         changed = rp.differences(current, desired)
-        if self._target is not None and (self._bound.get(1) or {}).get("id") != self._target["id"]:
+        if len(self._before) > 1:
+            self.module.warn(
+                "DSM lists the rule '{}' under {} certificates ({}) and serves only one of them; the module leaves "
+                "it under {}".format(
+                    self.params["description"],
+                    len(self._before),
+                    ", ".join(_name(cert) for cert, _d in self._before),
+                    _name(self._target) if self._target else "the one that is not the default",
+                )
+            )
+        if self._wanted_certificate(self._before) is not None:
             changed.append("certificate")
         return changed
 
@@ -316,6 +342,10 @@ class ReverseProxyRule(DSMResource):
     # --- writing ------------------------------------------------------------------------------
     def _find(self):
         return rp.find_rule(rp.list_rules(self.client), self.params["description"])
+
+    def _fresh_descriptor(self, rule):
+        fqdn = (rule.get("frontend") or {}).get("fqdn") or self.params["source_host"]
+        return certs.reverse_proxy_descriptor(rp.rule_id(rule), fqdn, self.client.dsm_major())
 
     def create(self, desired):
         self.client.call(
@@ -329,7 +359,9 @@ class ReverseProxyRule(DSMResource):
                 )
             )
         if self._target is not None:
-            self._bind(rule, None)
+            # DSM lists a new rule under its default certificate at once; that entry is moved, not doubled.
+            listed = certs.settle(self.client, SUBSCRIBER, rp.rule_id(rule), bool, budget=NEW_RULE_LISTED)
+            certs.converge_binding(self.client, listed or [], self._fresh_descriptor(rule), self._target["id"])
 
     def update(self, current, desired):
         if rp.differences(current, desired):
@@ -341,25 +373,26 @@ class ReverseProxyRule(DSMResource):
                 write=True,
                 confirm=lambda: not rp.differences(self._find() or {}, desired),
             )
-        if self._target is not None and (self._bound.get(1) or {}).get("id") != self._target["id"]:
-            self._bind(current, self._bound.get(1))
-
-    def _bind(self, rule, bound):
-        rule_id = rp.rule_id(rule)
-        descriptor = None
-        if bound is not None:
-            _cert, descriptor = certs.find_binding([bound], SUBSCRIBER, rule_id)
-        if descriptor is None:
-            fqdn = (rule.get("frontend") or {}).get("fqdn") or self.params["source_host"]
-            descriptor = certs.reverse_proxy_descriptor(rule_id, fqdn, self.client.dsm_major())
-        certs.bind(self.client, descriptor, bound["id"] if bound else "", self._target["id"])
+        wanted = self._wanted_certificate(self._before)
+        if wanted is not None:
+            certs.converge_binding(self.client, self._before, self._fresh_descriptor(current), wanted)
 
     def delete(self, current):
         rule_id = rp.rule_id(current)
-        bound, descriptor = certs.find_binding(self._certificates, SUBSCRIBER, rule_id)
-        if bound is not None:
-            # DSM keeps a deleted rule's binding; unbinding first leaves nothing behind.
-            certs.bind(self.client, descriptor, bound["id"], "")
+        unbound = False
+        for cert, descriptor in self._before:
+            if cert.get("is_default"):
+                continue  # an unbound service lands on the default certificate anyway
+            try:
+                certs.bind(self.client, descriptor, cert["id"], "")
+                unbound = True
+            except ResourceError as exc:
+                self.module.warn(
+                    f"unbinding the certificate {_name(cert)} from the rule failed ({exc}); the rule is deleted "
+                    "anyway and DSM may keep listing it under that certificate"
+                )
+        if unbound and certs.settle(self.client, SUBSCRIBER, rule_id, lambda _bindings: True) is None:
+            self.module.warn(f"CRT list did not answer within {certs.SETTLE}s after the unbind")
         self.client.call(
             rp.API, "delete", {"uuids": [rule_id]}, version=1, write=True, confirm=lambda: self._find() is None
         )
@@ -368,11 +401,11 @@ class ReverseProxyRule(DSMResource):
     def finish(self, result):
         try:
             if result and self.params["state"] == "present" and self.params["certificate"]:
-                before = certs.summary(self._bound.get(1))
+                before = certs.summary(self._before[0][0]) if self._before else None
                 if self.module.check_mode or self._reads < 2:
                     after = certs.summary(self._target) if result.get("rule") else before
                 else:
-                    after = certs.summary(self._bound.get(self._reads))
+                    after = certs.summary(self._after[0][0]) if self._after else None
                 result["certificate"] = after
                 diff = result.get("diff")
                 if diff is not None:
@@ -381,13 +414,23 @@ class ReverseProxyRule(DSMResource):
                     if diff.get("after"):
                         diff["after"] = dict(diff["after"], certificate=after)
             rule = (result or {}).get("rule")
-            if rule and not self.module.check_mode and rp.managed_view(rule)["http2"] is None:
+            if (
+                result.get("changed")
+                and rule
+                and self.params["http2"] is not None
+                and rp.managed_view(rule)["http2"] is None
+            ):
                 self.module.warn(
-                    "DSM does not list frontend.https.http2 for this rule, so http2={} cannot be verified; it is sent "
-                    "with every create and update".format(self.params["http2"])
+                    "DSM does not list frontend.https.http2 for this rule: DSM 7 offers HTTP/2 by its global switch "
+                    "(ankinas.synology.dsm_http2), not per rule"
                 )
         finally:
             super().finish(result)
+
+
+def _name(cert):
+    subject = cert.get("subject") or {}
+    return "'{}'".format(cert.get("desc") or subject.get("common_name") or cert.get("id"))
 
 
 def main():
@@ -399,7 +442,7 @@ def main():
             source_host=dict(type="str"),
             source_port=dict(type="int", default=443),
             hsts=dict(type="bool", default=True),
-            http2=dict(type="bool", default=True),
+            http2=dict(type="bool"),
             destination_protocol=dict(type="str", choices=["http", "https"], default="http"),
             destination_host=dict(type="str", default="localhost"),
             destination_port=dict(type="int"),
