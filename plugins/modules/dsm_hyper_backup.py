@@ -21,6 +21,8 @@ description:
     place (C(plugins/module_utils/_dsm_hyper_backup.py)), and reads the task back afterwards. If DSM ignores them,
     the re-read differs and the next run reports a change again; check a task the module made in the Hyper Backup
     UI once before you rely on its schedule and retention, and report what you see.
+  - If DSM rejects that C(Task.set), the task stands (it was created with the verified calls) and the module fails
+    saying so and naming only that step; the next run finds the task and sends only the C(Task.set) again.
 options:
   name:
     description:
