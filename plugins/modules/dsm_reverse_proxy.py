@@ -20,7 +20,12 @@ description:
     answer (timeout, HTTP 504) is never sent again before the rules are listed again, so a lost answer cannot create
     a second rule.
   - With O(certificate), the rule is bound to that DSM certificate (C(SYNO.Core.Certificate.Service)); a binding that
-    is already right is left alone.
+    is already right is left alone. DSM lists a new rule under its default certificate at once, so the module reads
+    the rule's entry in C(SYNO.Core.Certificate.CRT list) after the create and moves that entry, sending it as listed
+    with its certificate's id as C(old_id); a first assignment (C(old_id) empty) is only sent for a rule DSM lists
+    nowhere, because for a listed rule DSM adds a second entry instead of moving it.
+  - A rule that DSM lists under more than one certificate is reported (a warning) and fixed: it is left under
+    O(certificate), or without O(certificate) under the one that is not DSM's default.
   - The role C(ankinas.synology.reverse_proxy) applies the setup guide's rule (HTTPS 443 to the sync server on
     C(localhost:27701)) with this module.
 options:
@@ -31,8 +36,10 @@ options:
     required: true
   state:
     description:
-      - V(present) creates or updates the rule; V(absent) deletes it (and first unbinds its certificate, which DSM
-        would otherwise keep). Deleting a missing rule is not an error.
+      - V(present) creates or updates the rule; V(absent) deletes it. Deleting a missing rule is not an error.
+      - Before the delete the module unbinds the rule's certificate (DSM keeps the binding of a deleted rule),
+        best-effort: DSM lists an unbound rule under its default certificate, and a failed unbind is a warning, never
+        a reason to keep the rule.
     type: str
     choices: [present, absent]
     default: present
@@ -57,12 +64,12 @@ options:
     default: true
   http2:
     description:
-      - Offer HTTP/2 on the frontend, sent as C(frontend.https.http2).
-      - B(Unverified on DSM 7.) The key comes from DSM's on-disk rule store and DSM 6.2; DSM 7 rule listings seen so far
-        carry only C(https.hsts). When DSM does not list C(http2), the module cannot read the setting back, so it is
-        sent on every create and update but does not count as a difference (the module warns).
+      - DSM 6.2's per-rule HTTP/2 key, C(frontend.https.http2); not sent unless set.
+      - DSM 7 has no HTTP/2 setting per rule (its rule editor offers HSTS and an access-control profile only): nginx
+        offers HTTP/2 per listening port, following DSM's global switch, which M(ankinas.synology.dsm_http2) sets and
+        which applies to all of DSM's HTTPS on the port. DSM 7 does not list the key back, so the module cannot
+        compare it there; when set, it is sent with a create or update, and the module warns when DSM does not list it.
     type: bool
-    default: true
   destination_protocol:
     description: Protocol to the backend.
     type: str
@@ -135,7 +142,7 @@ attributes:
   idempotent:
     support: full
     details:
-      - Where DSM does not list C(frontend.https.http2), a change of O(http2) alone is not detected.
+      - Where DSM does not list C(frontend.https.http2) (DSM 7), a change of O(http2) alone is not detected.
 notes:
   - Fields the module manages are C(description), C(frontend) C(fqdn)/C(port)/C(protocol)/C(https.hsts)/C(https.http2),
     C(backend), C(customize_headers), the three timeouts and C(proxy_http_version) (always V(1), HTTP/1.1 to the
@@ -144,11 +151,18 @@ notes:
   - DSM's reverse proxy has no field for the request body limit (nginx C(client_max_body_size)). An Anki full sync
     uploads the whole collection in one request; if large syncs fail with HTTP 413, the limit of DSM's nginx is the
     cause, not the rule.
-  - Certificate changes make DSM restart its web server; the module reads the binding back for up to 90 seconds.
+  - Certificate changes make DSM restart its web server, which drops connections for up to about a minute; the module
+    reads the binding back for up to 90 seconds and rides out the dropped connections.
+  - B(Verified) by public clients of real DSM 7 (dsm-webapi.md §3.3, §7.1): the Service set shape, the listed
+    descriptor with its parent's id, new rules listed under the default certificate, the second entry that
+    C(old_id) empty adds. B(Unverified:) that moving an entry onto a certificate that lists the rule already merges
+    the two entries (the module does so to fix a rule listed twice).
   - Matching certificates by subject alternative name needs DSM to list them; DSM 7.2/7.3 may list the common name
     only, then name the certificate by its common name or description.
 seealso:
   - module: ankinas.synology.dsm_session
+  - module: ankinas.synology.dsm_certificate
+  - module: ankinas.synology.dsm_http2
 """
 
 EXAMPLES = r"""
@@ -199,7 +213,7 @@ rule:
     UUID: 5c4c3b7e-1f7e-4d59-9d0c-5b7a2f3f1a10
     _key: 5c4c3b7e-1f7e-4d59-9d0c-5b7a2f3f1a10
     description: Anki sync server
-    frontend: {fqdn: anki.example.com, port: 443, protocol: 1, https: {hsts: true, http2: true}, acl: null}
+    frontend: {fqdn: anki.example.com, port: 443, protocol: 1, https: {hsts: true}, acl: null}
     backend: {fqdn: localhost, port: 27701, protocol: 0}
     customize_headers:
       - {name: Upgrade, value: $http_upgrade}
