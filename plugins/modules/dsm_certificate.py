@@ -85,11 +85,11 @@ attributes:
   idempotent:
     support: full
 notes:
-  - B(Verified) by public clients of real DSM 7.x (dsm-webapi.md §3): C(SYNO.Core.Certificate.CRT list), the
+  - B(Verified) by public clients of real DSM 7.x (dsm-webapi.md §3) are C(SYNO.Core.Certificate.CRT list), the
     Let's Encrypt C(create) parameters C(domain_name) (C(;)-separated, common name first), C(email), C(desc)
     (DSM 7.3 wizard, krg-infra; batonogov; munniv2), that it is synchronous and answers no task id, the refusal
     codes 5521/5524/5528, and the import parts C(key), C(cert), C(inter_cert), C(id), C(desc) (acme.sh, N4S4).
-  - B(Unverified:) what C(LetsEncrypt create) answers on success (the module does not rely on it and finds the
+  - B(Unverified) are what C(LetsEncrypt create) answers on success (the module does not rely on it and finds the
     certificate in CRT list), and whether DSM 7.2/7.3 lists subject alternative names (the module then matches the
     common name).
   - The module does not delete certificates and does not make one DSM's default.

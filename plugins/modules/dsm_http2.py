@@ -34,8 +34,8 @@ attributes:
   idempotent:
     support: full
 notes:
-  - B(Verified) against public captures of DSM 7.3 (ychiu1211/dsmctl): the API, the versions and the eight fields of
-    C(set). B(Unverified:) whether DSM also takes C(set) with C(enable_spdy) alone; the module always sends all eight.
+  - B(Verified) against public captures of DSM 7.3 (ychiu1211/dsmctl) are the API, the versions and the eight fields of
+    C(set). B(Unverified) is whether DSM also takes C(set) with C(enable_spdy) alone; the module always sends all eight.
 seealso:
   - module: ankinas.synology.dsm_reverse_proxy
 """

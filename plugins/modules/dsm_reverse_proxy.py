@@ -24,7 +24,7 @@ description:
     the rule's entry in C(SYNO.Core.Certificate.CRT list) after the create and moves that entry, sending it as listed
     with its certificate's id as C(old_id); a first assignment (C(old_id) empty) is only sent for a rule DSM lists
     nowhere, because for a listed rule DSM adds a second entry instead of moving it.
-  - A rule that DSM lists under more than one certificate is reported (a warning) and fixed: it is left under
+  - A rule that DSM lists under more than one certificate is reported (a warning) and fixed. It is left under
     O(certificate), or without O(certificate) under the one that is not DSM's default.
   - The role C(ankinas.synology.reverse_proxy) applies the setup guide's rule (HTTPS 443 to the sync server on
     C(localhost:27701)) with this module.
@@ -38,8 +38,8 @@ options:
     description:
       - V(present) creates or updates the rule; V(absent) deletes it. Deleting a missing rule is not an error.
       - Before the delete the module unbinds the rule's certificate (DSM keeps the binding of a deleted rule),
-        best-effort: DSM lists an unbound rule under its default certificate, and a failed unbind is a warning, never
-        a reason to keep the rule.
+        best-effort (DSM lists an unbound rule under its default certificate, and a failed unbind is a warning, never
+        a reason to keep the rule).
     type: str
     choices: [present, absent]
     default: present
@@ -153,9 +153,9 @@ notes:
     cause, not the rule.
   - Certificate changes make DSM restart its web server, which drops connections for up to about a minute; the module
     reads the binding back for up to 90 seconds and rides out the dropped connections.
-  - B(Verified) by public clients of real DSM 7 (dsm-webapi.md §3.3, §7.1): the Service set shape, the listed
+  - B(Verified) by public clients of real DSM 7 (dsm-webapi.md §3.3, §7.1) are the Service set shape, the listed
     descriptor with its parent's id, new rules listed under the default certificate, the second entry that
-    C(old_id) empty adds. B(Unverified:) that moving an entry onto a certificate that lists the rule already merges
+    C(old_id) empty adds. B(Unverified) is that moving an entry onto a certificate that lists the rule already merges
     the two entries (the module does so to fix a rule listed twice).
   - Matching certificates by subject alternative name needs DSM to list them; DSM 7.2/7.3 may list the common name
     only, then name the certificate by its common name or description.
