@@ -65,7 +65,7 @@ options:
   http2:
     description:
       - DSM 6.2's per-rule HTTP/2 key, C(frontend.https.http2); not sent unless set.
-      - DSM 7 has no HTTP/2 setting per rule (its rule editor offers HSTS and an access-control profile only): nginx
+      - DSM 7 has no HTTP/2 setting per rule (its rule editor offers HSTS and an access-control profile only), and nginx
         offers HTTP/2 per listening port, following DSM's global switch, which M(ankinas.synology.dsm_http2) sets and
         which applies to all of DSM's HTTPS on the port. DSM 7 does not list the key back, so the module cannot
         compare it there; when set, it is sent with a create or update, and the module warns when DSM does not list it.
