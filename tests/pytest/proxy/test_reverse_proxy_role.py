@@ -10,10 +10,10 @@ ROLE = Path(__file__).parents[3] / "roles" / "reverse_proxy"
 PLAYBOOK = Path(__file__).parent / "playbooks" / "reverse_proxy_role.yml"
 
 
-def play(nas, **extra):
+def play(nas, check=False, **extra):
     extra_vars = {"dsm_url": nas.url, "dsm_username": "admin", "dsm_password": nas.password}
     extra_vars.update(extra)
-    return run_playbook(PLAYBOOK, extra_vars, env={"DSM_CA_PATH": nas.ca_path})
+    return run_playbook(PLAYBOOK, extra_vars, env={"DSM_CA_PATH": nas.ca_path}, check=check)
 
 
 def test_defaults_and_argument_specs_have_the_same_keys():
@@ -35,6 +35,11 @@ def test_role_applies_the_guide_rule_with_http2_and_lets_encrypt_once(make_nas, 
         "reverse_proxy_certificate_issue": "letsencrypt",
         "reverse_proxy_certificate_email": "admin@example.test",
     }
+    predicted = play(nas, check=True, **role_vars)  # the certificate to be issued does not exist yet
+    assert predicted.returncode == 0, (predicted.stdout + predicted.stderr)[-3000:]
+    assert nas.counters()["writes"] == {} and nas.rules() == []
+    nas.reset_counters()
+
     process = play(nas, **role_vars)
     output = process.stdout + process.stderr
     assert process.returncode == 0, output[-3000:]
