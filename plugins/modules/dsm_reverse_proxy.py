@@ -224,29 +224,12 @@ rule:
     proxy_http_version: 1
     proxy_intercept_errors: false
 certificate:
-  description: The certificate bound to the rule after the task (in check mode, as it would be).
+  description:
+    - The certificate bound to the rule after the task (in check mode, as it would be), as DSM lists it (C(id),
+      C(desc), C(common_name), C(sub_alt_name), C(valid_till), C(is_default); see the C(certificate) that
+      M(ankinas.synology.dsm_certificate) returns).
   returned: when O(certificate) is set and O(state=present)
   type: dict
-  contains:
-    id:
-      description: DSM's id of the certificate.
-      type: str
-    desc:
-      description: Description.
-      type: str
-    common_name:
-      description: Common name.
-      type: str
-    sub_alt_name:
-      description: Subject alternative names, as far as DSM lists them.
-      type: list
-      elements: str
-    valid_till:
-      description: End of validity, as DSM shows it.
-      type: str
-    is_default:
-      description: Whether it is DSM's default certificate.
-      type: bool
 operation:
   description: What the module did (or would do in check mode) to the rule.
   returned: changed
