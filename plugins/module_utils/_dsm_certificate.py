@@ -172,6 +172,11 @@ def settle(client, subscriber, service, done, budget=SETTLE):
     )
 
 
+def answering(client):
+    """Whether CRT list answers again within the settle budget (DSM's web server restarts after a change)."""
+    return read_until(lambda: list_certificates(client), lambda _listed: True, SETTLE) is not None
+
+
 def bind(client, descriptor, old_id, new_id):
     """Send one Service set: move the entry listed under old_id to new_id ("" unbinds; old_id "" adds one)."""
 
@@ -196,11 +201,11 @@ def converge_binding(client, bindings, fresh_descriptor, target_id):
 
     bindings: as find_bindings() lists them now. Returns once CRT list shows exactly that, or raises.
     """
-    if not bindings:
-        bind(client, fresh_descriptor, "", target_id)
-    for cert, descriptor in bindings:
-        if cert.get("id") != target_id:
-            bind(client, descriptor, cert["id"], target_id)
+    moves = [(descriptor, cert["id"]) for cert, descriptor in bindings if cert.get("id") != target_id]
+    for number, (descriptor, old_id) in enumerate(moves if bindings else [(fresh_descriptor, "")]):
+        if number:
+            answering(client)  # each change restarts DSM's web server
+        bind(client, descriptor, old_id, target_id)
     subscriber, service = fresh_descriptor["subscriber"], fresh_descriptor["service"]
     if settle(client, subscriber, service, lambda now: [c.get("id") for c, _d in now] == [target_id]) is None:
         raise ResourceError(

@@ -381,6 +381,8 @@ class ReverseProxyRule(DSMResource):
             if cert.get("is_default"):
                 continue  # an unbound service lands on the default certificate anyway
             try:
+                if unbound:
+                    certs.answering(self.client)  # each change restarts DSM's web server
                 certs.bind(self.client, descriptor, cert["id"], "")
                 unbound = True
             except ResourceError as exc:
@@ -388,7 +390,7 @@ class ReverseProxyRule(DSMResource):
                     f"unbinding the certificate {_name(cert)} from the rule failed ({exc}); the rule is deleted "
                     "anyway and DSM may keep listing it under that certificate"
                 )
-        if unbound and certs.settle(self.client, SUBSCRIBER, rule_id, lambda _bindings: True) is None:
+        if unbound and not certs.answering(self.client):
             self.module.warn(f"CRT list did not answer within {certs.SETTLE}s after the unbind")
         self.client.call(
             rp.API, "delete", {"uuids": [rule_id]}, version=1, write=True, confirm=lambda: self._find() is None
