@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError, DSMClient
 from conftest import FQDN, curl, rule_args, served_common_name
 from simnas.runner import run_module
 
@@ -71,3 +73,17 @@ def test_deleted_rule_is_gone_from_nginx(nas_nginx, backend):
     nas_nginx.run(description="Anki sync server", state="absent")
     assert FQDN not in nas_nginx.nginx.conf.read_text()
     assert curl(nas_nginx)[0] is None  # no server on the port any more
+
+
+def test_web_dsm_set_takes_the_eight_fields_dsmctl_sends(nas):
+    client = DSMClient(**nas.client_options())
+    listed = client.call("SYNO.Core.Web.DSM", "get", version=1)
+    assert "enable_https" not in client.call("SYNO.Core.Web.DSM", "get", version=2)  # v2 leaves it out
+    with pytest.raises(DSMAPIError) as refused:
+        client.call("SYNO.Core.Web.DSM", "set", {"enable_spdy": False}, version=1, write=True)
+    assert refused.value.code == 114
+    fields = ("http_port", "https_port", "enable_https", "enable_https_redirect", "enable_hsts", "enable_custom_domain")
+    params = dict({key: listed[key] for key in fields}, fqdn="", enable_spdy=False)
+    client.call("SYNO.Core.Web.DSM", "set", params, version=1, write=True)
+    client.close()
+    assert nas.state()["state"]["web_dsm"]["enable_spdy"] is False
