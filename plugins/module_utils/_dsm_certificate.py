@@ -167,9 +167,7 @@ def reverse_proxy_descriptor(rule_id, fqdn, dsm_major):
 
 def settle(client, subscriber, service, done, budget=SETTLE):
     """The service's bindings once done(bindings) holds, or None after budget seconds (the caller decides)."""
-    return read_until(
-        lambda: find_bindings(list_certificates(client), subscriber, service), lambda bindings: done(bindings), budget
-    )
+    return read_until(lambda: find_bindings(list_certificates(client), subscriber, service), done, budget)
 
 
 def answering(client):

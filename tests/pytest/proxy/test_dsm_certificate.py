@@ -86,9 +86,8 @@ def test_import_replaces_in_place_keeps_the_binding_and_never_shows_the_key(nas,
     record = next(cert for cert in listed(nas) if cert["id"] == cert_id)
     assert [service["service"] for service in record["services"]] == [bound["rule"]["UUID"]]
 
-    mismatch = certificate(
-        nas, source="import", common_name=HOST, description="Imported", **dict(pem, private_key=renewed["private_key"])
-    )
+    mismatched = {"certificate": pem["certificate"], "private_key": renewed["private_key"]}
+    mismatch = certificate(nas, source="import", common_name=HOST, description="Imported", **mismatched)
     assert mismatch.failed and "DSM error 5514" in mismatch["msg"]
     for result in (imported, replaced, mismatch):
         for key in (pem["private_key"], renewed["private_key"]):
