@@ -526,7 +526,8 @@ class DSMClient:
             refused = isinstance(reason, ConnectionRefusedError)
             raise _NoAnswer(f"cannot reach {self._origin()} ({to_native(reason)})", landed=not refused) from None
         except TimeoutError:
-            raise _NoAnswer(f"no answer from {self._origin()} within {timeout}s", True) from None
+            option = " (dsm_timeout)" if timeout == self.timeout else ""
+            raise _NoAnswer(f"no answer from {self._origin()} within {timeout}s{option}", True) from None
         except (ConnectionError, HTTPException, OSError) as exc:
             raise _NoAnswer(f"the connection to {self._origin()} broke ({type(exc).__name__})", True) from None
 
