@@ -74,10 +74,10 @@ class NotesServer:
         result = run_module("anki_notes", args, check=check, diff=diff, env=self.proxy_env(), timeout=300)
         return result, self.requests_since(mark)
 
-    def device(self, directory, user, notes=()):
+    def device(self, directory, user, notes=(), media=False):
         """A device: a client collection of its own holding notes (front, back), synced once."""
         path = anki_client.make_collection(str(directory), list(notes))
-        self.device_sync(path, user)
+        self.device_sync(path, user, media=media)
         return path
 
     def device_sync(self, path, user, media=False):

@@ -8,9 +8,11 @@ during a module run tells what the module sent: a run that changes nothing makes
 import os
 
 import pytest
-from anki.collection import Collection
+import yaml
+from anki.collection import Collection, ExportAnkiPackageOptions
 from conftest import collection_content
 from simnas import anki_client
+from simnas.runner import ROOT, play_recap, run_playbook
 
 pytestmark = pytest.mark.docker
 
@@ -20,6 +22,7 @@ NOTE_TYPE = {
     "templates": [{"name": "Recognition", "front": "{{Word}} {{Audio}}", "back": "{{FrontSide}}<hr>{{Translation}}"}],
 }
 READ_ONLY = ["POST /sync/hostKey", "POST /sync/meta"]
+PLAYBOOK = ROOT / "playbooks" / "notes.yml"
 
 
 def rows(count, prefix="mot"):
@@ -198,3 +201,71 @@ def test_cache_loss_costs_a_download_only(notes_server, tmp_path):
     again, sent = server.run(vocabulary(server, user, rows(3)))
     assert not again["changed"] and again["first_sync"] == "full download (new cache)", again
     assert "POST /sync/upload" not in sent and "POST /sync/download" in sent
+
+
+def test_schema_change_with_opt_in_is_uploaded(notes_server):
+    server = notes_server
+    user = server.new_user()
+    server.run(vocabulary(server, user, rows(2)))
+    wider = dict(NOTE_TYPE, fields=[*NOTE_TYPE["fields"], "Example"])
+    allowed, sent = server.run(vocabulary(server, user, rows(2), note_type=wider, allow_schema_change=True))
+    assert not allowed.failed and allowed["note_type"] == "update", allowed.get("msg")
+    assert "POST /sync/upload" in sent  # the one case that uploads, as the option says
+    again, sent = server.run(vocabulary(server, user, rows(2), note_type=wider))
+    assert not again["changed"] and [line for line in sent if line.startswith("POST /sync/")] == READ_ONLY
+
+
+def test_apkg_import(notes_server, tmp_path):
+    server = notes_server
+    user = server.new_user()
+    package = tmp_path / "deck.apkg"
+    (tmp_path / "scratch").mkdir()
+    col = Collection(str(tmp_path / "scratch" / "collection.anki2"))
+    try:
+        for i in range(3):
+            note = col.new_note(col.models.by_name("Basic"))
+            note["Front"], note["Back"] = f"package {i}", "from an apkg"
+            col.add_note(note, col.decks.id("Package"))
+        col.export_anki_package(
+            out_path=str(package),
+            options=ExportAnkiPackageOptions(with_scheduling=False, with_media=False, legacy=False),
+            limit=None,
+        )
+    finally:
+        col.close()
+    args = server.args(user, apkg=str(package))
+    predicted, sent = server.run(args, check=True)
+    assert predicted["added"] == 3 and "POST /sync/upload" not in sent, predicted
+    imported, _sent = server.run(args)
+    assert (imported["added"], imported["unchanged"]) == (3, 0), imported
+    rerun, _sent = server.run(args)
+    assert not rerun["changed"] and rerun["unchanged"] == 3
+    device = server.device(tmp_path / "device", user)
+    assert {front for front, _back in anki_client.collection_notes(device)} == {f"package {i}" for i in range(3)}
+    removed, _sent = server.run(dict(args, state="absent"))
+    assert removed["removed"] == 3, removed
+
+
+def test_notes_playbook_makes_a_deck_from_the_vocabulary_file(notes_server, tmp_path):
+    server = notes_server
+    user = server.new_user()
+    extra = {
+        "notes_hosts": "localhost",
+        "notes_user": user,
+        "notes_password": server.passwords[user],
+        "notes_url": server.endpoint,
+        "notes_ca_path": server.ca_path,
+        "notes_cache_dir": str(server.cache_root),
+    }
+    played = run_playbook(PLAYBOOK, extra, env=server.proxy_env())
+    assert played.returncode == 0, played.stdout[-3000:]
+    assert server.passwords[user] not in played.stdout
+    assert play_recap(played)["changed"] == 1
+    device = server.device(tmp_path / "device", user, media=True)
+    words = yaml.safe_load(PLAYBOOK.with_name("files").joinpath("vocabulary.yml").read_text())
+    held = {fields[0]: fields for fields in anki_client.collection_notes(device)}
+    assert set(held) == {row["word"] for row in words}
+    assert held["le chat"][1:] == ("the cat", "Le chat dort sur le canapé.", "[sound:le-chat.wav]")
+    assert (tmp_path / "device" / "collection.media" / "le-chat.wav").is_file()
+    again = run_playbook(PLAYBOOK, extra, env=server.proxy_env())
+    assert play_recap(again)["changed"] == 0, again.stdout[-3000:]
