@@ -26,7 +26,7 @@ description:
     changes.
   - B(Cache.) The client collection lives under O(cache_dir) (mode 0700), one per server and user, and keeps later
     runs incremental. Losing it costs one full download, never data. A run that fails after changing it drops it.
-  - Runs on the controller (C(delegate_to: localhost)).
+  - Runs on the controller (with C(delegate_to) V(localhost)).
 requirements:
   - anki >= 23.10 (PyPI C(anki), the official client library) in the Python that runs the module on the controller
 options:
@@ -201,7 +201,6 @@ EXAMPLES = r"""
         tags: [animals]
     media: [files/chat.mp3]
   delegate_to: localhost
-  no_log: false
 
 - name: Remove one card
   ankinas.synology.anki_notes:
