@@ -338,6 +338,11 @@ def plan_notes(col, params, media_dir):
         plan.unchanged = 0
         return plan
     key_field = key_field_of(params, notetype or {"flds": [{"name": f} for f in params["note_type"]["fields"]]})
+    if notetype is not None and key_field not in [field["name"] for field in notetype["flds"]]:
+        raise NotesError(
+            f"key_field {key_field!r} is not a field of note type {params['note_type']['name']!r} as it is now, so "
+            "its notes cannot be found again: set key_field to a field it has before and after the change"
+        )
     managed, unmanaged = (
         ({}, set())
         if notetype is None
@@ -430,10 +435,8 @@ def apply_note_type(col, params, action):
             models.add_field(notetype, models.new_field(name))
     else:
         notetype = models.by_name(spec["name"])
-        if [field["name"] for field in notetype["flds"]] != spec["fields"]:
-            rebuild_fields(models, notetype, spec["fields"])
-        if [template["name"] for template in notetype["tmpls"]] != [t["name"] for t in spec["templates"]]:
-            rebuild_templates(models, notetype, spec["templates"])
+        rebuild(models, notetype, "flds", spec["fields"])
+        rebuild(models, notetype, "tmpls", [template["name"] for template in spec["templates"]])
     if action == "create":
         for wanted in spec["templates"]:
             template = models.new_template(wanted["name"])
@@ -450,30 +453,25 @@ def apply_note_type(col, params, action):
         models.update_dict(notetype)
 
 
-def rebuild_fields(models, notetype, wanted):
-    """Keeps fields that stay (by name, so their content stays), adds new ones, removes the others, reorders."""
-    for field in [f for f in notetype["flds"] if f["name"] not in wanted]:
-        models.remove_field(notetype, field)
-    present = {field["name"] for field in notetype["flds"]}
-    for name in wanted:
-        if name not in present:
-            models.add_field(notetype, models.new_field(name))
-    for index, name in enumerate(wanted):
-        field = next(f for f in notetype["flds"] if f["name"] == name)
-        models.reposition_field(notetype, field, index)
+# ModelManager methods that make, add, remove and move a field or a card template
+REBUILD = {
+    "flds": ("new_field", "add_field", "remove_field", "reposition_field"),
+    "tmpls": ("new_template", "add_template", "remove_template", "reposition_template"),
+}
 
 
-def rebuild_templates(models, notetype, wanted):
-    names = [template["name"] for template in wanted]
-    for template in [t for t in notetype["tmpls"] if t["name"] not in names]:
-        models.remove_template(notetype, template)
-    present = {template["name"] for template in notetype["tmpls"]}
+def rebuild(models, notetype, kind, names):
+    """Makes notetype[kind] the list names: keeps the ones that stay (by name, so note content stays), adds the
+    new ones, removes the others, reorders."""
+    new, add, remove, reposition = (getattr(models, method) for method in REBUILD[kind])
+    present = {item["name"] for item in notetype[kind]}
     for name in names:
         if name not in present:
-            models.add_template(notetype, models.new_template(name))
+            add(notetype, new(name))
+    for item in [item for item in notetype[kind] if item["name"] not in names]:  # after adding: never none left
+        remove(notetype, item)
     for index, name in enumerate(names):
-        template = next(t for t in notetype["tmpls"] if t["name"] == name)
-        models.reposition_template(notetype, template, index)
+        reposition(notetype, next(item for item in notetype[kind] if item["name"] == name), index)
 
 
 def apply_plan(col, params, plan):

@@ -144,3 +144,23 @@ def test_media_name_taken_by_other_content_is_refused(col, tmp_path):
 def test_validate(overrides, message):
     with pytest.raises(notes.NotesError, match=message):
         notes.validate(params(**overrides))
+
+
+def test_allowed_schema_change_keeps_the_content_of_fields_that_stay(col, tmp_path):
+    apply(col, tmp_path, notes=[item("chat", "cat")])
+    reshaped = {
+        "name": "Words",
+        "fields": ["Example", "Meaning", "Word"],
+        "templates": [{"name": "Recall", "front": "{{Meaning}}", "back": "{{Word}}"}],
+        "css": ".card {}",
+    }
+    with pytest.raises(notes.NotesError, match="key_field 'Example' is not a field of note type 'Words' as it is now"):
+        notes.plan_notes(col, params(note_type=reshaped, allow_schema_change=True), str(tmp_path))
+    apply(col, tmp_path, note_type=reshaped, allow_schema_change=True, key_field="Word", notes=[item("chat", "cat")])
+    notetype = col.models.by_name("Words")
+    assert [field["name"] for field in notetype["flds"]] == ["Example", "Meaning", "Word"]
+    assert [(t["name"], t["qfmt"]) for t in notetype["tmpls"]] == [("Recall", "{{Meaning}}")]
+    assert notetype["css"] == ".card {}"
+    note = col.get_note(col.find_notes("tag:ankinas::managed")[0])
+    assert (note["Word"], note["Meaning"], note["Example"]) == ("chat", "cat", "")
+    assert col.schema_changed()
