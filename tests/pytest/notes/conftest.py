@@ -30,7 +30,7 @@ from simnas.runner import run_module
 from simnas.server import RunningServer, free_port
 
 FQDN = "anki.nas.test"
-USERS = 8
+USERS = 12
 TESTS = Path(__file__).resolve().parents[2]
 DEVICE_SYNC = """
 import sys
@@ -51,7 +51,9 @@ class NotesServer:
         self._free = iter(sorted(passwords))
 
     def new_user(self):
-        return next(self._free)
+        user = next(self._free, None)
+        assert user is not None, f"all {USERS} users of the suite's server are taken: raise USERS"
+        return user
 
     def args(self, user, **options):
         """The module's options for user (their own cache directory under the suite's)."""
