@@ -628,7 +628,7 @@ def execute(module, params, cache, session):
     try:
         session.login()
         first_sync = begin(session, cache, params, check)
-        if params["media"] and not check:
+        if (params["media"] or params["apkg"]) and not check:
             session.sync_media()  # the server's files first: a name it already has must not be overwritten
         package = package_notes(params["apkg"]) if params["apkg"] else None
         if package is not None:
@@ -687,5 +687,5 @@ def finish(session, params, plan):
             raise NotesError("the server asks for a full sync after a normal change; nothing was sent")
         # allow_schema_change: this copy holds what the server held a moment ago, plus the change.
         session.full_transfer(upload=True)
-    if plan.media:
+    if plan.media or params["apkg"]:  # a package may carry media of its own
         session.sync_media()

@@ -258,6 +258,8 @@ cache:
   type: str
 """
 
+import traceback
+
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.ankinas.synology.plugins.module_utils import _anki_notes as notes
 
@@ -314,6 +316,8 @@ def main():
         module.exit_json(**notes.run(module))
     except notes.NotesError as exc:
         module.fail_json(msg=str(exc))
+    except Exception as exc:  # the client library's own errors: name them, keep the traceback for -vvv
+        module.fail_json(msg=f"anki_notes failed: {type(exc).__name__}: {exc}", exception=traceback.format_exc())
 
 
 if __name__ == "__main__":
