@@ -10,7 +10,6 @@ import itertools
 import json
 import os
 import secrets
-import sqlite3
 import subprocess
 import sys
 import time
@@ -129,20 +128,6 @@ class NotesServer:
 
         hkey = json.loads(call("hostKey", "", {"u": user, "p": self.passwords[user]}))["key"]
         return call("download", hkey, {})
-
-
-def collection_content(data, directory):
-    """(usn, every row of every table) of a downloaded collection, with col.usn/mod (which each download bumps) out."""
-    path = directory / f"download-{uuid.uuid4().hex[:8]}.anki2"
-    path.write_bytes(data)
-    db = sqlite3.connect(path)
-    db.create_collation("unicase", lambda a, b: (a.casefold() > b.casefold()) - (a.casefold() < b.casefold()))
-    try:
-        usn = db.execute("select usn from col").fetchone()[0]
-        db.execute("update col set usn = 0, mod = 0")
-        return usn, list(db.iterdump())
-    finally:
-        db.close()
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import os
 import pytest
 import yaml
 from anki.collection import Collection, ExportAnkiPackageOptions
-from conftest import collection_content
+from notes_helpers import collection_content
 from simnas import anki_client
 from simnas.runner import ROOT, play_recap, run_playbook
 
