@@ -5,14 +5,18 @@ import uuid
 
 
 def collection_content(data, directory):
-    """(usn, every row of every table) of a downloaded collection, with col.usn/mod (which each download bumps) out."""
+    """(usn, every row of every table, the file's bytes) of a downloaded collection, the last two with col.usn and
+    col.mod set to 0: the server increments them for each download (rslib server_download), so two downloads of
+    an unchanged collection differ in those two values only."""
     path = directory / f"download-{uuid.uuid4().hex[:8]}.anki2"
     path.write_bytes(data)
     db = sqlite3.connect(path)
     db.create_collation("unicase", lambda a, b: (a.casefold() > b.casefold()) - (a.casefold() < b.casefold()))
     try:
         usn = db.execute("select usn from col").fetchone()[0]
-        db.execute("update col set usn = 0, mod = 0")
-        return usn, list(db.iterdump())
+        with db:
+            db.execute("update col set usn = 0, mod = 0")
+        rows = list(db.iterdump())
     finally:
         db.close()
+    return usn, rows, path.read_bytes()

@@ -140,7 +140,8 @@ def test_full_sync_required_changes_nothing(notes_server, tmp_path):
     assert [line for line in sent if line.startswith("POST /sync/")] == READ_ONLY, sent
     after = collection_content(server.raw_download(user), tmp_path)
     assert after[0] == before[0] + 1  # only the second download's own count
-    assert after[1] == before[1]
+    assert after[1] == before[1]  # every row
+    assert after[2] == before[2]  # byte for byte, once the download's own count is set aside
 
     # Opting in takes the server's copy first; the device's note stays.
     taken, _sent = server.run(vocabulary(server, user, rows(4), full_sync="download"))
