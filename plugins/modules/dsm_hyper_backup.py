@@ -163,7 +163,8 @@ attributes:
 notes:
   - Source folders and the destination must be shared folders (or folders in them) of the NAS, as Hyper Backup
     requires; a missing destination shared folder fails before any change, naming it.
-  - Over plain HTTP the remote password goes through DSM in the clear (the DSM UI would encrypt it); use HTTPS.
+  - Over plain HTTP the remote password goes in DSM's encryption envelope (C(SYNO.API.Encryption)), as the DSM UI
+    sends it; over HTTPS it is sent as it is, as other live-verified clients do.
 seealso:
   - module: ankinas.synology.dsm_shared_folder
   - module: ankinas.synology.dsm_session
@@ -492,7 +493,9 @@ class HyperBackupTask(DSMResource):
     def create(self, desired):
         params = self._wire_destination()
         try:
-            candidate = self.client.call(TARGET_API, "get_candidate_dir", params, version=1)
+            candidate = self.client.call(
+                TARGET_API, "get_candidate_dir", params, version=1, secret_params=hb.SECRET_PARAMS
+            )
         except DSMAPIError as exc:
             raise ResourceError(
                 "Hyper Backup cannot use the destination ({}): check destination.share{}".format(
@@ -506,7 +509,12 @@ class HyperBackupTask(DSMResource):
         if not target_id:
             raise ResourceError("SYNO.Backup.Target get_candidate_dir answered no candidate_dir")
         repository = self.client.call(
-            REPOSITORY_API, "create", dict(params, target_id=target_id, name=desired["name"]), version=1, write=True
+            REPOSITORY_API,
+            "create",
+            dict(params, target_id=target_id, name=desired["name"]),
+            version=1,
+            write=True,
+            secret_params=hb.SECRET_PARAMS,
         )
         repo_id = repository.get("repo_id")
         if repo_id is None:
@@ -521,7 +529,15 @@ class HyperBackupTask(DSMResource):
             backup_params={"enable_data_compress": True, "enable_notify": False},
         )
         # An empty body is a success on real DSM: the task is then found by listing (confirm re-lists too).
-        self.client.call(TASK_API, "create", task, version=1, write=True, confirm=lambda: self._find() is not None)
+        self.client.call(
+            TASK_API,
+            "create",
+            task,
+            version=1,
+            write=True,
+            confirm=lambda: self._find() is not None,
+            secret_params=hb.SECRET_PARAMS,
+        )
         created = self._find()
         if created is None:
             raise ResourceError(

@@ -12,12 +12,13 @@ raises anki.errors.NetworkError.
 import json
 import os
 import tempfile
-import time
 import urllib.error
 import urllib.request
 
 import zstandard
 from anki.collection import Collection
+
+from simnas.waiting import wait_until
 
 PROTOCOL_VERSION = 11
 COLLECTION_FILE = "collection.anki2"
@@ -74,8 +75,8 @@ def sync(collection_path, user, password, endpoint, *, media=False, upload_on_co
                 # that close() below releases the file.
                 col.reopen(after_full_sync=True)
             done = "full upload" if upload else "full download"
-        while media and col.media_sync_status().active:  # raises when the media sync failed
-            time.sleep(0.1)
+        if media:  # media_sync_status() raises when the media sync failed
+            wait_until(lambda: not col.media_sync_status().active, 120, "the media sync to finish")
         return done
     finally:
         col.close()

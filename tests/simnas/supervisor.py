@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from simnas.waiting import WaitTimeout, wait_until
+
 DEMO_ADMIN = "admin"
 DEMO_DSM_PASSWORD = "ankinas-demo-dsm-password"
 DEMO_PORTAINER_PASSWORD = "ankinas-demo-portainer-password"
@@ -122,10 +124,10 @@ def stop(home, _args):
         pid = _pid(home, name)
         if pid:
             os.killpg(pid, signal.SIGTERM)
-            for _attempt in range(50):
-                if not _pid(home, name):
-                    break
-                time.sleep(0.1)
+            try:
+                wait_until(lambda name=name: not _pid(home, name), 5, f"{name} (pid {pid}) to stop")
+            except WaitTimeout as exc:
+                sys.exit(str(exc))
             print(f"{name}: stopped")
         (home / "run" / f"{name}.pid").unlink(missing_ok=True)
 

@@ -10,7 +10,8 @@ As dsm-webapi.md §2 describes DSM 7 (and DSM 6, same API v1):
   the other protocol (or DSM's own 5000/5001), 4156 invalid backend host, 4164/4165/4166 invalid header
   name/value or a duplicated header name, 4168/4169/4170 invalid connect/read/send timeout (this split
   of the three codes is the simulator's assumption), 120 for other malformed fields.
-Stricter than known DSM behaviour, on purpose: update without the listed `_key` answers 120 (`_key`'s
+Stricter than known DSM behaviour, on purpose: an update or delete naming a UUID the datastore does not
+hold answers 120 (delete: nothing is deleted); update without the listed `_key` answers 120 (`_key`'s
 meaning is undocumented; the simulator lists the UUID there, as the datastore's key).
 
 After each change the rules are rendered into the simulator's nginx (when one is attached, see
@@ -161,10 +162,15 @@ def rp_delete(ctx):
     if not isinstance(uuids, list) or not all(isinstance(item, str) for item in uuids):
         raise DSMError(120)  # DSM wants a JSON array, even for one rule
     store = rules(ctx.state)
+    if not uuids or any(rule_id not in store for rule_id in uuids):
+        # An unknown UUID is refused as update refuses it, and nothing is deleted: a client must not
+        # take "success" for proof that a rule it never listed is gone (simulator's choice: no public
+        # capture shows DSM's answer; see the module docstring).
+        raise DSMError(120)
     with rollback(ctx):
         for rule_id in uuids:
             # DSM leaves the rule's certificate binding behind (dsm-webapi.md §2.4).
-            store.pop(rule_id, None)
+            store.pop(rule_id)
     return None
 
 
