@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 import yaml
 from conftest import FQDN
 from simnas.runner import run_playbook
@@ -25,6 +26,9 @@ def test_defaults_and_argument_specs_have_the_same_keys():
         assert specs[key]["default"] == value, key
 
 
+@pytest.mark.unverified_contract(
+    reason="per-rule frontend.https.http2: no DSM 7 capture lists it (dsm-webapi.md §2.5, §7.2)"
+)
 def test_role_applies_the_guide_rule_once(nas):
     process = play(nas, reverse_proxy_source_host=FQDN, reverse_proxy_certificate=FQDN)
     output = process.stdout + process.stderr

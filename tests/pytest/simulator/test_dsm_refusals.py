@@ -3,7 +3,10 @@
 Each refusal cites its public evidence in simnas/dsm/app.py's docstring (or the API module's).
 """
 
+import pytest
 import requests
+
+pytestmark = pytest.mark.simulator
 
 SHARE = "SYNO.Core.Share"
 RULES = "SYNO.Core.AppPortal.ReverseProxy"

@@ -4,11 +4,21 @@ import json
 import os
 import subprocess
 import sys
-import time
 
+import pytest
 import requests
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError, DSMClient
 from simnas.server import free_port
+from simnas.waiting import wait_until
+
+pytestmark = pytest.mark.simulator
+
+
+def answers(url):
+    try:
+        return requests.get(url, timeout=1).ok
+    except requests.ConnectionError:
+        return False
 
 
 def client_for(dsm):
@@ -84,12 +94,7 @@ def test_cli_serves_https_and_http(tmp_path):
         text=True,
     )
     try:
-        for _attempt in range(100):
-            try:
-                requests.get(f"http://127.0.0.1:{http_port}/_sim/state", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+        wait_until(lambda: answers(f"http://127.0.0.1:{http_port}/_sim/state"), 10, "the simulated DSM CLI to answer")
         client = DSMClient(
             url=f"https://127.0.0.1:{https_port}",
             username="admin",
