@@ -9,6 +9,7 @@ import pytest
 import requests
 from simnas import anki_client
 from simnas.connect_proxy import ConnectProxy
+from simnas.expected import DEFAULT_CONTAINER_ENV, container_env
 
 NAME = os.environ["MOLECULE_ANKI_NAME"]
 PORT = int(os.environ["MOLECULE_ANKI_PORT"])
@@ -31,14 +32,8 @@ def test_container_runs_the_pinned_image_with_the_guide_settings(container):
     assert container.attrs["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
     mounts = {mount["Destination"]: mount["Source"] for mount in container.attrs["Mounts"]}
     assert mounts["/anki_data"] == DATA_DIR
-    env = dict(item.split("=", 1) for item in container.attrs["Config"]["Env"])
-    # the role's defaults: hashed passwords, 512 MiB per sync, the data owned by 1000:1000
-    assert (env["PASSWORDS_HASHED"], env["MAX_SYNC_PAYLOAD_MEGS"], env["PUID"], env["PGID"]) == (
-        "1",
-        "512",
-        "1000",
-        "1000",
-    )
+    env = container_env(container)
+    assert {key: env.get(key) for key in DEFAULT_CONTAINER_ENV} == DEFAULT_CONTAINER_ENV
     assert env["SYNC_USER1"].startswith("alice:$pbkdf2-sha256$") and env["SYNC_USER2"].startswith("bob:$pbkdf2-sha256$")
     assert "SYNC_PORT" not in env
 

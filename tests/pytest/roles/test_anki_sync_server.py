@@ -12,6 +12,7 @@ import uuid
 
 import pytest
 from simnas import anki_client
+from simnas.expected import DEFAULT_CONTAINER_ENV, container_env
 from simnas.runner import play_recap, run_playbook
 from simnas.server import free_port
 
@@ -86,13 +87,8 @@ def step_deploy_serves_every_user_and_keeps_them_apart(deployment, docker_client
     assert container.attrs["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
     assert container.attrs["HostConfig"]["PortBindings"]["8080/tcp"][0]["HostPort"] == str(deployment.port)
     assert deployment.name in container.attrs["NetworkSettings"]["Networks"]
-    env = dict(item.split("=", 1) for item in container.attrs["Config"]["Env"])
-    assert (env["PASSWORDS_HASHED"], env["MAX_SYNC_PAYLOAD_MEGS"], env["PUID"], env["PGID"]) == (
-        "1",
-        "512",
-        "1000",
-        "1000",
-    )
+    env = container_env(container)
+    assert {key: env.get(key) for key in DEFAULT_CONTAINER_ENV} == DEFAULT_CONTAINER_ENV
     assert "SYNC_PORT" not in env
     assert env["SYNC_USER1"].startswith("alice:$pbkdf2-sha256$")
     assert env["SYNC_USER2"].startswith("bob:$pbkdf2-sha256$")

@@ -25,16 +25,15 @@ def client_for(dsm):
     return DSMClient(**dsm.client_options())
 
 
+def create_docker_share(client):
+    shareinfo = {"name": "docker", "vol_path": "/volume1"}
+    client.call("SYNO.Core.Share", "create", {"name": "docker", "shareinfo": shareinfo}, version=1, write=True)
+
+
 def test_state_survives_a_restart(make_dsm, tmp_path):
     first = make_dsm()
     client = client_for(first)
-    client.call(
-        "SYNO.Core.Share",
-        "create",
-        {"name": "docker", "shareinfo": {"name": "docker", "vol_path": "/volume1"}},
-        version=1,
-        write=True,
-    )
+    create_docker_share(client)
     first.stop()
     second = make_dsm(users={"admin": first.password})
     shares = client_for(second).call("SYNO.Core.Share", "list", version=1)["shares"]
@@ -43,13 +42,7 @@ def test_state_survives_a_restart(make_dsm, tmp_path):
 
 def test_file_station_creates_real_folders_and_reports_item_errors(dsm):
     client = client_for(dsm)
-    client.call(
-        "SYNO.Core.Share",
-        "create",
-        {"name": "docker", "shareinfo": {"name": "docker", "vol_path": "/volume1"}},
-        version=1,
-        write=True,
-    )
+    create_docker_share(client)
     data = client.call(
         "SYNO.FileStation.CreateFolder",
         "create",
