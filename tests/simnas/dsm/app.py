@@ -361,7 +361,6 @@ class Simulator:
                 "apis": self.apis(),
                 "state": json.loads(json.dumps(self.state.data)),
                 "sessions": len(self.sessions),
-                "session_accounts": sorted(session["account"] for session in self.sessions.values()),
                 "blocked": sorted(self.blocked),
                 "faults": dict(self.faults),
                 "volumes_root": str(self.volumes_root),
