@@ -56,7 +56,7 @@ def envelope(info, fields):
         raise RuntimeError("the Python package cryptography is missing")
     public_key = rsa.RSAPublicNumbers(65537, int(info["public_key"], 16)).public_key()
     length = min(PASSPHRASE_LENGTH, public_key.key_size // 8 - 11)
-    passphrase = "".join(secrets.choice(PASSPHRASE_ALPHABET) for _ in range(length)).encode()
+    passphrase = "".join(secrets.choice(PASSPHRASE_ALPHABET) for _index in range(length)).encode()
     parts = [f"{_uri_component(info['ciphertoken'])}={_uri_component(str(info['server_time']))}"]
     for name, value in fields.items():
         parts.append(f"{_uri_component(name)}={_uri_component(json.dumps(value, ensure_ascii=False))}")
