@@ -19,6 +19,7 @@ What it owns (see docs/DEVELOPING.md and the DSM Web API notes):
 """
 
 import json
+import secrets
 import ssl
 import time
 from http.client import HTTPException
@@ -45,9 +46,11 @@ COLLECTION_APIS = (
     "SYNO.Core.AppPortal.ReverseProxy",
     "SYNO.Core.Certificate",
     "SYNO.Core.Certificate.CRT",
+    "SYNO.Core.Certificate.LetsEncrypt",
     "SYNO.Core.Certificate.Service",
     "SYNO.Core.Share",
     "SYNO.Core.System",
+    "SYNO.Core.Web.DSM",
     "SYNO.DSM.Info",
     "SYNO.Docker.Project",
     "SYNO.FileStation.CreateFolder",
@@ -205,6 +208,30 @@ class _NoAnswer(Exception):
         self.landed = landed
 
 
+class _Body:
+    """The parameters of one call with its transport options (multipart files, a longer timeout)."""
+
+    def __init__(self, form, files=None, timeout=None):
+        self.form, self.files, self.timeout = form, files, timeout
+
+    def encoded(self):
+        """(Content-Type, body): form-urlencoded, or multipart/form-data with the files."""
+        if not self.files:
+            return "application/x-www-form-urlencoded; charset=UTF-8", urlencode(self.form)
+        boundary = "ankinas-" + secrets.token_hex(12)
+        parts = []
+        for name, value in self.form.items():
+            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+        for name, (file_name, content) in self.files.items():
+            head = (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{file_name}"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n"
+            )
+            parts.append(head.encode() + content + b"\r\n")
+        parts.append(f"--{boundary}--\r\n".encode())
+        return f"multipart/form-data; boundary={boundary}", b"".join(parts)
+
+
 class DSMClient:
     """A DSM Web API session. Build it, call(), then close() (logs out only a session it opened)."""
 
@@ -276,6 +303,9 @@ class DSMClient:
             "synotoken": self._synotoken,
             "api_info": dict(self._api_info),
             "dsm_major": self.dsm_major(),
+            # How to reach the NAS again (not secret): the dsm_logout callback logs out after an interrupt.
+            "validate_certs": self.validate_certs,
+            "ca_path": self.ca_path,
         }
         if self.issued_device_id:
             session["device_id"] = self.issued_device_id
@@ -384,19 +414,33 @@ class DSMClient:
         return 7 if self.require_api(AUTH_API, "login")["maxVersion"] >= 7 else 6
 
     # --- calls ---------------------------------------------------------------------------------
-    def call(self, api, method, params=None, version=None, write=False, confirm=None, secret_params=()):
+    def call(
+        self,
+        api,
+        method,
+        params=None,
+        version=None,
+        write=False,
+        confirm=None,
+        timeout=None,
+        files=None,
+        secret_params=(),
+    ):
         """Call api.method and return its data dict.
 
         version: an int, a tuple of acceptable ints (the highest DSM offers wins) or None (DSM's
         highest). write: the call changes the NAS (it carries the SynoToken and is never re-sent
         blindly). confirm: for a write, a function that re-reads and says whether the write landed;
-        without it a write without an answer fails and says so. secret_params: names of params that
-        go in DSM's encryption envelope when dsm_url is plain HTTP (as DSM's web UI sends them).
+        without it a write without an answer fails and says so. timeout: seconds for this call when
+        DSM works inside the request (Let's Encrypt). files: {part: (file name, bytes)} sends a
+        multipart upload (SYNO.Core.Certificate import) whose params are plain text parts.
+        secret_params: names of params that go in DSM's encryption envelope when dsm_url is plain
+        HTTP (as DSM's web UI sends them).
         """
         busy_codes = BUSY_CODES.get(api, ()) if write else ()
         for attempt in range(1, self.busy_attempts + 1):
             try:
-                return self._call(api, method, params, version, write, confirm, secret_params)
+                return self._call(api, method, params, version, write, confirm, timeout, files, secret_params)
             except DSMAPIError as exc:
                 if exc.code not in busy_codes:
                     raise
@@ -409,21 +453,22 @@ class DSMClient:
                     ) from None
             time.sleep(self.busy_backoff * 2 ** (attempt - 1))
 
-    def _call(self, api, method, params, version, write, confirm, secret_params):
+    def _call(self, api, method, params, version, write, confirm, timeout, files, secret_params):
         info = self.require_api(api, method)
         version = self._pick_version(api, method, info, version)
         form = {"api": api, "version": version, "method": method}
         params = dict(params or {})
-        secrets = {}
+        hidden = {}
         if urlsplit(self.url).scheme == "http":
-            secrets = {name: params.pop(name) for name in secret_params if name in params}
+            hidden = {name: params.pop(name) for name in secret_params if name in params}
         for key, value in params.items():
-            form[key] = json_literal(value)
+            form[key] = str(value) if files else json_literal(value)
         self.ensure_login()
-        if secrets:
-            form.update(self._envelope_of(api, method, secrets))
+        if hidden:
+            form.update(self._envelope_of(api, method, hidden))
+        body = _Body(form, files, timeout)
         try:
-            return self._exchange(api, method, info["path"], form, authenticated=True, write=write, confirm=confirm)
+            return self._exchange(api, method, info["path"], body, authenticated=True, write=write, confirm=confirm)
         except DSMAPIError as exc:
             if exc.code not in SESSION_CODES:
                 raise
@@ -431,7 +476,7 @@ class DSMClient:
         # on it, so one fresh login and one more try are safe, also for writes.
         self.login()
         try:
-            return self._exchange(api, method, info["path"], form, authenticated=True, write=write, confirm=confirm)
+            return self._exchange(api, method, info["path"], body, authenticated=True, write=write, confirm=confirm)
         except DSMAPIError as exc:
             if exc.code in SESSION_CODES:
                 raise DSMAPIError(
@@ -443,8 +488,8 @@ class DSMClient:
                 ) from None
             raise
 
-    def _envelope_of(self, api, method, secrets):
-        """The secrets as DSM's encryption envelope (one SYNO.API.Encryption getinfo per session)."""
+    def _envelope_of(self, api, method, fields):
+        """The fields as DSM's encryption envelope (one SYNO.API.Encryption getinfo per session)."""
         if self._cipher is None:
             encryption = self.require_api(ENCRYPTION_API, "getinfo")
             form = {"api": ENCRYPTION_API, "version": 1, "method": "getinfo", "format": "module"}
@@ -455,10 +500,10 @@ class DSMClient:
                 raise DSMAPIError(ENCRYPTION_API, "getinfo", meaning="DSM answered no complete encryption key")
             self._cipher = cipher
         try:
-            return _dsm_envelope.envelope(self._cipher, secrets)
+            return _dsm_envelope.envelope(self._cipher, fields)
         except (RuntimeError, ValueError) as exc:
             raise ResourceError(
-                f"{api} {method}: dsm_url is plain HTTP, so DSM wants {', '.join(sorted(secrets))} in its "
+                f"{api} {method}: dsm_url is plain HTTP, so DSM wants {', '.join(sorted(fields))} in its "
                 f"encryption envelope, which could not be built ({to_native(exc)}); use an https:// dsm_url"
             ) from None
 
@@ -513,14 +558,20 @@ class DSMClient:
             url += "?" + urlencode({"_sid": self._sid, "SynoToken": self._synotoken})
             headers["X-SYNO-TOKEN"] = self._synotoken
             headers["Cookie"] = f"id={self._sid}"
-        status, body = self._post(url, headers, urlencode(form))
+        timeout = None
+        if isinstance(form, _Body):
+            timeout, (headers["Content-Type"], form) = form.timeout, form.encoded()
+        else:
+            form = urlencode(form)
+        status, body = self._post(url, headers, form, timeout)
         if status in RETRY_STATUSES:
             raise _NoAnswer(f"DSM answered HTTP {status}{_body_kind(body)}", landed=True)
         if status != 200:
             raise DSMAPIError(api, method, meaning=f"DSM answered HTTP {status}{_body_kind(body)}", status=status)
         return self._envelope(api, method, body, write)
 
-    def _post(self, url, headers, body):
+    def _post(self, url, headers, body, timeout=None):
+        timeout = timeout or self.timeout
         try:
             response = open_url(
                 url,
@@ -529,7 +580,7 @@ class DSMClient:
                 method="POST",
                 validate_certs=self.validate_certs,
                 ca_path=self.ca_path,
-                timeout=self.timeout,
+                timeout=timeout,
                 follow_redirects="none",
                 use_netrc=False,
             )
@@ -551,7 +602,8 @@ class DSMClient:
             refused = isinstance(reason, ConnectionRefusedError)
             raise _NoAnswer(f"cannot reach {self._origin()} ({to_native(reason)})", landed=not refused) from None
         except TimeoutError:
-            raise _NoAnswer(f"no answer from {self._origin()} within {self.timeout}s (dsm_timeout)", True) from None
+            option = " (dsm_timeout)" if timeout == self.timeout else ""
+            raise _NoAnswer(f"no answer from {self._origin()} within {timeout}s{option}", True) from None
         except (ConnectionError, HTTPException, OSError) as exc:
             raise _NoAnswer(f"the connection to {self._origin()} broke ({type(exc).__name__})", True) from None
 

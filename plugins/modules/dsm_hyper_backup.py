@@ -21,6 +21,8 @@ description:
     place (C(plugins/module_utils/_dsm_hyper_backup.py)), and reads the task back afterwards. If DSM ignores them,
     the re-read differs and the next run reports a change again; check a task the module made in the Hyper Backup
     UI once before you rely on its schedule and retention, and report what you see.
+  - If DSM rejects that C(Task.set), the task stands (it was created with the verified calls) and the module fails
+    saying so and naming only that step; the next run finds the task and sends only the C(Task.set) again.
 options:
   name:
     description:
@@ -165,6 +167,12 @@ notes:
     requires; a missing destination shared folder fails before any change, naming it.
   - Over plain HTTP the remote password goes in DSM's encryption envelope (C(SYNO.API.Encryption)), as the DSM UI
     sends it; over HTTPS it is sent as it is, as other live-verified clients do.
+  - A create is three calls (C(Target get_candidate_dir), C(Repository create), C(Task create)). When an answer is
+    lost (timeout, proxy error, an interrupted run), the module finds what it sent by listing; a repository named
+    after the task on the same destination that no task uses is its own and is reused, so reruns never pile up
+    repositories. O(state=absent) also removes such repositories of the task.
+  - C(Repository delete) with C(repo_id) is not shown by any public client; the module sends it only for
+    repositories it made and no task uses.
 seealso:
   - module: ankinas.synology.dsm_shared_folder
   - module: ankinas.synology.dsm_session
@@ -372,9 +380,12 @@ class HyperBackupTask(DSMResource):
             }
         return self._shares
 
-    def _find(self):
+    def _tasks(self):
         data = self.client.call(TASK_API, "list", {"sort_by": "name", "additional": LIST_ADDITIONAL}, version=1)
-        found = [task for task in data.get("task_list") or [] if task.get("name") == self.params["name"]]
+        return data.get("task_list") or []
+
+    def _find(self):
+        found = [task for task in self._tasks() if task.get("name") == self.params["name"]]
         if len(found) > 1:
             raise ResourceError(
                 f"there are {len(found)} Hyper Backup tasks named {self.params['name']!r}; "
@@ -382,8 +393,27 @@ class HyperBackupTask(DSMResource):
             )
         return found[0] if found else None
 
+    def _own_repositories(self, destination=None, target_id=None):
+        """The repositories this module made for the task that no task uses (left by a lost answer)."""
+        used = {task.get("repo_id") for task in self._tasks()}
+        listed = self.client.call(REPOSITORY_API, "list", {}, version=1).get("repo_list") or []
+        return [
+            repo
+            for repo in listed
+            if repo.get("repo_id") not in used
+            and (
+                hb.is_own_repository(repo, self.params["name"], destination, target_id)
+                if destination
+                else isinstance(repo, dict) and repo.get("name") == self.params["name"]
+            )
+        ]
+
     def read(self):
         listed = self._find()
+        if listed is None and self.params["state"] == "absent":
+            orphans = self._own_repositories()
+            if orphans:
+                return {"task_id": None, "name": self.params["name"], "repositories": [r["repo_id"] for r in orphans]}
         if listed is None:
             return None
         task_id = listed["task_id"]
@@ -492,33 +522,32 @@ class HyperBackupTask(DSMResource):
 
     def create(self, desired):
         params = self._wire_destination()
-        try:
-            candidate = self.client.call(
-                TARGET_API, "get_candidate_dir", params, version=1, secret_params=hb.SECRET_PARAMS
-            )
-        except DSMAPIError as exc:
-            raise ResourceError(
-                "Hyper Backup cannot use the destination ({}): check destination.share{}".format(
-                    exc,
-                    ", destination.host, destination.port, destination.account and destination.password"
-                    if self.params["destination"]["type"] == "image_remote"
-                    else "",
-                )
-            ) from None
-        target_id = candidate.get("candidate_dir")
+        # A repository of an earlier run whose answer was lost: reuse it rather than make another.
+        reused = next(iter(self._own_repositories(desired["destination"])), None)
+        target_id = reused.get("target_id") if reused else None
         if not target_id:
-            raise ResourceError("SYNO.Backup.Target get_candidate_dir answered no candidate_dir")
-        repository = self.client.call(
-            REPOSITORY_API,
-            "create",
-            dict(params, target_id=target_id, name=desired["name"]),
-            version=1,
-            write=True,
-            secret_params=hb.SECRET_PARAMS,
-        )
-        repo_id = repository.get("repo_id")
-        if repo_id is None:
-            raise ResourceError("SYNO.Backup.Repository create answered no repo_id")
+            target_id = self._candidate_dir(params)
+        if reused:
+            repo_id = reused["repo_id"]
+        else:
+            landed = {}
+
+            def find_own():
+                landed["repo"] = next(iter(self._own_repositories(desired["destination"], target_id)), None)
+                return landed["repo"] is not None
+
+            repository = self.client.call(
+                REPOSITORY_API,
+                "create",
+                dict(params, target_id=target_id, name=desired["name"]),
+                version=1,
+                write=True,
+                confirm=find_own,
+                secret_params=hb.SECRET_PARAMS,
+            )
+            repo_id = repository.get("repo_id", (landed.get("repo") or {}).get("repo_id"))
+            if repo_id is None:
+                raise ResourceError("SYNO.Backup.Repository create answered no repo_id")
         task = dict(
             params,
             action="create",
@@ -543,37 +572,72 @@ class HyperBackupTask(DSMResource):
             raise ResourceError(
                 "SYNO.Backup.Task create succeeded but no task named {!r} is listed".format(desired["name"])
             )
-        extra = {}
-        if "schedule" in desired:
-            extra.update(hb.schedule_to_wire_unverified(desired["schedule"]))
-        if "retention" in desired:
-            extra.update(hb.retention_to_wire_unverified(desired["retention"]))
-        if extra:
-            self._set(created["task_id"], extra)
+        steps = [key for key in ("schedule", "retention") if key in desired]
+        if steps:
+            self._set(created["task_id"], desired, steps, "was created")
+
+    def _candidate_dir(self, params):
+        try:
+            candidate = self.client.call(
+                TARGET_API, "get_candidate_dir", params, version=1, secret_params=hb.SECRET_PARAMS
+            )
+        except DSMAPIError as exc:
+            raise ResourceError(
+                "Hyper Backup cannot use the destination ({}): check destination.share{}".format(
+                    exc,
+                    ", destination.host, destination.port, destination.account and destination.password"
+                    if self.params["destination"]["type"] == "image_remote"
+                    else "",
+                )
+            ) from None
+        target_id = candidate.get("candidate_dir")
+        if not target_id:
+            raise ResourceError("SYNO.Backup.Target get_candidate_dir answered no candidate_dir")
+        return target_id
 
     def update(self, current, desired):
-        changed = self.differences(current, desired)
-        params = {}
-        if "sources" in changed:
-            params.update(hb.set_sources_params_unverified(desired["sources"]))
-        if "schedule" in changed:
-            params.update(hb.schedule_to_wire_unverified(desired["schedule"]))
-        if "retention" in changed:
-            params.update(hb.retention_to_wire_unverified(desired["retention"]))
-        self._set(current["task_id"], params)
+        self._set(current["task_id"], desired, self.differences(current, desired), "exists")
 
-    def _set(self, task_id, params):
-        self.client.call(TASK_API, "set", dict(params, task_id=task_id), version=1, write=True)
+    def _set(self, task_id, desired, keys, done):
+        """One Task set for the keys; a refusal says what already stands, so the next run retries only this."""
+        params = {}
+        if "sources" in keys:
+            params.update(hb.set_sources_params_unverified(desired["sources"]))
+        if "schedule" in keys:
+            params.update(hb.schedule_to_wire_unverified(desired["schedule"]))
+        if "retention" in keys:
+            params.update(hb.retention_to_wire_unverified(desired["retention"]))
+        try:
+            self.client.call(TASK_API, "set", dict(params, task_id=task_id), version=1, write=True)
+        except DSMAPIError as exc:
+            raise ResourceError(
+                "the Hyper Backup task {!r} {} (task_id {}); only setting its {} failed: {}. The payload of this step "
+                "is unverified on a real DSM (see the module's notes); the next run retries only this step".format(
+                    desired["name"], done, task_id, " and ".join(keys), exc
+                )
+            ) from None
 
     def delete(self, current):
-        self.client.call(
-            TASK_API,
-            "delete",
-            {"task_id_list": [current["task_id"]], "is_remove_data": self.params["remove_data"]},
-            version=1,
-            write=True,
-            confirm=lambda: self._find() is None,
-        )
+        if current["task_id"] is not None:
+            self.client.call(
+                TASK_API,
+                "delete",
+                {"task_id_list": [current["task_id"]], "is_remove_data": self.params["remove_data"]},
+                version=1,
+                write=True,
+                confirm=lambda: self._find() is None,
+            )
+        for repo in self._own_repositories():
+            self.client.call(
+                REPOSITORY_API,
+                "delete",
+                {"repo_id": repo["repo_id"]},
+                version=1,
+                write=True,
+                confirm=lambda repo_id=repo["repo_id"]: all(
+                    other.get("repo_id") != repo_id for other in self._own_repositories()
+                ),
+            )
 
     # --- shown ---------------------------------------------------------------------------------
     def masked(self, obj):

@@ -4,7 +4,10 @@ Shapes follow dsm-webapi.md §4: the create flow (Target.get_candidate_dir -> Re
 Task.create, with the destination parameters D in all three), Task.list/get/status, Task.backup,
 Task.delete with task_id_list, Version.list in v2 only (v1 answers 103). Task.create answers
 {"task_id", ...}, or an empty body when the fault `backup_task_create_empty_body` is armed (real DSM
-does both). Every value is a JSON literal (requestFormat JSON).
+does both). A lost answer to any create (the create lands, the answer does not: a proxy timeout, a
+killed DSM, an interrupted client) is the app's fault `next_create_504_html` with {"api": ...}; a
+repository made that way stays, unused, as on DSM. Repository.delete (by repo_id) is unverified.
+Every value is a JSON literal (requestFormat JSON).
 
 A backup copies each source folder (a share-rooted File Station path, mapped to the share's
 directory) into <destination share>/<target dir>/<version>/<share>/<dir>, then applies the
@@ -14,7 +17,8 @@ fault `slow_backup` ({"seconds": s}) makes the next backup last at least s secon
 UNVERIFIED on real DSM, and accepted here exactly as the collection sends it (see
 plugins/module_utils/_dsm_hyper_backup.py): Task.set with `schedule` ({"schedule_enable",
 "schedule": {...}}), `rotate_params` ({"enable_rotate", "rotate_condition": [policy, max]}) and
-`source`. A malformed block answers 120.
+`source`. A malformed block answers 120. The fault `backup_task_set_reject` ({"count": n, "code": c},
+default code 4400) rejects the next Task.set calls, as a real DSM may reject those payloads.
 
 Error codes: real DSM's 44xx meanings are undocumented, so the codes below are the simulator's
 own choice inside that family (3332, "is backing up", is go-synology's). The collection must not
@@ -170,6 +174,19 @@ def repository_create(ctx):
     repo["repo_id"] = repo_id
     store["repos"][str(repo_id)] = repo
     return {"repo_id": repo_id}
+
+
+# UNVERIFIED shape (no public client sends it): delete one repository by repo_id; one a task uses is refused.
+@method("SYNO.Backup.Repository", "delete", write=True)
+def repository_delete(ctx):
+    repo_id = _int(ctx, "repo_id")
+    store = _store(ctx)
+    if str(repo_id) not in store["repos"]:
+        raise DSMError(ERR_NO_TASK)
+    if any(task["repo_id"] == repo_id for task in store["tasks"].values()):
+        raise DSMError(ERR_BUSY)
+    del store["repos"][str(repo_id)]
+    return None
 
 
 @method("SYNO.Backup.Repository", "list")
@@ -365,6 +382,9 @@ def task_create(ctx):
 
 @method("SYNO.Backup.Task", "set", write=True)
 def task_set(ctx):
+    rejected = ctx.sim._take_fault("backup_task_set_reject", "SYNO.Backup.Task")
+    if rejected:
+        raise DSMError(int(rejected.get("code", 4400)))  # the unverified payloads may meet this on a real DSM
     task = _task(ctx, _int(ctx, "task_id"))
     if task["status"] != "none":
         raise DSMError(ERR_BUSY)
