@@ -147,6 +147,7 @@ def test_each_tag_runs_its_role_then_check_mode_on_the_converged_nas_and_a_failu
             assert dsm_writes["reverse_proxy"] <= {
                 "SYNO.Core.AppPortal.ReverseProxy.create",
                 "SYNO.Core.Certificate.Service.set",
+                "SYNO.Core.Web.DSM.set",  # DSM's global HTTP/2 switch
             }
             assert "SYNO.Core.AppPortal.ReverseProxy.create" in dsm_writes["reverse_proxy"]
             assert state.get("hyper_backup", {}).get("tasks", {}) == {} and not crontab.exists()
