@@ -1,8 +1,9 @@
 """Role anki_sync_server on the real Docker Engine with the locally built image, by both deploy methods.
 
-For each method (docker, and portainer through the simulated Portainer) one deployment is converged
-through a sequence of changes, in order: deploy, rerun, password change and new user, upgrade; each test
-asserts what a user of the role would see (real Anki syncs, the container).
+For each method (docker, and portainer through the simulated Portainer) one test converges one deployment
+through a sequence of changes: deploy, rerun, password change and new user, upgrade. Each step asserts what
+a user of the role would see (real Anki syncs, the container); the sequence lives in one test, so no test
+depends on another having run before it.
 """
 
 import json
@@ -11,6 +12,7 @@ import uuid
 
 import pytest
 from simnas import anki_client
+from simnas.expected import DEFAULT_CONTAINER_ENV, container_env
 from simnas.runner import play_recap, run_playbook
 from simnas.server import free_port
 
@@ -56,7 +58,7 @@ class Deployment:
         return run_playbook(PLAYBOOK, self.variables(**overrides), verbosity=verbosity)
 
 
-@pytest.fixture(scope="module", params=["docker", "portainer"])
+@pytest.fixture(params=["docker", "portainer"])
 def deployment(request, tmp_path_factory, docker_client, local_images):
     portainer = request.getfixturevalue("portainer") if request.param == "portainer" else None
     deployment = Deployment(tmp_path_factory.mktemp("nas"), request.param, portainer)
@@ -73,7 +75,7 @@ def container_of(docker_client, deployment):
     return docker_client.containers.get(deployment.name)
 
 
-def test_deploy_serves_every_user_and_keeps_them_apart(deployment, docker_client, tmp_path):
+def step_deploy_serves_every_user_and_keeps_them_apart(deployment, docker_client, tmp_path):
     process = deployment.converge(verbosity=3)
     assert process.returncode == 0, process.stdout[-3000:]
     # The secrets never show, even at -vvv.
@@ -85,8 +87,8 @@ def test_deploy_serves_every_user_and_keeps_them_apart(deployment, docker_client
     assert container.attrs["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
     assert container.attrs["HostConfig"]["PortBindings"]["8080/tcp"][0]["HostPort"] == str(deployment.port)
     assert deployment.name in container.attrs["NetworkSettings"]["Networks"]
-    env = dict(item.split("=", 1) for item in container.attrs["Config"]["Env"])
-    assert env["PASSWORDS_HASHED"] == "1"
+    env = container_env(container)
+    assert {key: env.get(key) for key in DEFAULT_CONTAINER_ENV} == DEFAULT_CONTAINER_ENV
     assert "SYNC_PORT" not in env
     assert env["SYNC_USER1"].startswith("alice:$pbkdf2-sha256$")
     assert env["SYNC_USER2"].startswith("bob:$pbkdf2-sha256$")
@@ -104,7 +106,7 @@ def test_deploy_serves_every_user_and_keeps_them_apart(deployment, docker_client
     )
 
 
-def test_rerun_changes_nothing_and_keeps_the_container(deployment, docker_client):
+def step_rerun_changes_nothing_and_keeps_the_container(deployment, docker_client):
     before = container_of(docker_client, deployment).id
     process = deployment.converge()
     assert process.returncode == 0, process.stdout[-3000:]
@@ -112,7 +114,7 @@ def test_rerun_changes_nothing_and_keeps_the_container(deployment, docker_client
     assert container_of(docker_client, deployment).id == before
 
 
-def test_password_change_and_new_user(deployment):
+def step_password_change_and_new_user(deployment):
     deployment.users = [
         {"name": "alice", "password": "alice-secret-2"},
         {"name": "bob", "password": "bob-secret-1"},
@@ -132,7 +134,7 @@ def test_password_change_and_new_user(deployment):
     )
 
 
-def test_upgrade_to_another_tag_keeps_the_notes(deployment, docker_client):
+def step_upgrade_to_another_tag_keeps_the_notes(deployment, docker_client):
     process = deployment.converge(anki_sync_server_image_tag="25.09")
     assert process.returncode == 0, process.stdout[-3000:]
     assert container_of(docker_client, deployment).attrs["Config"]["Image"] == "jeankhawand/anki-sync-server:25.09"
@@ -142,7 +144,7 @@ def test_upgrade_to_another_tag_keeps_the_notes(deployment, docker_client):
     deployment.overrides["anki_sync_server_image_tag"] = "25.09"
 
 
-def test_no_plaintext_password_on_disk_or_in_the_container(deployment, docker_client):
+def step_no_plaintext_password_on_disk_or_in_the_container(deployment, docker_client):
     container = container_of(docker_client, deployment)
     inspected = json.dumps(container.attrs)
     files = [path for path in deployment.volume_root.rglob("*") if path.is_file()]
@@ -151,6 +153,14 @@ def test_no_plaintext_password_on_disk_or_in_the_container(deployment, docker_cl
         secret = user["password"].encode()
         assert user["password"] not in inspected
         assert [path for path in files if secret in path.read_bytes()] == []
+
+
+def test_deploy_rerun_change_passwords_and_upgrade(deployment, docker_client, tmp_path):
+    step_deploy_serves_every_user_and_keeps_them_apart(deployment, docker_client, tmp_path)
+    step_rerun_changes_nothing_and_keeps_the_container(deployment, docker_client)
+    step_password_change_and_new_user(deployment)
+    step_upgrade_to_another_tag_keeps_the_notes(deployment, docker_client)
+    step_no_plaintext_password_on_disk_or_in_the_container(deployment, docker_client)
 
 
 @pytest.mark.parametrize(
