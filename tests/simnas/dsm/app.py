@@ -31,7 +31,7 @@ from pathlib import Path
 from flask import Flask, Response, request
 
 from simnas.dsm import apis
-from simnas.dsm.registry import APIS, EMPTY_BODY, PERSONALITIES, DSMError
+from simnas.dsm.registry import APIS, EMPTY_BODY, PERSONALITIES, DSMError, PlainText
 
 apis.load_all()
 
@@ -88,9 +88,11 @@ class State:
 class Context:
     """What a handler sees of one call."""
 
-    def __init__(self, sim, params, version, session, cookie_sid):
+    def __init__(self, sim, params, version, session, cookie_sid, raw=None):
         self.sim = sim
         self.params = params
+        #: the parameters as sent, before the JSON-literal decoding (for the few DSM reads raw)
+        self.raw = raw if raw is not None else dict(params)
         self.version = version
         self.session = session
         self.cookie_sid = cookie_sid
@@ -236,6 +238,8 @@ class Simulator:
                     return Response(HTML_ERROR_PAGE, status=504, mimetype="text/html")
             if data is EMPTY_BODY:
                 return Response("", status=200, mimetype="application/json")
+            if isinstance(data, PlainText):
+                return Response(data.text, status=200, mimetype="text/plain")
             response = Response(json.dumps(envelope), mimetype="application/json")
             for key, value in cookies.items():
                 response.set_cookie(key, value, httponly=True)
@@ -272,9 +276,10 @@ class Simulator:
                 raise DSMError(3300)
         params.pop("_sid", None)
         params.pop("SynoToken", None)
+        raw = dict(params)
         if self.personality in spec.json_format:
             params = {key: _json_literal(value) for key, value in params.items()}
-        ctx = Context(self, params, version, session, cookie_sid)
+        ctx = Context(self, params, version, session, cookie_sid, raw)
         ctx.cookies = cookies
         return method_spec.handler(ctx), method_spec, method
 
