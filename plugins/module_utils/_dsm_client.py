@@ -10,7 +10,8 @@ What it owns (see docs/DEVELOPING.md and the DSM Web API notes):
 - login with SYNO.API.Auth (v7 on DSM 7, v6 on DSM 6), 2FA and device tokens, logout;
 - the session transport that DSM 7.3 requires: _sid and SynoToken in the URL query, the
   X-SYNO-TOKEN header and the id cookie, on every call;
-- every API parameter sent as a JSON literal (requestFormat JSON);
+- every API parameter sent as a JSON literal (requestFormat JSON), except the few DSM reads raw
+  (a confirmation password, its token) that a call names in raw=;
 - the envelope, parsed defensively (empty bodies, HTML pages);
 - errors that name the API, the method, the DSM code and its meaning, never a secret;
 - exactly one re-login on 106/119, no retry at all on login refusals (DSM's auto-block counts
@@ -45,6 +46,9 @@ COLLECTION_APIS = (
     "SYNO.Core.Certificate.Service",
     "SYNO.Core.Share",
     "SYNO.Core.System",
+    "SYNO.Core.TaskScheduler",
+    "SYNO.Core.TaskScheduler.Root",
+    "SYNO.Core.User.PasswordConfirm",
     "SYNO.DSM.Info",
     "SYNO.Docker.Project",
     "SYNO.FileStation.CreateFolder",
@@ -366,22 +370,25 @@ class DSMClient:
         return 7 if self.require_api(AUTH_API, "login")["maxVersion"] >= 7 else 6
 
     # --- calls ---------------------------------------------------------------------------------
-    def call(self, api, method, params=None, version=None, write=False, confirm=None):
+    def call(self, api, method, params=None, version=None, write=False, confirm=None, raw=(), text=False):
         """Call api.method and return its data dict.
 
         version: an int, a tuple of acceptable ints (the highest DSM offers wins) or None (DSM's
         highest). write: the call changes the NAS (it carries the SynoToken and is never re-sent
         blindly). confirm: for a write, a function that re-reads and says whether the write landed;
-        without it a write without an answer fails and says so.
+        without it a write without an answer fails and says so. raw: names of parameters DSM reads
+        as plain strings, sent as they are. text: the method may answer plain text instead of an
+        envelope (the *_stream methods), returned as {"text": ...}.
         """
         info = self.require_api(api, method)
         version = self._pick_version(api, method, info, version)
         form = {"api": api, "version": version, "method": method}
         for key, value in (params or {}).items():
-            form[key] = json_literal(value)
+            form[key] = str(value) if key in raw else json_literal(value)
         self.ensure_login()
+        exchange = dict(authenticated=True, write=write, confirm=confirm, text=text)
         try:
-            return self._exchange(api, method, info["path"], form, authenticated=True, write=write, confirm=confirm)
+            return self._exchange(api, method, info["path"], form, **exchange)
         except DSMAPIError as exc:
             if exc.code not in SESSION_CODES:
                 raise
@@ -389,7 +396,7 @@ class DSMClient:
         # on it, so one fresh login and one more try are safe, also for writes.
         self.login()
         try:
-            return self._exchange(api, method, info["path"], form, authenticated=True, write=write, confirm=confirm)
+            return self._exchange(api, method, info["path"], form, **exchange)
         except DSMAPIError as exc:
             if exc.code in SESSION_CODES:
                 raise DSMAPIError(
@@ -416,14 +423,14 @@ class DSMClient:
             )
         return max(usable)
 
-    def _exchange(self, api, method, path, form, authenticated, write, confirm=None):
+    def _exchange(self, api, method, path, form, authenticated, write, confirm=None, text=False):
         """One logical request: transport retries for reads, confirm-before-resend for writes."""
         resent = False
         attempt = 0
         while True:
             attempt += 1
             try:
-                return self._once(api, method, path, form, authenticated, write)
+                return self._once(api, method, path, form, authenticated, write, text)
             except _NoAnswer as exc:
                 if write and exc.landed:
                     if confirm is None:
@@ -444,7 +451,7 @@ class DSMClient:
                     raise DSMAPIError(api, method, meaning=f"{exc.reason} (after {attempt} attempts)") from None
                 time.sleep(self.backoff * 2 ** (attempt - 1))
 
-    def _once(self, api, method, path, form, authenticated, write):
+    def _once(self, api, method, path, form, authenticated, write, text=False):
         url = f"{self.url}/webapi/{path}"
         headers = {"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"}
         if authenticated:
@@ -457,7 +464,7 @@ class DSMClient:
             raise _NoAnswer(f"DSM answered HTTP {status}{_body_kind(body)}", landed=True)
         if status != 200:
             raise DSMAPIError(api, method, meaning=f"DSM answered HTTP {status}{_body_kind(body)}", status=status)
-        return self._envelope(api, method, body, write)
+        return self._envelope(api, method, body, write, text)
 
     def _post(self, url, headers, body):
         try:
@@ -499,8 +506,10 @@ class DSMClient:
         parts = urlsplit(self.url)
         return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
 
-    def _envelope(self, api, method, body, write):
+    def _envelope(self, api, method, body, write, plain=False):
         text = to_text(body or b"", errors="surrogate_or_replace").strip()
+        if plain and not text.startswith("{"):
+            return {"text": text}
         if not text:
             # Some DSM writes (e.g. SYNO.Backup.Task create) answer an empty body on success; a read
             # without data is no answer at all.
