@@ -249,7 +249,7 @@ def main():
         dict(
             name=dict(type="str", required=True),
             share_path=dict(type="str"),
-            content=dict(type="str"),
+            content=dict(type="str", no_log=True),  # it carries the environment values
             secret_env=dict(type="list", elements="str", default=[], no_log=False),
             state=dict(type="str", choices=["running", "stopped", "absent"], default="running"),
             wait_timeout=dict(type="int", default=180),

@@ -118,5 +118,6 @@ def test_confirmation_is_strict_about_raw_values(dsm):
         "SynoConfirmPWToken": f'"{token}"',
     }
     assert (
-        session.post(dsm.http_url + "/webapi/entry.cgi", params=query, data=form, timeout=10).json()["error"]["code"] == 105
+        session.post(dsm.http_url + "/webapi/entry.cgi", params=query, data=form, timeout=10).json()["error"]["code"]
+        == 105
     )
