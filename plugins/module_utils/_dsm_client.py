@@ -52,6 +52,7 @@ COLLECTION_APIS = (
     "SYNO.DSM.Info",
     "SYNO.Docker.Project",
     "SYNO.FileStation.CreateFolder",
+    "SYNO.FileStation.List",
 )
 
 COMMON_ERRORS = {

@@ -18,10 +18,10 @@ import re
 import time
 
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import API_ERRORS, DSMAPIError
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_file_station import FolderClient
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import MASK, ResourceError
 
 PROJECT_API = "SYNO.Docker.Project"
-FOLDER_API = "SYNO.FileStation.CreateFolder"
 RUNNING, STOPPED, WARNING = "RUNNING", "STOPPED", "WARNING"
 
 API_ERRORS[PROJECT_API] = {
@@ -58,16 +58,8 @@ class ProjectClient:
         return self.client.call(PROJECT_API, "get", {"id": project_id}, version=1)
 
     def make_folder(self, share_path):
-        """The project folder through File Station (its parents too; an existing one is fine)."""
-        parent, _slash, name = share_path.rstrip("/").rpartition("/")
-        self.client.call(
-            FOLDER_API,
-            "create",
-            {"folder_path": parent or "/", "name": name, "force_parent": True},
-            version=(1, 2),
-            write=True,
-            confirm=lambda: False,
-        )
+        """The project folder (File Station), with its parents; an existing one is fine."""
+        FolderClient(self.client).make(share_path)
 
     def create(self, name, share_path, content):
         params = {
