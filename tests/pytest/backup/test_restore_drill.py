@@ -48,7 +48,7 @@ def drill(dsm, local_images, tmp_path):
         "hyper_backup_volume_root": str(nas.home / "volumes"),
         "hyper_backup_become": False,
         "hyper_backup_snapshot_container": f"ankinas-test-drill-{suffix}",
-        "hyper_backup_snapshot_cron_file": str(tmp_path / "crontab"),
+        "hyper_backup_legacy_cron_file": str(tmp_path / "crontab"),
         "hyper_backup_python": sys.executable,
         "restore_drill_hosts": "localhost",
     }
