@@ -175,6 +175,7 @@ def _listed(ctx):
 @method(SCHEDULER, "run", write=True, versions=(2,))
 def task_run(ctx):
     for task in _listed(ctx):
+        task["last_run"] = {"start_time": time.strftime("%Y-%m-%d %H:%M:%S")}  # running: no exit_code yet
         threading.Thread(target=_run, args=(ctx.sim, task["id"], task["extra"]["script"]), daemon=True).start()
     return None
 
@@ -192,7 +193,6 @@ def _run(sim, task_id, script):
     binds = "".join(
         f'mkdir -p /{name} && mount --bind "$VOLUMES_ROOT/{name}" /{name} && ' for name in volumes
     )  # an empty /volumeN mount point on this machine; the mount itself stays in the namespace
-    started = time.strftime("%Y-%m-%d %H:%M:%S")
     done = subprocess.run(
         [
             "unshare",
@@ -217,7 +217,7 @@ def _run(sim, task_id, script):
         task = sim.state.data.get("scheduled_tasks", {}).get(str(task_id))
         if task is not None:
             task["last_run"] = {
-                "start_time": started,
+                "start_time": task.get("last_run", {}).get("start_time"),
                 "stop_time": time.strftime("%Y-%m-%d %H:%M:%S"),
                 "exit_code": done.returncode,
                 "output": (done.stdout + done.stderr)[-2000:],
