@@ -3,6 +3,7 @@
 import time
 
 import requests
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMClient
 from simnas.runner import run_module
 
 NAME = "ankinas-test-task"
@@ -83,20 +84,8 @@ def test_create_rerun_update_run_and_delete(dsm):
 def test_confirmation_is_strict_about_raw_values(dsm):
     """A JSON-quoted password (go-synology's shape) is not the password: the simulator follows the raw clients."""
     session = requests.Session()
-    login = session.post(
-        dsm.http_url + "/webapi/entry.cgi",
-        data={
-            "api": "SYNO.API.Auth",
-            "version": 7,
-            "method": "login",
-            "account": "admin",
-            "passwd": dsm.password,
-            "format": "sid",
-            "enable_syno_token": "yes",
-        },
-        timeout=10,
-    ).json()["data"]
-    query = {"_sid": login["sid"], "SynoToken": login["synotoken"]}
+    login = DSMClient(**dsm.client_options()).session()
+    query = {"_sid": login["sid"], "SynoToken": login["synotoken"]}  # the module's session, the calls by hand
 
     def confirm(password):
         form = {"api": "SYNO.Core.User.PasswordConfirm", "version": 2, "method": "auth", "password": password}
