@@ -85,3 +85,12 @@ def test_failed_build_names_the_code(dsm, project):
     result = converge(dsm, project, content=compose(project, free_port(), image="ankinas/no-such-image:0"))
     assert result.failed
     assert "SYNO.Docker.Project build failed: DSM error 2202 (The project failed to build" in result["msg"]
+
+
+def test_a_project_with_an_exited_container_is_warning_not_running(dsm, project):
+    content = compose(project, free_port()) + (
+        f'  {project}-once:\n    image: jeankhawand/anki-sync-server:25.07\n    entrypoint: ["true"]\n'
+    )
+    result = converge(dsm, project, content=content, wait_timeout=2)
+    assert result.failed
+    assert f"project {project} is WARNING, not RUNNING, after 2s (wait_timeout)" in result["msg"]
