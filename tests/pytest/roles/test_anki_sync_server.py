@@ -199,4 +199,6 @@ def test_bad_input_fails_before_any_dsm_call(container_manager, tmp_path):
     container_manager.reset_counters()
     process = deployment.converge(anki_sync_server_image_tag="latest")
     assert process.returncode != 0 and "anki_sync_server_image_tag" in process.stdout
+    process = deployment.converge(anki_sync_server_deploy_method="compose")
+    assert process.returncode != 0 and "anki_sync_server_deploy_method" in process.stdout
     assert container_manager.counters()["logins_attempted"] == 0
