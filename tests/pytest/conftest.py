@@ -253,6 +253,8 @@ def start_dsm(dsm_ca, home, **options):
     options.setdefault("users", {ADMIN: password})
     options.setdefault("state_path", home / "dsm-state.json")
     options.setdefault("volumes_root", home / "volumes")
+    # DSM drops connections for up to a minute after a certificate change; tests keep it short.
+    options.setdefault("httpd_restart_seconds", 0.3)
     app = create_dsm_app(**options)
     cert, key = dsm_ca.leaf("dsm", "localhost", "127.0.0.1")
     https = RunningServer(app, certfile=cert, keyfile=key).start()

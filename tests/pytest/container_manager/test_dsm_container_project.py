@@ -28,7 +28,7 @@ def compose(name, port, secret=SECRET, image="jeankhawand/anki-sync-server:25.07
 @pytest.fixture
 def project(dsm, docker_client, local_images):
     name = f"ankinas-test-{uuid.uuid4().hex[:8]}"
-    assert not run_module("dsm_shared_folder", dsm.connection()).failed
+    assert not run_module("dsm_shared_folder", dsm.connection(name="docker")).failed
     dsm.reset_counters()
     yield name
     for container in docker_client.containers.list(all=True, filters={"label": f"com.docker.compose.project={name}"}):

@@ -1,9 +1,13 @@
 """dsm_shared_folder, run as Ansible runs it, against the simulated DSM (real directories)."""
 
+import json
+import subprocess
+
 from simnas.runner import run_module
 
 
 def shared_folder(dsm, check=False, diff=True, **args):
+    args.setdefault("name", "docker")
     return run_module("dsm_shared_folder", dsm.connection(**args), check=check, diff=diff)
 
 
@@ -103,3 +107,15 @@ def test_dsm_folder_makes_a_folder_once_through_file_station(dsm):
     assert dsm.counters()["writes"] == {"SYNO.FileStation.CreateFolder.create": 1}
     outside = run_module("dsm_folder", dsm.connection(path="/volume1/nosuchshare/x"))
     assert outside.failed and "DSM error 1100" in outside["msg"]
+
+
+def test_name_is_required_and_documented_so(dsm):
+    # No default: state=absent without a name must never reach the share that holds the containers' data.
+    result = run_module("dsm_shared_folder", dsm.connection(state="absent"))
+    assert result.failed and "missing required arguments: name" in result["msg"]
+    assert dsm.counters()["logins_attempted"] == 0
+    doc = subprocess.run(
+        ["ansible-doc", "--json", "ankinas.synology.dsm_shared_folder"], capture_output=True, text=True, check=True
+    )
+    name = json.loads(doc.stdout)["ankinas.synology.dsm_shared_folder"]["doc"]["options"]["name"]
+    assert name["required"] is True and "default" not in name

@@ -67,7 +67,7 @@ class Deployment:
 @pytest.fixture(scope="module")
 def container_manager(module_dsm):
     """The simulated DSM with Container Manager and the shared folder docker."""
-    assert not run_module("dsm_shared_folder", module_dsm.connection()).failed
+    assert not run_module("dsm_shared_folder", module_dsm.connection(name="docker")).failed
     return module_dsm
 
 
