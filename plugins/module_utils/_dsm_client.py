@@ -10,7 +10,8 @@ What it owns (see docs/DEVELOPING.md and the DSM Web API notes):
 - login with SYNO.API.Auth (v7 on DSM 7, v6 on DSM 6), 2FA and device tokens, logout;
 - the session transport that DSM 7.3 requires: _sid and SynoToken in the URL query, the
   X-SYNO-TOKEN header and the id cookie, on every call;
-- every API parameter sent as a JSON literal (requestFormat JSON);
+- every API parameter sent as a JSON literal (requestFormat JSON), except the few DSM reads raw
+  (a confirmation password, its token) that a call names in raw=;
 - the envelope, parsed defensively (empty bodies, HTML pages);
 - errors that name the API, the method, the DSM code and its meaning, never a secret;
 - exactly one re-login on 106/119, no retry at all on login refusals (DSM's auto-block counts
@@ -50,10 +51,14 @@ COLLECTION_APIS = (
     "SYNO.Core.Certificate.Service",
     "SYNO.Core.Share",
     "SYNO.Core.System",
+    "SYNO.Core.TaskScheduler",
+    "SYNO.Core.TaskScheduler.Root",
+    "SYNO.Core.User.PasswordConfirm",
     "SYNO.Core.Web.DSM",
     "SYNO.DSM.Info",
     "SYNO.Docker.Project",
     "SYNO.FileStation.CreateFolder",
+    "SYNO.FileStation.List",
 )
 
 COMMON_ERRORS = {
@@ -209,10 +214,10 @@ class _NoAnswer(Exception):
 
 
 class _Body:
-    """The parameters of one call with its transport options (multipart files, a longer timeout)."""
+    """The parameters of one call with its transport options (multipart files, a longer timeout, plain text back)."""
 
-    def __init__(self, form, files=None, timeout=None):
-        self.form, self.files, self.timeout = form, files, timeout
+    def __init__(self, form, files=None, timeout=None, text=False):
+        self.form, self.files, self.timeout, self.text = form, files, timeout, text
 
     def encoded(self):
         """(Content-Type, body): form-urlencoded, or multipart/form-data with the files."""
@@ -425,6 +430,8 @@ class DSMClient:
         timeout=None,
         files=None,
         secret_params=(),
+        raw=(),
+        text=False,
     ):
         """Call api.method and return its data dict.
 
@@ -435,12 +442,16 @@ class DSMClient:
         DSM works inside the request (Let's Encrypt). files: {part: (file name, bytes)} sends a
         multipart upload (SYNO.Core.Certificate import) whose params are plain text parts.
         secret_params: names of params that go in DSM's encryption envelope when dsm_url is plain
-        HTTP (as DSM's web UI sends them).
+        HTTP (as DSM's web UI sends them). raw: names of parameters DSM reads as plain strings, sent
+        as they are. text: the method may answer plain text instead of an envelope (the *_stream
+        methods), returned as {"text": ...}.
         """
         busy_codes = BUSY_CODES.get(api, ()) if write else ()
         for attempt in range(1, self.busy_attempts + 1):
             try:
-                return self._call(api, method, params, version, write, confirm, timeout, files, secret_params)
+                return self._call(
+                    api, method, params, version, write, confirm, timeout, files, secret_params, raw, text
+                )
             except DSMAPIError as exc:
                 if exc.code not in busy_codes:
                     raise
@@ -453,7 +464,7 @@ class DSMClient:
                     ) from None
             time.sleep(self.busy_backoff * 2 ** (attempt - 1))
 
-    def _call(self, api, method, params, version, write, confirm, timeout, files, secret_params):
+    def _call(self, api, method, params, version, write, confirm, timeout, files, secret_params, raw, text):
         info = self.require_api(api, method)
         version = self._pick_version(api, method, info, version)
         form = {"api": api, "version": version, "method": method}
@@ -462,11 +473,11 @@ class DSMClient:
         if urlsplit(self.url).scheme == "http":
             hidden = {name: params.pop(name) for name in secret_params if name in params}
         for key, value in params.items():
-            form[key] = str(value) if files else json_literal(value)
+            form[key] = str(value) if files or key in raw else json_literal(value)
         self.ensure_login()
         if hidden:
             form.update(self._envelope_of(api, method, hidden))
-        body = _Body(form, files, timeout)
+        body = _Body(form, files, timeout, text)
         try:
             return self._exchange(api, method, info["path"], body, authenticated=True, write=write, confirm=confirm)
         except DSMAPIError as exc:
@@ -558,9 +569,9 @@ class DSMClient:
             url += "?" + urlencode({"_sid": self._sid, "SynoToken": self._synotoken})
             headers["X-SYNO-TOKEN"] = self._synotoken
             headers["Cookie"] = f"id={self._sid}"
-        timeout = None
+        timeout, plain = None, False
         if isinstance(form, _Body):
-            timeout, (headers["Content-Type"], form) = form.timeout, form.encoded()
+            timeout, plain, (headers["Content-Type"], form) = form.timeout, form.text, form.encoded()
         else:
             form = urlencode(form)
         status, body = self._post(url, headers, form, timeout)
@@ -568,7 +579,7 @@ class DSMClient:
             raise _NoAnswer(f"DSM answered HTTP {status}{_body_kind(body)}", landed=True)
         if status != 200:
             raise DSMAPIError(api, method, meaning=f"DSM answered HTTP {status}{_body_kind(body)}", status=status)
-        return self._envelope(api, method, body, write)
+        return self._envelope(api, method, body, write, plain)
 
     def _post(self, url, headers, body, timeout=None):
         timeout = timeout or self.timeout
@@ -612,8 +623,10 @@ class DSMClient:
         parts = urlsplit(self.url)
         return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
 
-    def _envelope(self, api, method, body, write):
+    def _envelope(self, api, method, body, write, plain=False):
         text = to_text(body or b"", errors="surrogate_or_replace").strip()
+        if plain and not text.startswith("{"):
+            return {"text": text}
         if not text:
             # Some DSM writes (e.g. SYNO.Backup.Task create) answer an empty body on success; a read
             # without data is no answer at all.

@@ -57,7 +57,7 @@ from flask import Flask, Response, request
 
 from simnas.dsm import apis
 from simnas.dsm.apis import encryption
-from simnas.dsm.registry import APIS, EMPTY_BODY, PERSONALITIES, DSMError
+from simnas.dsm.registry import APIS, EMPTY_BODY, PERSONALITIES, DSMError, PlainText
 
 apis.load_all()
 
@@ -115,9 +115,11 @@ class State:
 class Context:
     """What a handler sees of one call."""
 
-    def __init__(self, sim, params, version, session, cookie_sid):
+    def __init__(self, sim, params, version, session, cookie_sid, raw=None):
         self.sim = sim
         self.params = params
+        #: the parameters as sent, before the JSON-literal decoding (for the few DSM reads raw)
+        self.raw = raw if raw is not None else dict(params)
         self.version = version
         self.session = session
         self.cookie_sid = cookie_sid
@@ -277,6 +279,8 @@ class Simulator:
                     return Response(HTML_ERROR_PAGE, status=504, mimetype="text/html")
             if data is EMPTY_BODY:
                 return Response("", status=200, mimetype="application/json")
+            if isinstance(data, PlainText):
+                return Response(data.text, status=200, mimetype="text/plain")
             response = Response(json.dumps(envelope), mimetype="application/json")
             for key, value in cookies.items():
                 response.set_cookie(key, value, httponly=True)
@@ -324,6 +328,7 @@ class Simulator:
                 params.pop(key, None)
         if encryption.CIPHER_KEY in params:
             params.update(encryption.open_envelope(params.pop(encryption.CIPHER_KEY)))
+        raw = dict(params)
         if self.personality in spec.json_format:
             for key, code in method_spec.quoted.items():
                 if key in params and not _is_json_string(params[key]):
@@ -333,7 +338,7 @@ class Simulator:
             busy = self._take_fault("busy", api_name)
             if busy:
                 raise DSMError(int(busy.get("code", 3328)))  # refused before acting: nothing changed
-        ctx = Context(self, params, version, session, cookie_sid)
+        ctx = Context(self, params, version, session, cookie_sid, raw)
         ctx.cookies = cookies
         return method_spec.handler(ctx), method_spec, method
 

@@ -24,6 +24,13 @@ EMPTY_BODY = object()
 
 
 @dataclass
+class PlainText:
+    """A handler returns this to answer text/plain instead of a JSON envelope (the *_stream methods)."""
+
+    text: str
+
+
+@dataclass
 class MethodSpec:
     handler: object
     #: writes change the NAS: they need the SynoToken and are counted apart from reads
