@@ -8,7 +8,9 @@ cd "$ANKINAS_ROOT"
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
-APT_PACKAGES=(docker.io docker-compose nginx debootstrap zstd iproute2 iptables ca-certificates curl git make shellcheck)
+# openssh-client and sshpass reach the simulated NAS over SSH with a password; sudo is become on a local host.
+APT_PACKAGES=(docker.io docker-compose nginx debootstrap zstd iproute2 iptables ca-certificates curl git make shellcheck
+  openssh-client sshpass sudo)
 
 install_apt_packages() {
   local missing=()
