@@ -84,9 +84,6 @@ def start(home, port, user, password, timeout=30):
     volume1 = Path(home) / "volumes" / "volume1"
     volume1.mkdir(parents=True, exist_ok=True)
     keys = _host_key(home)
-    # The NAS's system crontab (the backup role's snapshot job) outlives a restart of the container, as on DSM.
-    crontab = Path(home) / "crontab"
-    crontab.touch()
     _docker(
         "run",
         "--detach",
@@ -108,8 +105,6 @@ def start(home, port, user, password, timeout=30):
         f"{_docker_socket()}:/var/run/docker.sock",
         "--volume",
         f"{keys}:/etc/ssh/simnas:ro",
-        "--volume",
-        f"{crontab}:/etc/crontab",
         "--volume",
         f"{shutil.which('docker')}:{NAS_DOCKER}:ro",
         IMAGE,

@@ -2,6 +2,7 @@
 the Docker Engine, the file system, the simulators' own state, and real Anki clients."""
 
 import os
+import subprocess
 import tempfile
 
 import docker
@@ -15,6 +16,7 @@ PORT = int(os.environ["MOLECULE_ANKI_PORT"])
 DATA_DIR = os.path.join(os.environ["SIMNAS_HOME"], "volumes", "volume1", "docker", "anki-server")
 CA = os.path.join(os.environ["SIMNAS_HOME"], "ca", "ca.crt")
 USERS = {"alice": "alice-demo-password", "bob": "bob-demo-password"}  # inventories/demo
+DSM_PASSWORD = "ankinas-demo-dsm-password"  # inventories/demo: the DSM account is the NAS's SSH account
 
 
 @pytest.fixture(scope="module")
@@ -43,11 +45,40 @@ def test_container_environment_holds_hashes_not_passwords(container):
     assert env.count("$pbkdf2-sha256$") == len(USERS)
 
 
-def test_data_directory_belongs_to_the_container_user(host):
-    data = host.file(DATA_DIR)
-    assert data.is_directory
-    assert (data.uid, data.gid) == (1000, 1000)
-    assert data.mode == 0o750
+def test_data_directory_belongs_to_the_container_user():
+    data = os.stat(DATA_DIR)
+    assert (data.st_uid, data.st_gid, data.st_mode & 0o777) == (1000, 1000, 0o750)
+
+
+def nas_shell(command):
+    """Runs command on the simulated NAS as its administrator logs in (the play's way in), over SSH."""
+    home = os.environ["SIMNAS_HOME"]
+    ssh = [
+        "sshpass",
+        "-e",
+        "ssh",
+        "-p",
+        os.environ["SIMNAS_SSH_PORT"],
+        "-o",
+        "HostKeyAlias=simnas",
+        "-o",
+        f"UserKnownHostsFile={home}/ssh/known_hosts",
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "admin@127.0.0.1",
+        command,
+    ]
+    env = dict(os.environ, SSHPASS=DSM_PASSWORD)
+    return subprocess.run(ssh, capture_output=True, text=True, env=env, timeout=60, check=False)
+
+
+def test_the_play_reached_the_nas_as_an_administrator_who_is_not_root():
+    process = nas_shell("id -un; id -Gn; stat -c '%u:%g %a' /volume1/docker/anki-server; sudo -n true")
+    assert process.returncode != 0, "sudo must ask the account's password"
+    lines = process.stdout.splitlines()
+    assert lines[0] == "admin" and "administrators" in lines[1].split()
+    # the NAS's /volume1 is the folder the container's data lives in
+    assert lines[2] == "1000:1000 750"
 
 
 def dsm_state():
