@@ -17,8 +17,13 @@ pytestmark = pytest.mark.docker
 
 
 @pytest.fixture(params=["docker", "portainer"])
-def fresh_nas(request, tmp_path, docker_client, local_images):
-    ports = {"SIMNAS_DSM_PORT": free_port(), "SIMNAS_PORTAINER_PORT": free_port(), "SIMNAS_PROXY_PORT": free_port()}
+def fresh_nas(request, tmp_path, docker_client, local_images, ssh_nas_image):
+    ports = {
+        "SIMNAS_DSM_PORT": free_port(),
+        "SIMNAS_PORTAINER_PORT": free_port(),
+        "SIMNAS_PROXY_PORT": free_port(),
+        "SIMNAS_SSH_PORT": free_port(),
+    }
     env = dict(os.environ, SIMNAS_HOME=str(tmp_path / "simnas"), ANKINAS_DEPLOY_METHOD=request.param)
     env.update({key: str(value) for key, value in ports.items()})
     supervisor = [sys.executable, "-m", "simnas.supervisor"]
@@ -29,6 +34,7 @@ def fresh_nas(request, tmp_path, docker_client, local_images):
             f"--dsm-port={ports['SIMNAS_DSM_PORT']}",
             f"--portainer-port={ports['SIMNAS_PORTAINER_PORT']}",
             f"--proxy-port={ports['SIMNAS_PROXY_PORT']}",
+            f"--ssh-port={ports['SIMNAS_SSH_PORT']}",
         ],
         env=env,
         check=True,
