@@ -62,7 +62,11 @@ def _docker(*args, check=True):
 def running(home):
     """The port the NAS's sshd listens on, or None when its container does not run."""
     inspected = _docker(
-        "inspect", "-f", '{{.State.Running}} {{index .Config.Labels "org.ankinas.ssh-port"}}', container_name(home), check=False
+        "inspect",
+        "-f",
+        '{{.State.Running}} {{index .Config.Labels "org.ankinas.ssh-port"}}',
+        container_name(home),
+        check=False,
     )
     state, _, port = inspected.stdout.strip().partition(" ")
     return int(port) if inspected.returncode == 0 and state == "true" else None

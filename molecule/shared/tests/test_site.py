@@ -16,7 +16,7 @@ PORT = int(os.environ["MOLECULE_ANKI_PORT"])
 DATA_DIR = os.path.join(os.environ["SIMNAS_HOME"], "volumes", "volume1", "docker", "anki-server")
 CA = os.path.join(os.environ["SIMNAS_HOME"], "ca", "ca.crt")
 USERS = {"alice": "alice-demo-password", "bob": "bob-demo-password"}  # inventories/demo
-DSM_PASSWORD = "ankinas-demo-dsm-password"  # inventories/demo: the DSM account is the NAS's SSH account
+DSM_PASSWORD = "ankinas-demo-dsm-password"  # noqa: S105 (inventories/demo: the DSM account is the SSH account)
 
 
 @pytest.fixture(scope="module")

@@ -32,7 +32,13 @@ def vault(tmp_path_factory):
     password_file = tmp_path_factory.mktemp("vault") / "password"
     password_file.write_text(EXAMPLE_VAULT_PASSWORD)
     shown = subprocess.run(
-        ["ansible-vault", "view", "--vault-password-file", str(password_file), str(EXAMPLE / "group_vars/synology/vault.yml")],
+        [
+            "ansible-vault",
+            "view",
+            "--vault-password-file",
+            str(password_file),
+            str(EXAMPLE / "group_vars/synology/vault.yml"),
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -44,7 +50,9 @@ def test_example_inventory_on_a_strict_nas_with_2fa(make_dsm, make_ssh_nas, vaul
     password_file, secrets = vault
     account, password = "ansible", secrets["vault_dsm_password"]  # the example's dsm_username and ansible_user
     otp_secret = pyotp.random_base32()
-    dsm = make_dsm(users={"admin": "admin-" + uuid.uuid4().hex, account: {"password": password, "otp_secret": otp_secret}})
+    dsm = make_dsm(
+        users={"admin": "admin-" + uuid.uuid4().hex, account: {"password": password, "otp_secret": otp_secret}}
+    )
     add_certificate(dsm.sim, "your-domain", "Anki", "anki.your-domain.me")
     nas = make_ssh_nas(dsm.home, account, password)
     name = f"ankinas-example-{uuid.uuid4().hex[:8]}"
@@ -73,7 +81,8 @@ def test_example_inventory_on_a_strict_nas_with_2fa(make_dsm, make_ssh_nas, vaul
     try:
         # The NAS is as strict as DSM: not root, sudo asks the password, no `sudo docker`, a root-only socket, no home.
         shell = nas.shell(
-            f"id -Gn; test -d ~ || echo no-home; docker ps; sudo -n true || echo sudo-asks; echo '{password}' | sudo -S docker ps"
+            "id -Gn; test -d ~ || echo no-home; docker ps; sudo -n true || echo sudo-asks;"
+            f" echo '{password}' | sudo -S docker ps"
         )
         assert "administrators" in shell.stdout.split("\n")[0].split() and "no-home" in shell.stdout
         assert "sudo-asks" in shell.stdout and "permission denied" in shell.stderr
@@ -108,7 +117,9 @@ def test_example_inventory_on_a_strict_nas_with_2fa(make_dsm, make_ssh_nas, vaul
         assert converged.returncode == 0, converged.stdout[-4000:]
         assert_no_secret(converged, [password, token, *passwords(secrets)], code)
         container = docker_client.containers.get(name)
-        assert container.attrs["HostConfig"]["Binds"] == [f"{dsm.home}/volumes/volume1/docker/anki-server:/anki_data:rw"]
+        assert container.attrs["HostConfig"]["Binds"] == [
+            f"{dsm.home}/volumes/volume1/docker/anki-server:/anki_data:rw"
+        ]
         data = dsm.home / "volumes" / "volume1" / "docker" / "anki-server"
         assert (data.stat().st_uid, data.stat().st_gid, data.stat().st_mode & 0o777) == (1000, 1000, 0o750)
         assert "ankinas-anki-snapshot:anki" in nas.shell("cat /etc/crontab").stdout

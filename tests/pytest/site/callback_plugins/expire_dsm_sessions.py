@@ -32,11 +32,11 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_task_start(self, task, is_conditional):
         if self.expired or not task.get_name().endswith(os.environ["SIMNAS_EXPIRE_AT_TASK"]):
             return
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310 (the simulated DSM's local control URL)
             os.environ["SIMNAS_DSM_CONTROL"] + "/_sim/faults",
             data=json.dumps({"expire_sessions": True}).encode(),
             headers={"Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 (a local test URL)
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
             answer.read()
         self.expired = True
