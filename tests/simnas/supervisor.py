@@ -145,7 +145,8 @@ def status(home, _args):
     running = {name: _pid(home, name) for name in ("dsm", "portainer")}
     running["ssh"] = sshnas.running(home)
     for name, pid in running.items():
-        print(f"{name}: running (pid {pid})" if pid else f"{name}: stopped")
+        where = f"port {pid}" if name == "ssh" else f"pid {pid}"
+        print(f"{name}: running ({where})" if pid else f"{name}: stopped")
     sys.exit(0 if all(running.values()) else 3)
 
 
