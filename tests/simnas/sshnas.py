@@ -68,7 +68,7 @@ def running(home):
         container_name(home),
         check=False,
     )
-    state, _, port = inspected.stdout.strip().partition(" ")
+    state, _separator, port = inspected.stdout.strip().partition(" ")
     return int(port) if inspected.returncode == 0 and state == "true" else None
 
 
