@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 from reliability_nas import NOTES, USERS
-from simnas import anki_client
+from simnas import anki_client, sshnas
 from simnas.connect_proxy import ConnectProxy
 from simnas.runner import ROOT, play_recap, run_playbook
 
@@ -144,9 +144,12 @@ def test_ownership_drift_is_repaired(nas):
 
 def test_the_snapshot_job_runs_from_a_tools_folder_with_a_space(nas):
     # 11: the installed cron line, run as cron runs it, snapshots every user's collection
-    line = next(line for line in (nas.home / "crontab").read_text().splitlines() if "ankinas-anki-snapshot:" in line)
+    # on the NAS (its SSH host's container), as root, as its cron would
+    nas_root = ["docker", "exec", sshnas.container_name(nas.home)]
+    crontab = subprocess.run([*nas_root, "cat", "/etc/crontab"], capture_output=True, text=True, check=True).stdout
+    line = next(line for line in crontab.splitlines() if "ankinas-anki-snapshot:" in line)
     command = line.split(" root ", 1)[1].rsplit(" # ankinas-anki-snapshot:", 1)[0]
-    done = subprocess.run(["sh", "-c", command], capture_output=True, text=True, check=False)
+    done = subprocess.run([*nas_root, "sh", "-c", command], capture_output=True, text=True, check=False)
     assert done.returncode == 0, (nas.home / "volumes/volume1/docker/ankinas tools/anki_snapshot.log").read_text()
     for user in ("alice", "bob"):
         assert (nas.data_dir / user / "collection.snapshot.anki2").stat().st_size > 0
