@@ -6,6 +6,7 @@ import json
 import pytest
 import yaml
 from simnas.runner import ROOT, run_playbook
+from simnas.server import free_port
 
 CANONICAL = "{{ dsm_module_defaults }}"
 DSM_GROUP = "group/ankinas.synology.dsm"
@@ -48,10 +49,15 @@ def test_the_canonical_mapping_carries_every_connection_option_of_the_dsm_module
 
 @pytest.mark.parametrize("docker_host", ["tcp://127.0.0.1:2375", "ssh://admin@localhost"])
 def test_a_docker_host_on_the_controller_for_a_remote_nas_fails_before_any_change(dsm, tmp_path, docker_host):
-    """A remote NAS (here an address nobody answers on) and the controller's Docker Engine: refused while only
+    """A remote NAS (here an SSH port nobody answers on) and the controller's Docker Engine: refused while only
     variables are read, before the DSM login and before any connection to the NAS."""
     inventory = tmp_path / "hosts.yml"
-    nas = {"ansible_host": "192.0.2.10", "ansible_connection": "ssh", "ansible_user": "ansible"}
+    nas = {
+        "ansible_host": "127.0.0.1",
+        "ansible_port": free_port(),
+        "ansible_connection": "ssh",
+        "ansible_user": "ansible",
+    }
     inventory.write_text(json.dumps({"all": {"children": {"synology": {"hosts": {"nas": nas}}}}}))
     variables = dsm.connection()
     variables.update(
