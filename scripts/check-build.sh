@@ -24,7 +24,9 @@ grep -q 'GNU GENERAL PUBLIC LICENSE' LICENSE && grep -q 'Version 3, 29 June 2007
 # --no-deps: Galaxy is unreachable; the dependencies are installed offline by setup.sh.
 ansible-galaxy collection install --offline --no-deps --force -p "$out/installed" "$tarball" >/dev/null
 test -f "$out/installed/ansible_collections/ankinas/synology/MANIFEST.json"
-# The site playbook ships inside the collection: after an install it runs as ankinas.synology.site.
-ANSIBLE_COLLECTIONS_PATH="$out/installed:$ANSIBLE_COLLECTIONS_PATH" \
-  ansible-playbook --syntax-check ankinas.synology.site -i inventories/demo >/dev/null
+# The playbooks ship inside the collection: after an install they run as ankinas.synology.NAME.
+for playbook in site status; do
+  ANSIBLE_COLLECTIONS_PATH="$out/installed:$ANSIBLE_COLLECTIONS_PATH" \
+    ansible-playbook --syntax-check "ankinas.synology.$playbook" -i inventories/demo >/dev/null
+done
 echo "built and installed $(basename "$tarball") ($(tar -tzf "$tarball" | wc -l) files)"

@@ -13,7 +13,7 @@ if [[ ! $version =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
   echo "usage: scripts/release.sh X.Y.Z (make release VERSION=X.Y.Z)" >&2
   exit 2
 fi
-if grep -qE "^  ['\"]?$version['\"]?:" changelogs/changelog.yaml; then
+if grep -qE "^  ['\"]?${version}['\"]?:" changelogs/changelog.yaml; then
   echo "version $version is already released in changelogs/changelog.yaml" >&2
   exit 1
 fi

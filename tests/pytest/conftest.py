@@ -4,6 +4,7 @@ import contextlib
 import os
 import secrets
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -276,3 +277,25 @@ def make_dsm(dsm_ca, tmp_path):
 def dsm(make_dsm):
     """A simulated DSM 7 with one administrator."""
     return make_dsm()
+
+
+@pytest.fixture
+def make_supervised_nas(tmp_path):
+    """make_supervised_nas(method) -> env: the whole simulated NAS as the demo runs it (python -m
+    simnas.supervisor), on its own home (tmp_path/simnas) and free ports; env runs the demo inventory
+    against it (SIMNAS_* and ANKINAS_DEPLOY_METHOD set). Stopped after the test."""
+    started = []
+    supervisor = [sys.executable, "-m", "simnas.supervisor"]
+
+    def make(method="docker"):
+        ports = {"SIMNAS_DSM_PORT": free_port(), "SIMNAS_PORTAINER_PORT": free_port(), "SIMNAS_PROXY_PORT": free_port()}
+        env = dict(os.environ, SIMNAS_HOME=str(tmp_path / "simnas"), ANKINAS_DEPLOY_METHOD=method)
+        env.update({key: str(value) for key, value in ports.items()})
+        options = [f"--{key[7:].lower().replace('_port', '')}-port={value}" for key, value in ports.items()]
+        subprocess.run([*supervisor, "start", *options], env=env, check=True, cwd=ROOT)
+        started.append(env)
+        return env
+
+    yield make
+    for env in started:
+        subprocess.run([*supervisor, "stop"], env=env, check=True, cwd=ROOT)

@@ -164,5 +164,5 @@ def test_bad_input_fails_before_any_call_with_the_validation_message():
 
 
 def test_secrets_never_reach_the_result():
-    exited, _ = converge({}, diff=True)
+    exited, _widget = converge({}, diff=True)
     assert "t0ps3cret" not in repr(exited.result)
