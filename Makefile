@@ -15,7 +15,8 @@ test:         ## the whole test suite (what CI runs)
 
 lint:         ## ruff, yamllint, ansible-lint (production profile) and the changelog lint
 	. scripts/env.sh && ruff check . && ruff format --check . && yamllint -s . \
-		&& ansible-lint --offline --profile production && antsibull-changelog lint
+		&& ansible-lint --offline --profile production \
+		&& antsibull-changelog lint && antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
 
 sanity:       ## ansible-test sanity on the ansible-core of .venv
 	scripts/sanity.sh

@@ -25,7 +25,7 @@ stage() {
 stage "ruff" bash -c 'ruff check . && ruff format --check .'
 stage "yamllint" yamllint -s .
 stage "ansible-lint (production profile)" ansible-lint --offline --profile production
-stage "changelog lint" antsibull-changelog lint
+stage "changelog lint" bash -c "antsibull-changelog lint && antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml"
 stage "ansible-test sanity" scripts/sanity.sh
 stage "ansible-test units (every ansible-core of tests/ansible-core-versions.txt)" scripts/units.sh
 stage "collection build and offline install" scripts/check-build.sh
