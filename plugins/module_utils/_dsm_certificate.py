@@ -11,19 +11,28 @@ PRIVATE to the collection: it can change at any time.
   label: *.example.com covers anki.example.com, not a.b.example.com) or its description. DSM 7.2/7.3 may list
   the CN only, so SANs are used when present (dsm-webapi.md §3.1).
 - Binding is SYNO.Core.Certificate.Service set with the service descriptor exactly as CRT list shows it
-  and the certificate it is listed under as old_id (a descriptor rebuilt by hand is rejected); a service
-  bound nowhere gets a fresh descriptor and old_id "". A binding that is already right is never sent
-  (DSM 6 removes the service on such a no-op).
+  and the certificate it is listed under as old_id (a descriptor rebuilt by hand is rejected). DSM lists
+  a new reverse-proxy rule under the default certificate at once, and old_id "" for a listed service adds
+  a second entry instead of moving it (phoeluga/synology-proxy-operator, dsm-webapi.md §7.1), so old_id ""
+  with a fresh descriptor is only for a service DSM lists nowhere. A binding that is already right is
+  never sent (DSM 6 removes the service on such a no-op). Unbinding (id "") lands on the default
+  certificate rather than leaving the listing, so nothing waits for an unbind to be listed.
+- Let's Encrypt (SYNO.Core.Certificate.LetsEncrypt create) is synchronous and answers no task id; the
+  certificate is found afterwards in CRT list. Import (SYNO.Core.Certificate import) is a multipart upload.
 """
 
-import time
-from datetime import datetime
+from datetime import datetime, timezone
 
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import API_ERRORS
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import read_until
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
 
 CRT_API = "SYNO.Core.Certificate.CRT"
 SERVICE_API = "SYNO.Core.Certificate.Service"
+LETSENCRYPT_API = "SYNO.Core.Certificate.LetsEncrypt"
+IMPORT_API = "SYNO.Core.Certificate"
+#: seconds to wait for CRT list to show a change (DSM restarts its web server, up to about a minute)
+SETTLE = 90
 
 API_ERRORS.setdefault(
     "SYNO.Core.Certificate",
@@ -34,6 +43,18 @@ API_ERRORS.setdefault(
         5512: "Invalid intermediate certificate",
         5514: "The private key does not match the certificate",
         5517: "The certificate chain cannot be verified",
+        5518: "DSA keys are not supported",
+        5520: "No response from Let's Encrypt",
+        5521: "Let's Encrypt could not validate the domain: port 80 of the NAS is not reachable from the internet",
+        5522: "The Let's Encrypt server does not match",
+        5523: "Too many registrations with Let's Encrypt",
+        5524: "Let's Encrypt's rate limit is reached (5 certificates per week for the same names)",
+        5525: "Invalid e-mail address",
+        5527: "Let's Encrypt is busy",
+        5528: "Let's Encrypt wildcard certificates are only issued for Synology DDNS host names",
+        5529: "The domain name is not publicly resolvable",
+        5530: "Let's Encrypt refused the challenge (unauthorized)",
+        5534: "The key is too short",
     },
 )
 
@@ -103,17 +124,16 @@ def find_certificate(certificates, wanted):
     )
 
 
-def find_binding(certificates, subscriber, service):
-    """(certificate, descriptor as listed) a service is bound to, or (None, None)."""
-    for cert in certificates:
-        for descriptor in cert.get("services") or []:
-            if (
-                isinstance(descriptor, dict)
-                and descriptor.get("subscriber") == subscriber
-                and descriptor.get("service") == service
-            ):
-                return cert, descriptor
-    return None, None
+def find_bindings(certificates, subscriber, service):
+    """[(certificate, descriptor as listed)] of every entry of a service (DSM may list one twice)."""
+    return [
+        (cert, descriptor)
+        for cert in certificates
+        for descriptor in cert.get("services") or []
+        if isinstance(descriptor, dict)
+        and descriptor.get("subscriber") == subscriber
+        and descriptor.get("service") == service
+    ]
 
 
 def summary(cert):
@@ -145,16 +165,24 @@ def reverse_proxy_descriptor(rule_id, fqdn, dsm_major):
     return descriptor
 
 
-def bind(client, descriptor, old_id, new_id, settle=90):
-    """Bind (new_id) or unbind ("") one service; returns once CRT list shows the new binding.
+def settle(client, subscriber, service, done, budget=SETTLE):
+    """The service's bindings once done(bindings) holds, or None after budget seconds (the caller decides)."""
+    return read_until(lambda: find_bindings(list_certificates(client), subscriber, service), done, budget)
 
-    DSM restarts its web server after a certificate change, which can drop the connection for a while;
-    the read-back retries for up to `settle` seconds.
-    """
+
+def answering(client):
+    """Whether CRT list answers again within the settle budget (DSM's web server restarts after a change)."""
+    return read_until(lambda: list_certificates(client), lambda _listed: True, SETTLE) is not None
+
+
+def bind(client, descriptor, old_id, new_id):
+    """Send one Service set: move the entry listed under old_id to new_id ("" unbinds; old_id "" adds one)."""
 
     def landed():
-        cert, _descriptor = find_binding(list_certificates(client), descriptor["subscriber"], descriptor["service"])
-        return (cert or {}).get("id", "") == new_id
+        bindings = find_bindings(list_certificates(client), descriptor["subscriber"], descriptor["service"])
+        return any(cert.get("id") == new_id for cert, _descriptor in bindings) and not any(
+            cert.get("id") == old_id for cert, _descriptor in bindings
+        )
 
     client.call(
         SERVICE_API,
@@ -162,19 +190,43 @@ def bind(client, descriptor, old_id, new_id, settle=90):
         {"settings": [{"service": descriptor, "old_id": old_id, "id": new_id}]},
         version=1,
         write=True,
-        confirm=landed,
+        confirm=landed if new_id else None,
     )
-    deadline = time.monotonic() + settle
-    while True:
-        try:
-            if landed():
-                return
-            problem = "CRT list does not show the new binding"
-        except ResourceError as exc:
-            problem = str(exc)
-        if time.monotonic() >= deadline:
-            raise ResourceError(
-                f"{SERVICE_API} set answered success, but after {settle}s {problem}; "
-                "check Control Panel > Security > Certificate > Settings"
-            )
-        time.sleep(2)
+
+
+def converge_binding(client, bindings, fresh_descriptor, target_id):
+    """Leave the service listed under target_id only, moving each listed entry with its parent's id.
+
+    bindings: as find_bindings() lists them now. Returns once CRT list shows exactly that, or raises.
+    """
+    moves = [(descriptor, cert["id"]) for cert, descriptor in bindings if cert.get("id") != target_id]
+    for number, (descriptor, old_id) in enumerate(moves if bindings else [(fresh_descriptor, "")]):
+        if number:
+            answering(client)  # each change restarts DSM's web server
+        bind(client, descriptor, old_id, target_id)
+    subscriber, service = fresh_descriptor["subscriber"], fresh_descriptor["service"]
+    if settle(client, subscriber, service, lambda now: [c.get("id") for c, _d in now] == [target_id]) is None:
+        raise ResourceError(
+            f"{SERVICE_API} set answered success, but after {SETTLE}s CRT list does not show the service "
+            f"{service} under the certificate {target_id} alone; check Control Panel > Security > Certificate > "
+            "Settings"
+        )
+
+
+def covering_certificate(certificates, names):
+    """A usable certificate whose names cover every one of names (valid longest first), or None.
+
+    Where DSM lists no SANs, a certificate whose CN is the first name counts.
+    """
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    found = []
+    for cert in certificates:
+        if cert.get("is_broken") or _valid_till(cert) < now:
+            continue
+        listed = certificate_names(cert)
+        sans_listed = isinstance((cert.get("subject") or {}).get("sub_alt_name"), list)
+        if all(any(covers(name, wanted) for name in listed) for wanted in names) or (
+            not sans_listed and listed and _host(listed[0]) == _host(names[0])
+        ):
+            found.append(cert)
+    return max(found, key=_valid_till) if found else None

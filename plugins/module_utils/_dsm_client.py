@@ -19,6 +19,7 @@ What it owns (see docs/DEVELOPING.md and the DSM Web API notes):
 """
 
 import json
+import secrets
 import ssl
 import time
 from http.client import HTTPException
@@ -42,9 +43,11 @@ COLLECTION_APIS = (
     "SYNO.Core.AppPortal.ReverseProxy",
     "SYNO.Core.Certificate",
     "SYNO.Core.Certificate.CRT",
+    "SYNO.Core.Certificate.LetsEncrypt",
     "SYNO.Core.Certificate.Service",
     "SYNO.Core.Share",
     "SYNO.Core.System",
+    "SYNO.Core.Web.DSM",
     "SYNO.DSM.Info",
     "SYNO.Docker.Project",
     "SYNO.FileStation.CreateFolder",
@@ -189,6 +192,30 @@ class _NoAnswer(Exception):
         super().__init__(reason)
         self.reason = reason
         self.landed = landed
+
+
+class _Body:
+    """The parameters of one call with its transport options (multipart files, a longer timeout)."""
+
+    def __init__(self, form, files=None, timeout=None):
+        self.form, self.files, self.timeout = form, files, timeout
+
+    def encoded(self):
+        """(Content-Type, body): form-urlencoded, or multipart/form-data with the files."""
+        if not self.files:
+            return "application/x-www-form-urlencoded; charset=UTF-8", urlencode(self.form)
+        boundary = "ankinas-" + secrets.token_hex(12)
+        parts = []
+        for name, value in self.form.items():
+            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+        for name, (file_name, content) in self.files.items():
+            head = (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{file_name}"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n"
+            )
+            parts.append(head.encode() + content + b"\r\n")
+        parts.append(f"--{boundary}--\r\n".encode())
+        return f"multipart/form-data; boundary={boundary}", b"".join(parts)
 
 
 class DSMClient:
@@ -366,22 +393,25 @@ class DSMClient:
         return 7 if self.require_api(AUTH_API, "login")["maxVersion"] >= 7 else 6
 
     # --- calls ---------------------------------------------------------------------------------
-    def call(self, api, method, params=None, version=None, write=False, confirm=None):
+    def call(self, api, method, params=None, version=None, write=False, confirm=None, timeout=None, files=None):
         """Call api.method and return its data dict.
 
         version: an int, a tuple of acceptable ints (the highest DSM offers wins) or None (DSM's
         highest). write: the call changes the NAS (it carries the SynoToken and is never re-sent
         blindly). confirm: for a write, a function that re-reads and says whether the write landed;
-        without it a write without an answer fails and says so.
+        without it a write without an answer fails and says so. timeout: seconds for this call when
+        DSM works inside the request (Let's Encrypt). files: {part: (file name, bytes)} sends a
+        multipart upload (SYNO.Core.Certificate import) whose params are plain text parts.
         """
         info = self.require_api(api, method)
         version = self._pick_version(api, method, info, version)
         form = {"api": api, "version": version, "method": method}
         for key, value in (params or {}).items():
-            form[key] = json_literal(value)
+            form[key] = str(value) if files else json_literal(value)
+        body = _Body(form, files, timeout)
         self.ensure_login()
         try:
-            return self._exchange(api, method, info["path"], form, authenticated=True, write=write, confirm=confirm)
+            return self._exchange(api, method, info["path"], body, authenticated=True, write=write, confirm=confirm)
         except DSMAPIError as exc:
             if exc.code not in SESSION_CODES:
                 raise
@@ -389,7 +419,7 @@ class DSMClient:
         # on it, so one fresh login and one more try are safe, also for writes.
         self.login()
         try:
-            return self._exchange(api, method, info["path"], form, authenticated=True, write=write, confirm=confirm)
+            return self._exchange(api, method, info["path"], body, authenticated=True, write=write, confirm=confirm)
         except DSMAPIError as exc:
             if exc.code in SESSION_CODES:
                 raise DSMAPIError(
@@ -452,14 +482,20 @@ class DSMClient:
             url += "?" + urlencode({"_sid": self._sid, "SynoToken": self._synotoken})
             headers["X-SYNO-TOKEN"] = self._synotoken
             headers["Cookie"] = f"id={self._sid}"
-        status, body = self._post(url, headers, urlencode(form))
+        timeout = None
+        if isinstance(form, _Body):
+            timeout, (headers["Content-Type"], form) = form.timeout, form.encoded()
+        else:
+            form = urlencode(form)
+        status, body = self._post(url, headers, form, timeout)
         if status in RETRY_STATUSES:
             raise _NoAnswer(f"DSM answered HTTP {status}{_body_kind(body)}", landed=True)
         if status != 200:
             raise DSMAPIError(api, method, meaning=f"DSM answered HTTP {status}{_body_kind(body)}", status=status)
         return self._envelope(api, method, body, write)
 
-    def _post(self, url, headers, body):
+    def _post(self, url, headers, body, timeout=None):
+        timeout = timeout or self.timeout
         try:
             response = open_url(
                 url,
@@ -468,7 +504,7 @@ class DSMClient:
                 method="POST",
                 validate_certs=self.validate_certs,
                 ca_path=self.ca_path,
-                timeout=self.timeout,
+                timeout=timeout,
                 follow_redirects="none",
                 use_netrc=False,
             )
@@ -490,7 +526,8 @@ class DSMClient:
             refused = isinstance(reason, ConnectionRefusedError)
             raise _NoAnswer(f"cannot reach {self._origin()} ({to_native(reason)})", landed=not refused) from None
         except TimeoutError:
-            raise _NoAnswer(f"no answer from {self._origin()} within {self.timeout}s (dsm_timeout)", True) from None
+            option = " (dsm_timeout)" if timeout == self.timeout else ""
+            raise _NoAnswer(f"no answer from {self._origin()} within {timeout}s{option}", True) from None
         except (ConnectionError, HTTPException, OSError) as exc:
             raise _NoAnswer(f"the connection to {self._origin()} broke ({type(exc).__name__})", True) from None
 

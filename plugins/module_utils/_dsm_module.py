@@ -12,6 +12,7 @@ PRIVATE to the collection: it can change at any time.
 """
 
 import contextlib
+import time
 import traceback
 from urllib.parse import urlsplit
 
@@ -105,6 +106,23 @@ class DSMResource(Resource):
     def finish(self, result):
         if self._client is not None:
             self._client.close()
+
+
+def read_until(read, done, budget):
+    """read()'s answer once done(answer) holds, or None after budget seconds.
+
+    DSM restarts its web server after a certificate or web-service change and drops connections for up to
+    about a minute; failed reads in that time are retried, not reported.
+    """
+    deadline = time.monotonic() + budget
+    while True:
+        with contextlib.suppress(ResourceError):
+            answer = read()
+            if done(answer):
+                return answer
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(1)
 
 
 def run_read_module(module, gather):

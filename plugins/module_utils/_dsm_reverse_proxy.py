@@ -146,7 +146,9 @@ def validate(params):
 # --- mapping ------------------------------------------------------------------------------------
 def entry_from_params(params):
     """The managed part of a rule, shaped as DSM's entry."""
-    https = {"hsts": params["hsts"], "http2": params["http2"]}
+    https = {"hsts": params["hsts"]}
+    if params.get("http2") is not None:
+        https["http2"] = params["http2"]  # DSM 6.2's per-rule key; DSM 7 follows its global switch
     entry = {
         "description": params["description"],
         "frontend": {
@@ -233,11 +235,11 @@ def managed_view(entry):
 
 
 def differences(current, desired):
-    """Option names whose managed values differ; http2 only when DSM lists it."""
+    """Option names whose managed values differ; http2 only when it is set and DSM lists it."""
     have, want = managed_view(current), managed_view(desired)
     changed = []
     for key, value in want.items():
-        if key == "http2" and have[key] is None:
+        if key == "http2" and (have[key] is None or value is None):
             continue
         if have[key] != value:
             changed.append(key)

@@ -21,6 +21,8 @@ description:
     place (C(plugins/module_utils/_dsm_hyper_backup.py)), and reads the task back afterwards. If DSM ignores them,
     the re-read differs and the next run reports a change again; check a task the module made in the Hyper Backup
     UI once before you rely on its schedule and retention, and report what you see.
+  - If DSM rejects that C(Task.set), the task stands (it was created with the verified calls) and the module fails
+    saying so and naming only that step; the next run finds the task and sends only the C(Task.set) again.
 options:
   name:
     description:
@@ -527,27 +529,31 @@ class HyperBackupTask(DSMResource):
             raise ResourceError(
                 "SYNO.Backup.Task create succeeded but no task named {!r} is listed".format(desired["name"])
             )
-        extra = {}
-        if "schedule" in desired:
-            extra.update(hb.schedule_to_wire_unverified(desired["schedule"]))
-        if "retention" in desired:
-            extra.update(hb.retention_to_wire_unverified(desired["retention"]))
-        if extra:
-            self._set(created["task_id"], extra)
+        steps = [key for key in ("schedule", "retention") if key in desired]
+        if steps:
+            self._set(created["task_id"], desired, steps, "was created")
 
     def update(self, current, desired):
-        changed = self.differences(current, desired)
-        params = {}
-        if "sources" in changed:
-            params.update(hb.set_sources_params_unverified(desired["sources"]))
-        if "schedule" in changed:
-            params.update(hb.schedule_to_wire_unverified(desired["schedule"]))
-        if "retention" in changed:
-            params.update(hb.retention_to_wire_unverified(desired["retention"]))
-        self._set(current["task_id"], params)
+        self._set(current["task_id"], desired, self.differences(current, desired), "exists")
 
-    def _set(self, task_id, params):
-        self.client.call(TASK_API, "set", dict(params, task_id=task_id), version=1, write=True)
+    def _set(self, task_id, desired, keys, done):
+        """One Task set for the keys; a refusal says what already stands, so the next run retries only this."""
+        params = {}
+        if "sources" in keys:
+            params.update(hb.set_sources_params_unverified(desired["sources"]))
+        if "schedule" in keys:
+            params.update(hb.schedule_to_wire_unverified(desired["schedule"]))
+        if "retention" in keys:
+            params.update(hb.retention_to_wire_unverified(desired["retention"]))
+        try:
+            self.client.call(TASK_API, "set", dict(params, task_id=task_id), version=1, write=True)
+        except DSMAPIError as exc:
+            raise ResourceError(
+                "the Hyper Backup task {!r} {} (task_id {}); only setting its {} failed: {}. The payload of this step "
+                "is unverified on a real DSM (see the module's notes); the next run retries only this step".format(
+                    desired["name"], done, task_id, " and ".join(keys), exc
+                )
+            ) from None
 
     def delete(self, current):
         self.client.call(

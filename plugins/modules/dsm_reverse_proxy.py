@@ -20,7 +20,12 @@ description:
     answer (timeout, HTTP 504) is never sent again before the rules are listed again, so a lost answer cannot create
     a second rule.
   - With O(certificate), the rule is bound to that DSM certificate (C(SYNO.Core.Certificate.Service)); a binding that
-    is already right is left alone.
+    is already right is left alone. DSM lists a new rule under its default certificate at once, so the module reads
+    the rule's entry in C(SYNO.Core.Certificate.CRT list) after the create and moves that entry, sending it as listed
+    with its certificate's id as C(old_id); a first assignment (C(old_id) empty) is only sent for a rule DSM lists
+    nowhere, because for a listed rule DSM adds a second entry instead of moving it.
+  - A rule that DSM lists under more than one certificate is reported (a warning) and fixed. It is left under
+    O(certificate), or without O(certificate) under the one that is not DSM's default.
   - The role C(ankinas.synology.reverse_proxy) applies the setup guide's rule (HTTPS 443 to the sync server on
     C(localhost:27701)) with this module.
 options:
@@ -31,8 +36,10 @@ options:
     required: true
   state:
     description:
-      - V(present) creates or updates the rule; V(absent) deletes it (and first unbinds its certificate, which DSM
-        would otherwise keep). Deleting a missing rule is not an error.
+      - V(present) creates or updates the rule; V(absent) deletes it. Deleting a missing rule is not an error.
+      - Before the delete the module unbinds the rule's certificate (DSM keeps the binding of a deleted rule),
+        best-effort (DSM lists an unbound rule under its default certificate, and a failed unbind is a warning, never
+        a reason to keep the rule).
     type: str
     choices: [present, absent]
     default: present
@@ -57,12 +64,12 @@ options:
     default: true
   http2:
     description:
-      - Offer HTTP/2 on the frontend, sent as C(frontend.https.http2).
-      - B(Unverified on DSM 7.) The key comes from DSM's on-disk rule store and DSM 6.2; DSM 7 rule listings seen so far
-        carry only C(https.hsts). When DSM does not list C(http2), the module cannot read the setting back, so it is
-        sent on every create and update but does not count as a difference (the module warns).
+      - DSM 6.2's per-rule HTTP/2 key, C(frontend.https.http2); not sent unless set.
+      - DSM 7 has no HTTP/2 setting per rule (its rule editor offers HSTS and an access-control profile only), and nginx
+        offers HTTP/2 per listening port, following DSM's global switch, which M(ankinas.synology.dsm_http2) sets and
+        which applies to all of DSM's HTTPS on the port. DSM 7 does not list the key back, so the module cannot
+        compare it there; when set, it is sent with a create or update, and the module warns when DSM does not list it.
     type: bool
-    default: true
   destination_protocol:
     description: Protocol to the backend.
     type: str
@@ -135,7 +142,7 @@ attributes:
   idempotent:
     support: full
     details:
-      - Where DSM does not list C(frontend.https.http2), a change of O(http2) alone is not detected.
+      - Where DSM does not list C(frontend.https.http2) (DSM 7), a change of O(http2) alone is not detected.
 notes:
   - Fields the module manages are C(description), C(frontend) C(fqdn)/C(port)/C(protocol)/C(https.hsts)/C(https.http2),
     C(backend), C(customize_headers), the three timeouts and C(proxy_http_version) (always V(1), HTTP/1.1 to the
@@ -144,11 +151,18 @@ notes:
   - DSM's reverse proxy has no field for the request body limit (nginx C(client_max_body_size)). An Anki full sync
     uploads the whole collection in one request; if large syncs fail with HTTP 413, the limit of DSM's nginx is the
     cause, not the rule.
-  - Certificate changes make DSM restart its web server; the module reads the binding back for up to 90 seconds.
+  - Certificate changes make DSM restart its web server, which drops connections for up to about a minute; the module
+    reads the binding back for up to 90 seconds and rides out the dropped connections.
+  - B(Verified) by public clients of real DSM 7 (dsm-webapi.md §3.3, §7.1) are the Service set shape, the listed
+    descriptor with its parent's id, new rules listed under the default certificate, the second entry that
+    C(old_id) empty adds. B(Unverified) is that moving an entry onto a certificate that lists the rule already merges
+    the two entries (the module does so to fix a rule listed twice).
   - Matching certificates by subject alternative name needs DSM to list them; DSM 7.2/7.3 may list the common name
     only, then name the certificate by its common name or description.
 seealso:
   - module: ankinas.synology.dsm_session
+  - module: ankinas.synology.dsm_certificate
+  - module: ankinas.synology.dsm_http2
 """
 
 EXAMPLES = r"""
@@ -199,7 +213,7 @@ rule:
     UUID: 5c4c3b7e-1f7e-4d59-9d0c-5b7a2f3f1a10
     _key: 5c4c3b7e-1f7e-4d59-9d0c-5b7a2f3f1a10
     description: Anki sync server
-    frontend: {fqdn: anki.example.com, port: 443, protocol: 1, https: {hsts: true, http2: true}, acl: null}
+    frontend: {fqdn: anki.example.com, port: 443, protocol: 1, https: {hsts: true}, acl: null}
     backend: {fqdn: localhost, port: 27701, protocol: 0}
     customize_headers:
       - {name: Upgrade, value: $http_upgrade}
@@ -210,29 +224,12 @@ rule:
     proxy_http_version: 1
     proxy_intercept_errors: false
 certificate:
-  description: The certificate bound to the rule after the task (in check mode, as it would be).
+  description:
+    - The certificate bound to the rule after the task (in check mode, as it would be), as DSM lists it (C(id),
+      C(desc), C(common_name), C(sub_alt_name), C(valid_till), C(is_default); see the C(certificate) that
+      M(ankinas.synology.dsm_certificate) returns).
   returned: when O(certificate) is set and O(state=present)
   type: dict
-  contains:
-    id:
-      description: DSM's id of the certificate.
-      type: str
-    desc:
-      description: Description.
-      type: str
-    common_name:
-      description: Common name.
-      type: str
-    sub_alt_name:
-      description: Subject alternative names, as far as DSM lists them.
-      type: list
-      elements: str
-    valid_till:
-      description: End of validity, as DSM shows it.
-      type: str
-    is_default:
-      description: Whether it is DSM's default certificate.
-      type: bool
 operation:
   description: What the module did (or would do in check mode) to the rule.
   returned: changed
@@ -254,6 +251,8 @@ from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module impor
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError, run_resource_module
 
 SUBSCRIBER = "ReverseProxy"
+#: seconds to wait for CRT list to show a new rule (DSM lists it under the default certificate at once)
+NEW_RULE_LISTED = 10
 
 
 class ReverseProxyRule(DSMResource):
@@ -263,8 +262,8 @@ class ReverseProxyRule(DSMResource):
         super().__init__(module)
         self._reads = 0
         self._target = None  # the certificate to bind (found once, before any write)
-        self._bound = {}  # read number -> certificate bound then (None when unbound)
-        self._certificates = []
+        self._before = []  # [(certificate, descriptor)] the rule is listed under at the first read
+        self._after = []  # the same at the last read
         self._rules = []
 
     # --- reading ------------------------------------------------------------------------------
@@ -276,15 +275,18 @@ class ReverseProxyRule(DSMResource):
         self._reads += 1
         self._rules = rp.list_rules(self.client)
         rule = rp.find_rule(self._rules, self.params["description"])
-        wanted = self.params["certificate"]
-        if (wanted and self.params["state"] == "present") or (self.params["state"] == "absent" and rule):
-            self._certificates = certs.list_certificates(self.client)
-            if wanted and self._target is None and self.params["state"] == "present":
-                self._target = certs.find_certificate(self._certificates, wanted)
-            cert = None
+        present = self.params["state"] == "present"
+        wanted = self.params["certificate"] if present else None
+        bindings = []
+        if wanted or (rule is not None and (not present or self.params["source_protocol"] == "https")):
+            certificates = certs.list_certificates(self.client)
+            if wanted and self._target is None:
+                self._target = certs.find_certificate(certificates, wanted)
             if rule is not None:
-                cert, _descriptor = certs.find_binding(self._certificates, SUBSCRIBER, rp.rule_id(rule))
-            self._bound[self._reads] = cert
+                bindings = certs.find_bindings(certificates, SUBSCRIBER, rp.rule_id(rule))
+        if self._reads == 1:
+            self._before = bindings
+        self._after = bindings
         return rule
 
     def desired(self, current):
@@ -304,9 +306,30 @@ class ReverseProxyRule(DSMResource):
                     "port: change source_host/source_port, or manage that rule by its description"
                 )
 
+    def _wanted_certificate(self, bindings):
+        """The id of the certificate the rule should be listed under alone, or None when it is right already."""
+        if self._target is not None:
+            wanted = self._target["id"]
+        elif len(bindings) > 1:
+            # DSM's own entry plus one a first assignment added: the one that is not the default was meant.
+            wanted = ([cert for cert, _d in bindings if not cert.get("is_default")] or [bindings[0][0]])[0]["id"]
+        else:
+            return None
+        return None if [cert.get("id") for cert, _d in bindings] == [wanted] else wanted
+
     def differences(self, current, desired):
         changed = rp.differences(current, desired)
-        if self._target is not None and (self._bound.get(1) or {}).get("id") != self._target["id"]:
+        if len(self._before) > 1:
+            self.module.warn(
+                "DSM lists the rule '{}' under {} certificates ({}) and serves only one of them; the module leaves "
+                "it under {}".format(
+                    self.params["description"],
+                    len(self._before),
+                    ", ".join(_name(cert) for cert, _d in self._before),
+                    _name(self._target) if self._target else "the one that is not the default",
+                )
+            )
+        if self._wanted_certificate(self._before) is not None:
             changed.append("certificate")
         return changed
 
@@ -316,6 +339,10 @@ class ReverseProxyRule(DSMResource):
     # --- writing ------------------------------------------------------------------------------
     def _find(self):
         return rp.find_rule(rp.list_rules(self.client), self.params["description"])
+
+    def _fresh_descriptor(self, rule):
+        fqdn = (rule.get("frontend") or {}).get("fqdn") or self.params["source_host"]
+        return certs.reverse_proxy_descriptor(rp.rule_id(rule), fqdn, self.client.dsm_major())
 
     def create(self, desired):
         self.client.call(
@@ -329,7 +356,9 @@ class ReverseProxyRule(DSMResource):
                 )
             )
         if self._target is not None:
-            self._bind(rule, None)
+            # DSM lists a new rule under its default certificate at once; that entry is moved, not doubled.
+            listed = certs.settle(self.client, SUBSCRIBER, rp.rule_id(rule), bool, budget=NEW_RULE_LISTED)
+            certs.converge_binding(self.client, listed or [], self._fresh_descriptor(rule), self._target["id"])
 
     def update(self, current, desired):
         if rp.differences(current, desired):
@@ -341,25 +370,28 @@ class ReverseProxyRule(DSMResource):
                 write=True,
                 confirm=lambda: not rp.differences(self._find() or {}, desired),
             )
-        if self._target is not None and (self._bound.get(1) or {}).get("id") != self._target["id"]:
-            self._bind(current, self._bound.get(1))
-
-    def _bind(self, rule, bound):
-        rule_id = rp.rule_id(rule)
-        descriptor = None
-        if bound is not None:
-            _cert, descriptor = certs.find_binding([bound], SUBSCRIBER, rule_id)
-        if descriptor is None:
-            fqdn = (rule.get("frontend") or {}).get("fqdn") or self.params["source_host"]
-            descriptor = certs.reverse_proxy_descriptor(rule_id, fqdn, self.client.dsm_major())
-        certs.bind(self.client, descriptor, bound["id"] if bound else "", self._target["id"])
+        wanted = self._wanted_certificate(self._before)
+        if wanted is not None:
+            certs.converge_binding(self.client, self._before, self._fresh_descriptor(current), wanted)
 
     def delete(self, current):
         rule_id = rp.rule_id(current)
-        bound, descriptor = certs.find_binding(self._certificates, SUBSCRIBER, rule_id)
-        if bound is not None:
-            # DSM keeps a deleted rule's binding; unbinding first leaves nothing behind.
-            certs.bind(self.client, descriptor, bound["id"], "")
+        unbound = False
+        for cert, descriptor in self._before:
+            if cert.get("is_default"):
+                continue  # an unbound service lands on the default certificate anyway
+            try:
+                if unbound:
+                    certs.answering(self.client)  # each change restarts DSM's web server
+                certs.bind(self.client, descriptor, cert["id"], "")
+                unbound = True
+            except ResourceError as exc:
+                self.module.warn(
+                    f"unbinding the certificate {_name(cert)} from the rule failed ({exc}); the rule is deleted "
+                    "anyway and DSM may keep listing it under that certificate"
+                )
+        if unbound and not certs.answering(self.client):
+            self.module.warn(f"CRT list did not answer within {certs.SETTLE}s after the unbind")
         self.client.call(
             rp.API, "delete", {"uuids": [rule_id]}, version=1, write=True, confirm=lambda: self._find() is None
         )
@@ -368,11 +400,11 @@ class ReverseProxyRule(DSMResource):
     def finish(self, result):
         try:
             if result and self.params["state"] == "present" and self.params["certificate"]:
-                before = certs.summary(self._bound.get(1))
+                before = certs.summary(self._before[0][0]) if self._before else None
                 if self.module.check_mode or self._reads < 2:
                     after = certs.summary(self._target) if result.get("rule") else before
                 else:
-                    after = certs.summary(self._bound.get(self._reads))
+                    after = certs.summary(self._after[0][0]) if self._after else None
                 result["certificate"] = after
                 diff = result.get("diff")
                 if diff is not None:
@@ -381,13 +413,23 @@ class ReverseProxyRule(DSMResource):
                     if diff.get("after"):
                         diff["after"] = dict(diff["after"], certificate=after)
             rule = (result or {}).get("rule")
-            if rule and not self.module.check_mode and rp.managed_view(rule)["http2"] is None:
+            if (
+                result.get("changed")
+                and rule
+                and self.params["http2"] is not None
+                and rp.managed_view(rule)["http2"] is None
+            ):
                 self.module.warn(
-                    "DSM does not list frontend.https.http2 for this rule, so http2={} cannot be verified; it is sent "
-                    "with every create and update".format(self.params["http2"])
+                    "DSM does not list frontend.https.http2 for this rule: DSM 7 offers HTTP/2 by its global switch "
+                    "(ankinas.synology.dsm_http2), not per rule"
                 )
         finally:
             super().finish(result)
+
+
+def _name(cert):
+    subject = cert.get("subject") or {}
+    return "'{}'".format(cert.get("desc") or subject.get("common_name") or cert.get("id"))
 
 
 def main():
@@ -399,7 +441,7 @@ def main():
             source_host=dict(type="str"),
             source_port=dict(type="int", default=443),
             hsts=dict(type="bool", default=True),
-            http2=dict(type="bool", default=True),
+            http2=dict(type="bool"),
             destination_protocol=dict(type="str", choices=["http", "https"], default="http"),
             destination_host=dict(type="str", default="localhost"),
             destination_port=dict(type="int"),

@@ -18,8 +18,9 @@ options:
   name:
     description:
       - Name of the shared folder. The folder is O(volume)/O(name) on the NAS, C(/)O(name) in File Station.
+      - Required, without a default, so that a task cannot point O(state=absent) at a share by accident.
     type: str
-    default: docker
+    required: true
   volume:
     description:
       - The volume the shared folder is on, as C(/volumeN).
@@ -205,7 +206,7 @@ class SharedFolder(DSMResource):
 def main():
     module = dsm_module(
         dict(
-            name=dict(type="str", default="docker"),
+            name=dict(type="str", required=True),
             volume=dict(type="str", default="/volume1"),
             description=dict(type="str"),
             state=dict(type="str", choices=["present", "absent"], default="present"),

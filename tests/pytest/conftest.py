@@ -258,6 +258,8 @@ def make_dsm(dsm_ca, tmp_path):
         options.setdefault("users", {ADMIN: password})
         options.setdefault("state_path", tmp_path / "dsm-state.json")
         options.setdefault("volumes_root", tmp_path / "volumes")
+        # DSM drops connections for up to a minute after a certificate change; tests keep it short.
+        options.setdefault("httpd_restart_seconds", 0.3)
         app = create_dsm_app(**options)
         cert, key = dsm_ca.leaf("dsm", "localhost", "127.0.0.1")
         https = RunningServer(app, certfile=cert, keyfile=key).start()

@@ -12,8 +12,11 @@ Choices (see docs/DEVELOPING.md, "The simulated NAS's nginx"):
 - Frontend ports can be remapped (frontend_port_map {443: 8443}, then frontend_port_offset) so that tests
   run rules on 443 without binding 443; the rule keeps its port, only the listener moves. The listeners bind
   listen_address (127.0.0.1 by default).
-- nginx before 1.25.1 has no per-server `http2 on;`: there HTTP/2 is a parameter of the listening socket,
-  so a port offers HTTP/2 when any rule on it asks for it (as DSM 6.2's `listen ... ssl http2` did).
+- HTTP/2: on DSM 7 the global switch (SYNO.Core.Web.DSM enable_spdy) decides for every HTTPS listener
+  (apply(http2=True/False)); the per-rule key is ignored. With http2=None (the DSM 6 personality) a rule's
+  `frontend.https.http2` counts; nginx before 1.25.1 has no per-server `http2 on;`, there HTTP/2 is a
+  parameter of the listening socket, so a port offers HTTP/2 when any rule on it asks for it (as DSM 6.2's
+  `listen ... ssl http2` did).
 - A control server on a private port answers /_generation with the number of the configuration, so a
   reload is finished when the new number answers (nginx -s reload only sends a signal).
 """
@@ -103,8 +106,11 @@ class ReverseProxyNginx:
         port = int(port)
         return self.frontend_port_map.get(port, port + self.frontend_port_offset)
 
-    def render(self, rules, certificates, generation):
-        """nginx.conf for the rules (entries as DSM lists them); certificates: rule UUID -> (cert, key)."""
+    def render(self, rules, certificates, generation, http2=None):
+        """nginx.conf for the rules (entries as DSM lists them); certificates: rule UUID -> (cert, key).
+
+        http2: DSM 7's global switch for every HTTPS listener, or None for the rules' own key (DSM 6).
+        """
         d = self.directory
         lines = [
             "# Written by the simulated NAS (simnas.nginx) from its reverse-proxy rules; do not edit.",
@@ -140,7 +146,8 @@ class ReverseProxyNginx:
         http2_ports = {
             self.frontend_port(rule["frontend"]["port"])
             for rule in rules
-            if rule["frontend"].get("protocol") == 1 and (rule["frontend"].get("https") or {}).get("http2")
+            if rule["frontend"].get("protocol") == 1
+            and (http2 if http2 is not None else (rule["frontend"].get("https") or {}).get("http2"))
         }
         per_server_http2 = self.version >= (1, 25, 1)
         for rule in rules:
@@ -169,7 +176,7 @@ class ReverseProxyNginx:
             cert, key = certificates.get(rule.get("UUID")) or self.default_certificate
             lines += [f"        ssl_certificate {cert};", f"        ssl_certificate_key {key};"]
             if per_server_http2:
-                lines.append(f"        http2 {'on' if options.get('http2') else 'off'};")
+                lines.append(f"        http2 {'on' if port in http2_ports else 'off'};")
             if options.get("hsts"):
                 lines.append(f'        add_header Strict-Transport-Security "{HSTS_VALUE}" always;')
         scheme = "https" if back.get("protocol") == 1 else "http"
@@ -200,12 +207,12 @@ class ReverseProxyNginx:
     def running(self):
         return self._process is not None and self._process.poll() is None
 
-    def apply(self, rules, certificates):
+    def apply(self, rules, certificates, http2=None):
         """Render, check with nginx -t, swap in, and reload (or start); raise NginxError on refusal."""
         generation = self.generation + 1
         self._prepare()
         candidate = self.directory / "nginx.conf.new"
-        candidate.write_text(self.render(rules, certificates, generation))
+        candidate.write_text(self.render(rules, certificates, generation, http2))
         check = subprocess.run(
             [self.binary, "-t", "-q", "-p", str(self.directory), "-c", str(candidate)],
             capture_output=True,

@@ -242,3 +242,23 @@ def test_input_is_checked_before_any_call(nas):
     bad = hyper_backup(nas, state="absent", run_now=True)
     assert bad.failed and "run_now" in bad["msg"]
     assert nas.counters()["reads"] == {} and writes(nas) == {}
+
+
+def test_a_rejected_schedule_fails_only_that_step_and_the_next_run_retries_only_it(nas):
+    nas.faults(backup_task_set_reject={"count": 1, "code": 4400})
+    args = dict(sources=[SOURCE], destination=LOCAL, schedule=NIGHTLY, retention=KEEP_30)
+    failed = hyper_backup(nas, **args)
+    assert failed.failed
+    assert (
+        "the Hyper Backup task 'anki' was created (task_id 1); only setting its schedule and retention failed"
+        in (failed["msg"])
+    )
+    assert "SYNO.Backup.Task set failed: DSM error 4400" in failed["msg"]
+    assert [task["name"] for task in tasks(nas).values()] == ["anki"]
+
+    nas.reset_counters()
+    retried = hyper_backup(nas, **args)
+    assert not retried.failed, retried.get("msg")
+    assert retried["operation"] == "update" and retried["changed_keys"] == ["schedule", "retention"]
+    assert writes(nas) == {"SYNO.Backup.Task.set": 1}
+    assert len(tasks(nas)) == 1

@@ -1,9 +1,13 @@
 """dsm_shared_folder, run as Ansible runs it, against the simulated DSM (real directories)."""
 
+import json
+import subprocess
+
 from simnas.runner import run_module
 
 
 def shared_folder(dsm, check=False, diff=True, **args):
+    args.setdefault("name", "docker")
     return run_module("dsm_shared_folder", dsm.connection(**args), check=check, diff=diff)
 
 
@@ -88,3 +92,15 @@ def test_create_answered_504_is_reread_not_resent(dsm):
     counters = dsm.counters()
     assert counters["writes"] == {"SYNO.Core.Share.create": 1}
     assert "3301" not in counters["errors"]
+
+
+def test_name_is_required_and_documented_so(dsm):
+    # No default: state=absent without a name must never reach the share that holds the containers' data.
+    result = run_module("dsm_shared_folder", dsm.connection(state="absent"))
+    assert result.failed and "missing required arguments: name" in result["msg"]
+    assert dsm.counters()["logins_attempted"] == 0
+    doc = subprocess.run(
+        ["ansible-doc", "--json", "ankinas.synology.dsm_shared_folder"], capture_output=True, text=True, check=True
+    )
+    name = json.loads(doc.stdout)["ankinas.synology.dsm_shared_folder"]["doc"]["options"]["name"]
+    assert name["required"] is True and "default" not in name

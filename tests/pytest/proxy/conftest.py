@@ -7,11 +7,16 @@ renders its reverse-proxy rules into a real nginx whose frontend port 443 listen
 """
 
 import collections
+import json
 import socket
 import ssl
 import subprocess
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from simnas.dsm.apis import web
 from simnas.dsm.apis.reverse_proxy import attach_nginx
 from simnas.runner import run_module
 from simnas.server import free_port
@@ -23,11 +28,16 @@ FQDN = "anki.nas.test"
 
 @pytest.fixture
 def make_nas(make_dsm, dsm_ca, tmp_path):
-    """make_nas(nginx=False, **Simulator options): a SimulatedDSM (.sim, .run(), .rules(), .writes())."""
+    """make_nas(nginx=False, http2=True, **Simulator options): a SimulatedDSM (.sim, .run(), .rules(), .writes()).
+
+    http2 sets DSM's global HTTP/2 switch (a simulated NAS starts with it off; tests of other things want it on).
+    """
     started = []
 
-    def make(nginx=False, **options):
+    def make(nginx=False, http2=True, **options):
         nas = make_dsm(**options)
+        with nas.sim.lock:
+            web.settings(nas.sim.state.data)["enable_spdy"] = http2  # DSM's global HTTP/2 switch
         nas.sim.ca = dsm_ca  # the NAS's certificates are signed by the CA the clients trust
         nas.run = lambda check=False, diff=False, **args: run_module(
             MODULE, nas.connection(**args), check=check, diff=diff
@@ -115,6 +125,38 @@ def served_common_name(nas, host=FQDN, verify=True):
     from cryptography.x509.oid import NameOID
 
     return x509.load_der_x509_certificate(der).subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+
+
+class Echo(BaseHTTPRequestHandler):
+    """A backend that answers the request headers it got and the size of the body."""
+
+    def _answer(self):
+        if self.path == "/slow":
+            time.sleep(3)
+        length = int(self.headers.get("Content-Length") or 0)
+        received = 0
+        while received < length:
+            received += len(self.rfile.read(min(1 << 20, length - received)))
+        body = json.dumps({"headers": {k.lower(): v for k, v in self.headers.items()}, "body": received}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def backend():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_port
+    server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture(autouse=True)

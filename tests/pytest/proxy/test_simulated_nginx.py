@@ -1,44 +1,11 @@
 """The simulated NAS renders its reverse-proxy rules into a real nginx: what clients see through it."""
 
 import json
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError, DSMClient
 from conftest import FQDN, curl, rule_args, served_common_name
-
-
-class Echo(BaseHTTPRequestHandler):
-    """A backend that answers the request headers it got and the size of the body."""
-
-    def _answer(self):
-        if self.path == "/slow":
-            time.sleep(3)
-        length = int(self.headers.get("Content-Length") or 0)
-        received = 0
-        while received < length:
-            received += len(self.rfile.read(min(1 << 20, length - received)))
-        body = json.dumps({"headers": {k.lower(): v for k, v in self.headers.items()}, "body": received}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST = _answer
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def backend():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_port
-    server.shutdown()
-    server.server_close()
+from simnas.runner import run_module
 
 
 def test_rule_options_reach_the_wire(nas_nginx, backend):
@@ -56,10 +23,13 @@ def test_rule_options_reach_the_wire(nas_nginx, backend):
     seen = json.loads(body)["headers"]
     assert seen["upgrade"] == "websocket" and seen["connection"] == "upgrade"
 
-    # Each change reloads nginx: HSTS, HTTP/2 and the WebSocket headers go away.
+    # Each change reloads nginx: HSTS and the WebSocket headers go away; HTTP/2 follows DSM's global switch only.
     assert nas.run(**rule_args(destination_port=backend, hsts=False, http2=False, websocket=False, certificate=FQDN))[
         "changed"
     ]
+    assert curl(nas, "/echo", extra=["--http2"]).status.startswith("HTTP/2 200")
+    switched = run_module("dsm_http2", nas.connection(enabled=False))
+    assert switched["changed"] and switched["http2"] == {"enabled": False}, switched.get("msg")
     status, answer = curl(nas, "/echo", extra=["--http2"])[:2]
     assert status.startswith("HTTP/1.1 200"), status
     assert "strict-transport-security" not in answer
@@ -103,3 +73,17 @@ def test_deleted_rule_is_gone_from_nginx(nas_nginx, backend):
     nas_nginx.run(description="Anki sync server", state="absent")
     assert FQDN not in nas_nginx.nginx.conf.read_text()
     assert curl(nas_nginx)[0] is None  # no server on the port any more
+
+
+def test_web_dsm_set_takes_the_eight_fields_dsmctl_sends(nas):
+    client = DSMClient(**nas.client_options())
+    listed = client.call("SYNO.Core.Web.DSM", "get", version=1)
+    assert "enable_https" not in client.call("SYNO.Core.Web.DSM", "get", version=2)  # v2 leaves it out
+    with pytest.raises(DSMAPIError) as refused:
+        client.call("SYNO.Core.Web.DSM", "set", {"enable_spdy": False}, version=1, write=True)
+    assert refused.value.code == 114
+    fields = ("http_port", "https_port", "enable_https", "enable_https_redirect", "enable_hsts", "enable_custom_domain")
+    params = dict({key: listed[key] for key in fields}, fqdn="", enable_spdy=False)
+    client.call("SYNO.Core.Web.DSM", "set", params, version=1, write=True)
+    client.close()
+    assert nas.state()["state"]["web_dsm"]["enable_spdy"] is False

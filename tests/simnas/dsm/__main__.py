@@ -2,7 +2,7 @@
 
     python -m simnas.dsm --state $SIMNAS_HOME/dsm.json --https-port 5001 --http-port 5000 \
         --user admin:secret [--otp-code 123456 | --otp-secret BASE32] [--personality dsm6] \
-        [--nginx [--frontend-port 443:8443]]
+        [--nginx [--frontend-port 443:8443]] [--httpd-restart-seconds 2]
 
 HTTPS uses a leaf of the simulated NAS's test CA ($SIMNAS_HOME/ca/ca.crt). Ctrl-C stops it.
 --nginx renders the reverse-proxy rules into a real nginx ($SIMNAS_HOME/nginx, see simnas.nginx), stopped
@@ -38,6 +38,9 @@ def main(argv=None):
     parser.add_argument("--session-lifetime", type=float, help="seconds of inactivity before 106")
     parser.add_argument("--nginx", action="store_true", help="serve the reverse-proxy rules with a real nginx")
     parser.add_argument("--frontend-port", action="append", default=[], help="RULE_PORT:LISTEN_PORT (repeatable)")
+    parser.add_argument(
+        "--httpd-restart-seconds", type=float, default=2.0, help="connections drop this long after a certificate change"
+    )
     args = parser.parse_args(argv)
     if not (args.https_port or args.http_port):
         parser.error("give --https-port and/or --http-port")
@@ -57,6 +60,7 @@ def main(argv=None):
         users=users,
         autoblock_attempts=args.autoblock_attempts,
         session_lifetime=args.session_lifetime,
+        httpd_restart_seconds=args.httpd_restart_seconds,
     )
     nginx = None
     if args.nginx:

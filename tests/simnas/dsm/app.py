@@ -11,6 +11,10 @@ the others are armed for the next matching requests, as a count, `true` (once) o
 - `next_create_504_html`: apply the next create, then answer 504 with an HTML page;
 - `slow_seconds`: wait that long before answering (`slow_count` requests, default 1).
 
+After a certificate or web-service change DSM restarts its web server: for `httpd_restart_seconds`
+(a Simulator option, default 2) every Web API connection is dropped without an answer
+(counted in counters["dropped_connections"]); see simnas.dsm.apis.certificate.
+
 Transport rules enforced (dsm-webapi.md §0, §1):
 - an API answers only on its own CGI path (102), inside its versions (104), with its methods (103);
 - DSM 7 reads the session from the `_sid` query parameter or the `id` cookie, never from the POST
@@ -20,9 +24,11 @@ Transport rules enforced (dsm-webapi.md §0, §1):
   JSON is taken as a string, as DSM does); SYNO.API.Auth takes plain strings.
 """
 
+import contextlib
 import json
 import os
 import secrets
+import socket
 import threading
 import time
 from collections import defaultdict
@@ -57,6 +63,7 @@ def _new_counters():
         "reads": {},
         "writes": {},
         "errors": {},
+        "dropped_connections": 0,
         "transport": {
             "sid_in_query": 0,
             "sid_in_cookie": 0,
@@ -112,6 +119,7 @@ class Simulator:
         session_lifetime=None,
         absent_apis=(),
         volumes=("volume1",),
+        httpd_restart_seconds=2.0,
     ):
         if personality not in PERSONALITIES:
             raise ValueError("personality must be one of {}".format(", ".join(PERSONALITIES)))
@@ -136,6 +144,8 @@ class Simulator:
         self.used_otp_codes = set()
         self.counters = _new_counters()
         self.faults = {}
+        self.httpd_restart_seconds = float(httpd_restart_seconds)
+        self.httpd_down_until = 0.0
 
     # --- helpers for handlers ------------------------------------------------------------------
     def apis(self):
@@ -169,6 +179,10 @@ class Simulator:
             self.counters[key] += 1
         else:
             self.counters[key][name] = self.counters[key].get(name, 0) + 1
+
+    def restart_httpd(self):
+        """DSM restarts its web server after the answer: connections drop for httpd_restart_seconds."""
+        self.httpd_down_until = time.monotonic() + self.httpd_restart_seconds
 
     # --- faults --------------------------------------------------------------------------------
     def set_faults(self, faults):
@@ -204,6 +218,10 @@ class Simulator:
 
     # --- the Web API ---------------------------------------------------------------------------
     def handle(self, cgi):
+        if time.monotonic() < self.httpd_down_until:
+            with self.lock:
+                self.counters["dropped_connections"] += 1
+            return _drop_connection()
         params = {key: request.args[key] for key in request.args}
         params.update({key: request.form[key] for key in request.form})
         api_name = params.pop("api", None)
@@ -324,6 +342,15 @@ class Simulator:
                 "faults": dict(self.faults),
                 "volumes_root": str(self.volumes_root),
             }
+
+
+def _drop_connection():
+    """Close the client's connection without an answer, as a web server that is restarting does."""
+    connection = request.environ.get("werkzeug.socket")
+    if connection is not None:
+        with contextlib.suppress(OSError):
+            connection.shutdown(socket.SHUT_RDWR)
+    return Response("", status=503)
 
 
 def _json_literal(value):

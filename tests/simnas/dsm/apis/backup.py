@@ -14,7 +14,8 @@ fault `slow_backup` ({"seconds": s}) makes the next backup last at least s secon
 UNVERIFIED on real DSM, and accepted here exactly as the collection sends it (see
 plugins/module_utils/_dsm_hyper_backup.py): Task.set with `schedule` ({"schedule_enable",
 "schedule": {...}}), `rotate_params` ({"enable_rotate", "rotate_condition": [policy, max]}) and
-`source`. A malformed block answers 120.
+`source`. A malformed block answers 120. The fault `backup_task_set_reject` ({"count": n, "code": c},
+default code 4400) rejects the next Task.set calls, as a real DSM may reject those payloads.
 
 Error codes: real DSM's 44xx meanings are undocumented, so the codes below are the simulator's
 own choice inside that family (3332, "is backing up", is go-synology's). The collection must not
@@ -365,6 +366,9 @@ def task_create(ctx):
 
 @method("SYNO.Backup.Task", "set", write=True)
 def task_set(ctx):
+    rejected = ctx.sim._take_fault("backup_task_set_reject", "SYNO.Backup.Task")
+    if rejected:
+        raise DSMError(int(rejected.get("code", 4400)))  # the unverified payloads may meet this on a real DSM
     task = _task(ctx, _int(ctx, "task_id"))
     if task["status"] != "none":
         raise DSMError(ERR_BUSY)

@@ -4,13 +4,28 @@ As dsm-webapi.md §3 describes them:
 - every certificate call needs the session's SynoToken (reads too); without it DSM answers 103;
 - CRT list shows each certificate with its subject (CN and sub_alt_name), issuer, validity (OpenSSL
   asctime, space-padded day, GMT) and the services bound to it;
-- Service set takes `settings`, a JSON array of {service, old_id, id}. For a service that is already
-  bound, `service` must be the listed descriptor verbatim and `old_id` the certificate it is listed under
-  (120 otherwise: a descriptor rebuilt by hand is rejected); a service bound nowhere takes old_id "".
-  On DSM 7 a new descriptor carries multiple_cert and user_setable. id "" unbinds. On the DSM 6
+- a new HTTPS reverse-proxy rule is listed at once under the default certificate's services (DSM
+  materialises a certificate for it, dsm-webapi.md §7.1);
+- Service set takes `settings`, a JSON array of {service, old_id, id}. With a non-empty `old_id`,
+  `service` must be the descriptor listed under that certificate, verbatim (120 otherwise: a descriptor
+  rebuilt by hand is rejected), and the entry moves to `id`. With `old_id ""` the service gets one more
+  entry under `id`, also when it is listed already: the second entry phoeluga/synology-proxy-operator
+  hit in production (DSM 7 wants multiple_cert and user_setable in a new descriptor). id "" unbinds, and
+  an unbound service falls back to the default certificate (it does not leave the listing). A rule
+  listed under several certificates is served the first of them in listing order. On the DSM 6
   personality, setting a service to the certificate it already has removes the service (the quirk
   N4S4 reports), so clients must not send no-op bindings.
-- the answer carries restart_httpd: true; the simulator re-renders its nginx.
+- the answer carries restart_httpd: true; the simulator re-renders its nginx, then drops Web API
+  connections for a while (Simulator.restart_httpd), as DSM's web server restart does.
+- SYNO.Core.Certificate import (multipart: key, cert, inter_cert files; id, desc, as_default): an empty id
+  adds a certificate, an existing id replaces it in place and keeps its services; 5510/5511/5512/5514
+  for an unreadable certificate, key or intermediate, or a key that does not belong to the certificate.
+- SYNO.Core.Certificate.LetsEncrypt create{domain_name "cn;san..", email, desc[, as_default]} is
+  synchronous and answers no task id: the simulator issues a certificate for the names from its test CA
+  (standing in for Let's Encrypt), listed as renewable. Refusals: 5525 for an e-mail without '@', 5528 for
+  a wildcard outside Synology's DDNS domains, 5524 for a sixth certificate of the same names (Let's
+  Encrypt's weekly limit); the fault `letsencrypt_refusal` ({"code": 5521, "count": n}) refuses the next
+  ones with that code (5521: port 80 unreachable).
 
 The NAS comes with three certificates, all real files signed by the simulated NAS's test CA: DSM's
 default "synology" certificate, one for anki.nas.test and a wildcard *.nas.test (+ nas.test).
@@ -32,6 +47,11 @@ from simnas.dsm.registry import DSMError, declare_api, method
 declare_api("SYNO.Core.Certificate", dsm7=(1, 1), dsm6=(1, 1), missing_token_code=103)
 declare_api("SYNO.Core.Certificate.CRT", dsm7=(1, 1), dsm6=(1, 1), missing_token_code=103)
 declare_api("SYNO.Core.Certificate.Service", dsm7=(1, 1), dsm6=(1, 1), missing_token_code=103)
+declare_api("SYNO.Core.Certificate.LetsEncrypt", dsm7=(1, 1), dsm6=(1, 1), missing_token_code=103)
+LETSENCRYPT = "SYNO.Core.Certificate.LetsEncrypt"
+#: Synology DDNS domains, the only ones DSM issues Let's Encrypt wildcards for
+DDNS_DOMAINS = ("synology.me", "diskstation.me", "myds.me", "dscloud.me", "dscloud.biz", "i234.me", "dsmynas.com")
+LETSENCRYPT_WEEKLY_LIMIT = 5
 
 #: (file name in the CA directory, description, is_default, names: CN first)
 SEEDS = (
@@ -114,8 +134,30 @@ def rule_certificates(sim):
     for record in certificates(sim):
         for service in record["services"]:
             if service.get("subscriber") == "ReverseProxy":
-                bound[service.get("service")] = (record["cert_file"], record["key_file"])
+                bound.setdefault(service.get("service"), (record["cert_file"], record["key_file"]))
     return bound
+
+
+def reverse_proxy_descriptor(sim, rule_id, fqdn):
+    descriptor = {
+        "display_name": fqdn,
+        "isPkg": False,
+        "multiple_cert": True,
+        "owner": "root",
+        "service": rule_id,
+        "subscriber": "ReverseProxy",
+        "user_setable": True,
+    }
+    if sim.personality == "dsm6":
+        descriptor.pop("multiple_cert")
+        descriptor.pop("user_setable")
+    return descriptor
+
+
+def list_new_rule(sim, rule_id, fqdn):
+    """A new HTTPS rule is listed under the default certificate at once, as DSM does (§7.1)."""
+    default = next(record for record in certificates(sim) if record["is_default"])
+    default["services"].append(reverse_proxy_descriptor(sim, rule_id, fqdn))
 
 
 def _asctime(moment):
@@ -143,7 +185,7 @@ def _shown(sim, record):
         "desc": record["desc"],
         "is_default": record["is_default"],
         "is_broken": False,
-        "renewable": False,
+        "renewable": bool(record.get("renewable")),
         "user_deletable": not record["is_default"],
         "key_types": "RSA" if "RSA" in type(cert.public_key()).__name__ else "ECC",
         "signature_algorithm": cert.signature_algorithm_oid._name,
@@ -171,14 +213,15 @@ def crt_list(ctx):
     return {"certificates": [_shown(ctx.sim, record) for record in certificates(ctx.sim)]}
 
 
-def _bound(records, descriptor):
-    for record in records:
-        for listed in record["services"]:
-            if listed.get("subscriber") == descriptor.get("subscriber") and listed.get("service") == descriptor.get(
-                "service"
-            ):
-                return record, listed
-    return None, None
+def _entries(records, descriptor):
+    """(certificate, listed descriptor) of every entry of the descriptor's service."""
+    wanted = (descriptor.get("subscriber"), descriptor.get("service"))
+    return [
+        (record, listed)
+        for record in records
+        for listed in record["services"]
+        if (listed.get("subscriber"), listed.get("service")) == wanted
+    ]
 
 
 @method("SYNO.Core.Certificate.Service", "set", write=True)
@@ -188,6 +231,7 @@ def service_set(ctx):
         raise DSMError(114)
     records = certificates(ctx.sim)
     by_id = {record["id"]: record for record in records}
+    default = next(record for record in records if record["is_default"])
     with reverse_proxy.rollback(ctx):
         for setting in settings:
             if not isinstance(setting, dict) or not isinstance(setting.get("service"), dict):
@@ -195,25 +239,124 @@ def service_set(ctx):
             descriptor, old_id, new_id = setting["service"], setting.get("old_id"), setting.get("id")
             if not isinstance(old_id, str) or not isinstance(new_id, str):
                 raise DSMError(120)
-            current, listed = _bound(records, descriptor)
-            if current is not None:
-                if old_id != current["id"] or descriptor != listed:
-                    raise DSMError(120)  # not the listed descriptor verbatim, or not its certificate
-            else:
-                if old_id:
-                    raise DSMError(120)
-                if ctx.personality == "dsm7" and not set(descriptor) >= DSM7_DESCRIPTOR_KEYS:
-                    raise DSMError(120)
-                if descriptor.get("subscriber") == "ReverseProxy" and descriptor.get(
-                    "service"
-                ) not in reverse_proxy.rules(ctx.state):
-                    raise DSMError(120)
             if new_id and new_id not in by_id:
                 raise DSMError(120)
-            if current is not None and ((new_id == old_id and ctx.personality == "dsm6") or not new_id):
-                current["services"].remove(listed)  # unbind; or DSM 6's answer to a no-op binding
-            elif new_id != old_id:
-                if current is not None:
-                    current["services"].remove(listed)
-                by_id[new_id]["services"].append(copy.deepcopy(descriptor))
+            entries = _entries(records, descriptor)
+            if not old_id:
+                # A first assignment, as the wizard sends it: one more entry, whatever is listed already.
+                if ctx.personality == "dsm7" and not set(descriptor) >= DSM7_DESCRIPTOR_KEYS:
+                    raise DSMError(120)
+                rule = descriptor.get("subscriber") == "ReverseProxy"
+                if rule and descriptor.get("service") not in reverse_proxy.rules(ctx.state):
+                    raise DSMError(120)
+                if new_id and not any(record["id"] == new_id for record, _listed in entries):
+                    by_id[new_id]["services"].append(copy.deepcopy(descriptor))
+                continue
+            current, listed = next(((r, d) for r, d in entries if r["id"] == old_id), (None, None))
+            if current is None or descriptor != listed:
+                raise DSMError(120)  # not listed under old_id, or not the listed descriptor verbatim
+            if new_id == old_id:
+                if ctx.personality == "dsm6":
+                    current["services"].remove(listed)  # DSM 6's answer to a no-op binding
+                continue
+            current["services"].remove(listed)
+            target = by_id[new_id] if new_id else default  # an unbound service lands on the default
+            if not any(record is target for record, _listed in _entries(records, descriptor)):
+                target["services"].append(listed)
+    ctx.sim.restart_httpd()
     return {"restart_httpd": True}
+
+
+def _load_pem(blob, loader, code):
+    try:
+        return loader(blob)
+    except (ValueError, TypeError):
+        raise DSMError(code) from None
+
+
+def _public_bytes(key):
+    from cryptography.hazmat.primitives import serialization
+
+    return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+@method("SYNO.Core.Certificate", "import", write=True)
+def certificate_import(ctx):
+    from cryptography.hazmat.primitives import serialization
+
+    files = {name: request.files[name].read() for name in ("key", "cert", "inter_cert") if name in request.files}
+    if "key" not in files or "cert" not in files:
+        raise DSMError(114)
+    key = _load_pem(files["key"], lambda blob: serialization.load_pem_private_key(blob, None), 5511)
+    cert = _load_pem(files["cert"], x509.load_pem_x509_certificate, 5510)
+    chain = files.get("inter_cert") or b""
+    if chain.strip():
+        _load_pem(chain, x509.load_pem_x509_certificates, 5512)
+    if _public_bytes(key.public_key()) != _public_bytes(cert.public_key()):
+        raise DSMError(5514)
+    cert_id, desc = ctx.params.get("id", ""), ctx.params.get("desc", "")
+    records = certificates(ctx.sim)
+    if cert_id:
+        record = next((record for record in records if record["id"] == cert_id), None)
+        if record is None:
+            raise DSMError(5503)
+    else:
+        record = {"id": secrets.token_urlsafe(6)[:6], "is_default": False, "services": []}
+        records.append(record)
+    directory = _ca(ctx.sim).directory
+    name = "imported-{}-{}".format(record["id"], secrets.token_hex(3))
+    cert_file, key_file = directory / f"{name}.crt", directory / f"{name}.key"
+    cert_file.write_bytes(files["cert"].rstrip() + b"\n" + chain)
+    key_file.write_bytes(files["key"])
+    os.chmod(key_file, 0o600)
+    record.update(desc=str(desc), cert_file=str(cert_file), key_file=str(key_file), renewable=False)
+    if ctx.params.get("as_default") is True:
+        _make_default(records, record)
+    reverse_proxy.render(ctx.sim)
+    ctx.sim.restart_httpd()
+    return {"restart_httpd": True}
+
+
+def _make_default(records, record):
+    for other in records:
+        other["is_default"] = other is record
+
+
+@method(LETSENCRYPT, "create", write=True)
+def letsencrypt_create(ctx):
+    names, email, desc = ctx.params.get("domain_name"), ctx.params.get("email"), ctx.params.get("desc", "")
+    if not isinstance(names, str) or not names.strip() or not isinstance(email, str):
+        raise DSMError(114)
+    names = [name.strip().lower() for name in names.split(";") if name.strip()]
+    if any(not reverse_proxy.valid_host(name, wildcard=True) for name in names):
+        raise DSMError(120)
+    if "@" not in email.strip("@"):
+        raise DSMError(5525)
+    for name in names:
+        if name.startswith("*.") and not name[2:].endswith(DDNS_DOMAINS):
+            raise DSMError(5528)
+    refusal = ctx.sim._take_fault("letsencrypt_refusal", LETSENCRYPT)
+    if refusal:
+        raise DSMError(int(refusal.get("code", 5521)))
+    issued = ctx.state.setdefault("letsencrypt_issued", {})
+    key = ";".join(sorted(names))
+    if issued.get(key, 0) >= LETSENCRYPT_WEEKLY_LIMIT:
+        raise DSMError(5524)
+    issued[key] = issued.get(key, 0) + 1
+    file_name = "letsencrypt-{}-{}".format(names[0].replace("*", "_"), secrets.token_hex(3))
+    cert, private_key = _ca(ctx.sim).leaf(file_name, *names)
+    records = certificates(ctx.sim)
+    record = {
+        "id": secrets.token_urlsafe(6)[:6],
+        "desc": str(desc),
+        "is_default": False,
+        "cert_file": str(cert),
+        "key_file": str(private_key),
+        "services": [],
+        "renewable": True,
+    }
+    records.append(record)
+    if ctx.params.get("as_default") is True:
+        _make_default(records, record)
+    ctx.sim.restart_httpd()
+    return None  # synchronous, no task id: clients find the certificate in CRT list

@@ -10,6 +10,10 @@ As dsm-webapi.md §2 describes DSM 7 (and DSM 6, same API v1):
   the other protocol (or DSM's own 5000/5001), 4156 invalid backend host, 4164/4165/4166 invalid header
   name/value or a duplicated header name, 4168/4169/4170 invalid connect/read/send timeout (this split
   of the three codes is the simulator's assumption), 120 for other malformed fields.
+A new HTTPS rule is listed under the default certificate at once (simnas.dsm.apis.certificate). DSM 7
+ignores the per-rule `frontend.https.http2` key (kept in the rule as sent, like any unknown field): nginx
+offers HTTP/2 on a listener by DSM's global switch (SYNO.Core.Web.DSM enable_spdy, simnas.dsm.apis.web);
+the DSM 6 personality renders the per-rule key, as DSM 6.2 did.
 Stricter than known DSM behaviour, on purpose: update without the listed `_key` answers 120 (`_key`'s
 meaning is undocumented; the simulator lists the UUID there, as the datastore's key).
 
@@ -135,6 +139,10 @@ def rp_create(ctx):
         entry["frontend"].setdefault("https", {"hsts": False})
         order = max((record["order"] for record in store.values()), default=0) + 1
         store[rule_id] = {"entry": entry, "order": order}
+        if entry["frontend"]["protocol"] == 1:
+            from simnas.dsm.apis.certificate import list_new_rule
+
+            list_new_rule(ctx.sim, rule_id, entry["frontend"]["fqdn"])
     return None  # DSM does not answer the new UUID
 
 
@@ -201,8 +209,10 @@ def render(sim):
     if nginx is None:
         return
     from simnas.dsm.apis.certificate import rule_certificates
+    from simnas.dsm.apis.web import global_http2
 
-    nginx.apply(listed(sim.state.data), rule_certificates(sim))
+    http2 = global_http2(sim) if sim.personality == "dsm7" else None
+    nginx.apply(listed(sim.state.data), rule_certificates(sim), http2=http2)
 
 
 def attach_nginx(sim, directory, start=True, **options):

@@ -1,0 +1,131 @@
+#!/usr/bin/python
+# Copyright: ankinas.synology contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r"""
+module: dsm_http2
+short_description: Turn DSM's global HTTP/2 switch on or off
+version_added: 0.2.0
+author: ankinas.synology contributors (@ankinas)
+description:
+  - Ensures DSM's global HTTP/2 setting (Control Panel > Network > Connectivity > Enable HTTP/2; C(enable_spdy) of
+    C(SYNO.Core.Web.DSM)).
+  - DSM 7's reverse-proxy rules have no HTTP/2 switch of their own. DSM's nginx offers HTTP/2 per listening socket,
+    so the global setting applies to B(all) of DSM's HTTPS on the port, the reverse-proxy rules on 443 included,
+    and to DSM's own web interface.
+  - The setting is read with C(get) (v1) and written with C(set) (v1) carrying the listed values of the other seven
+    fields C(set) takes (ports, HTTPS, redirect, HSTS, custom domain), as a client verified on DSM 7.3 does. A change
+    makes DSM restart its web server; the module reads the setting back until DSM answers again.
+options:
+  enabled:
+    description: Whether DSM offers HTTP/2.
+    type: bool
+    required: true
+extends_documentation_fragment:
+  - ankinas.synology.dsm
+  - ankinas.synology.attributes
+  - ankinas.synology.attributes.ACTIONGROUP_DSM
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+notes:
+  - B(Verified) against public captures of DSM 7.3 (ychiu1211/dsmctl) are the API, the versions and the eight fields of
+    C(set). B(Unverified) is whether DSM also takes C(set) with C(enable_spdy) alone; the module always sends all eight.
+seealso:
+  - module: ankinas.synology.dsm_reverse_proxy
+"""
+
+EXAMPLES = r"""
+- name: Offer HTTP/2 on DSM's HTTPS (the reverse-proxy rules on 443 included)
+  ankinas.synology.dsm_http2:
+    dsm_url: https://nas.lan:5001
+    dsm_username: admin
+    dsm_password: "{{ vault_dsm_password }}"
+    enabled: true
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+http2:
+  description: DSM's HTTP/2 setting after the task (in check mode, as it would be).
+  returned: always
+  type: dict
+  contains:
+    enabled:
+      description: Whether DSM offers HTTP/2.
+      type: bool
+  sample: {enabled: true}
+operation:
+  description: V(update) when the setting changed (or would in check mode).
+  returned: changed
+  type: str
+"""
+
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import (
+    DSMResource,
+    dsm_module,
+    read_until,
+)
+from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError, run_resource_module
+
+API = "SYNO.Core.Web.DSM"
+#: what set takes besides enable_spdy, sent with the listed values (dsmctl, live DSM 7.3)
+SET_FIELDS = (
+    "http_port",
+    "https_port",
+    "enable_https",
+    "enable_https_redirect",
+    "enable_hsts",
+    "enable_custom_domain",
+    "fqdn",
+)
+#: seconds to wait for DSM's web server to answer again after the change
+SETTLE = 90
+
+
+class Http2Setting(DSMResource):
+    result_key = "http2"
+    compared_keys = ("enabled",)
+
+    def __init__(self, module):
+        super().__init__(module)
+        self._listed = {}
+
+    def read(self):
+        # v1: v2's get leaves out enable_https and enable_hsts, which set needs.
+        self._listed = self.client.call(API, "get", version=1)
+        if "enable_spdy" not in self._listed:
+            raise ResourceError(f"{API} get answered no enable_spdy; this DSM has no global HTTP/2 setting")
+        return {"enabled": bool(self._listed["enable_spdy"])}
+
+    def desired(self, current):
+        return {"enabled": self.params["enabled"]}
+
+    def update(self, current, desired):
+        missing = [key for key in SET_FIELDS if key not in self._listed]
+        if missing:
+            raise ResourceError(f"{API} get did not list {', '.join(missing)}, which set needs; nothing was changed")
+        params = {key: self._listed[key] for key in SET_FIELDS}
+        params["fqdn"] = params["fqdn"] or ""
+        params["enable_spdy"] = desired["enabled"]
+        self.client.call(API, "set", params, version=1, write=True, confirm=lambda: self._now() == desired["enabled"])
+        # DSM restarts its web server after the change: read until it answers the new value.
+        if read_until(self._now, lambda now: now == desired["enabled"], SETTLE) is None:
+            raise ResourceError(f"{API} set answered success, but after {SETTLE}s DSM does not list the change")
+
+    def _now(self):
+        return bool(self.client.call(API, "get", version=1).get("enable_spdy"))
+
+
+def main():
+    module = dsm_module(dict(enabled=dict(type="bool", required=True)))
+    run_resource_module(Http2Setting(module))
+
+
+if __name__ == "__main__":
+    main()

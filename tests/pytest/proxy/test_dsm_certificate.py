@@ -1,0 +1,103 @@
+"""ankinas.synology.dsm_certificate against the simulated DSM: Let's Encrypt (the test CA stands in) and PEM import."""
+
+import copy
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from conftest import rule_args
+from simnas.dsm.apis.certificate import certificates
+from simnas.runner import run_module
+
+LE = "SYNO.Core.Certificate.LetsEncrypt.create"
+IMPORT = "SYNO.Core.Certificate.import"
+HOST = "anki.example.test"  # no seeded certificate covers it
+
+
+def certificate(nas, check=False, diff=False, **args):
+    return run_module("dsm_certificate", nas.connection(**args), check=check, diff=diff)
+
+
+def listed(nas):
+    with nas.sim.lock:
+        return copy.deepcopy(certificates(nas.sim))  # seeded on first use
+
+
+def test_letsencrypt_issues_once_then_leaves_renewal_to_dsm(nas):
+    predicted = certificate(nas, check=True, common_name=HOST, email="me@example.test")
+    assert predicted["changed"] and predicted["operation"] == "create" and nas.writes() == {}
+
+    issued = certificate(nas, diff=True, common_name=HOST, email="me@example.test")
+    assert not issued.failed, issued.get("msg")
+    assert issued["changed"] and issued["operation"] == "create"
+    assert issued["certificate"]["common_name"] == HOST and issued["certificate"]["renewable"] is True
+    assert issued["diff"]["before"] == {} and issued["diff"]["after"]["id"] == issued["certificate"]["id"]
+    assert [cert["desc"] for cert in listed(nas)].count(HOST) == 1
+    assert nas.writes() == {LE: 1}
+
+    nas.reset_counters()
+    again = certificate(nas, common_name=HOST, email="me@example.test")
+    assert not again["changed"] and again["certificate"]["id"] == issued["certificate"]["id"]
+    # A name a wildcard already covers needs no request either.
+    covered = certificate(nas, common_name="sync.nas.test", email="me@example.test")
+    assert not covered["changed"] and covered["certificate"]["common_name"] == "*.nas.test"
+    assert nas.writes() == {}
+
+
+@pytest.mark.parametrize(
+    ("code", "setup", "names", "words"),
+    [
+        (5521, {"letsencrypt_refusal": {"code": 5521}}, [], "port 80"),
+        (5524, {"letsencrypt_refusal": {"code": 5524}}, [], "at most 5 certificates per week"),
+        (5528, {}, ["*.example.test"], "only for Synology DDNS names"),
+    ],
+)
+def test_letsencrypt_refusals_are_not_retried(nas, code, setup, names, words):
+    if setup:
+        nas.faults(**setup)
+    before = len(listed(nas))
+    result = certificate(nas, common_name=HOST, subject_alt_names=names, email="me@example.test")
+    assert result.failed
+    assert f"{LE.rpartition('.')[0]} create failed: DSM error {code}" in result["msg"] and words in result["msg"]
+    assert nas.writes() == {LE: 1}  # exactly one attempt
+    assert len(listed(nas)) == before
+
+
+def test_import_replaces_in_place_keeps_the_binding_and_never_shows_the_key(nas, dsm_ca, tmp_path):
+    first_cert, first_key = dsm_ca.leaf("import-first", HOST)
+    pem = {"certificate": first_cert.read_text(), "private_key": first_key.read_text()}
+    imported = certificate(nas, diff=True, source="import", common_name=HOST, description="Imported", **pem)
+    assert not imported.failed, imported.get("msg")
+    assert imported["changed"] and imported["operation"] == "create"
+    cert_id = imported["certificate"]["id"]
+    assert nas.writes() == {IMPORT: 1}
+    assert not certificate(nas, source="import", common_name=HOST, description="Imported", **pem)["changed"]
+
+    bound = nas.run(**rule_args(source_host=HOST, certificate="Imported"))
+    assert bound["certificate"]["id"] == cert_id, bound.get("msg")
+
+    # The renewal: a new key, valid a year longer (DSM lists no serial or fingerprint, only names and dates).
+    leaf = dsm_ca._ca.issue_cert(HOST, common_name=HOST, not_after=datetime.now(timezone.utc) + timedelta(days=800))
+    renewed = {
+        "certificate": leaf.cert_chain_pems[0].bytes().decode(),
+        "private_key": leaf.private_key_pem.bytes().decode(),
+    }
+    replaced = certificate(nas, diff=True, source="import", common_name=HOST, description="Imported", **renewed)
+    assert replaced["changed"] and replaced["operation"] == "update" and replaced["certificate"]["id"] == cert_id
+    record = next(cert for cert in listed(nas) if cert["id"] == cert_id)
+    assert [service["service"] for service in record["services"]] == [bound["rule"]["UUID"]]
+
+    mismatched = {"certificate": pem["certificate"], "private_key": renewed["private_key"]}
+    mismatch = certificate(nas, source="import", common_name=HOST, description="Imported", **mismatched)
+    assert mismatch.failed and "DSM error 5514" in mismatch["msg"]
+    for result in (imported, replaced, mismatch):
+        for key in (pem["private_key"], renewed["private_key"]):
+            assert key.strip().splitlines()[1] not in result.stdout + result.stderr
+
+
+def test_import_of_a_certificate_for_another_name_fails_before_any_call(nas, dsm_ca):
+    cert, key = dsm_ca.leaf("import-other", "other.example.test")
+    result = certificate(
+        nas, source="import", common_name=HOST, certificate=cert.read_text(), private_key=key.read_text()
+    )
+    assert result.failed and "not for common_name anki.example.test" in result["msg"]
+    assert nas.counters()["logins_attempted"] == 0
