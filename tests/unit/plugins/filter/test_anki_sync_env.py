@@ -108,8 +108,8 @@ def test_plaintext_mode_passes_passwords_through_without_the_switch():
         ("alice", "my_users must list at least one user"),
         (["alice"], "my_users[0] must be a mapping with the keys name and password"),
         ([{"name": "", "password": "x"}], "my_users[0].name is empty; give every user a name"),
-        ([{"name": "a:b", "password": "x"}], "my_users[0].name 'a:b' contains ':' or white space"),
-        ([{"name": "a b", "password": "x"}], "my_users[0].name 'a b' contains ':' or white space"),
+        ([{"name": "a:b", "password": "x"}], "my_users[0].name 'a:b' cannot be a user of the server"),
+        ([{"name": "a b", "password": "x"}], "my_users[0].name 'a b' cannot be a user of the server"),
         (
             [{"name": "alice", "password": "x"}, {"name": "alice", "password": "y"}],
             "my_users[1].name 'alice' is listed twice; user names must be unique",
