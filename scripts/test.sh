@@ -29,9 +29,7 @@ stage "changelog lint" bash -c "antsibull-changelog lint && antsibull-changelog 
 stage "ansible-test sanity" scripts/sanity.sh
 stage "ansible-test units (every ansible-core of tests/ansible-core-versions.txt)" scripts/units.sh
 stage "collection build and offline install" scripts/check-build.sh
-if [[ -d molecule ]] && compgen -G 'molecule/*/molecule.yml' >/dev/null; then
-  stage "molecule" molecule test --all
-fi
+stage "molecule" scripts/molecule-scenarios.sh
 stage "pytest" pytest tests/pytest
 
 echo

@@ -4,7 +4,6 @@ import contextlib
 import os
 import secrets
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -248,25 +247,31 @@ def dsm_ca(tmp_path_factory):
     return TestCA(tmp_path_factory.mktemp("ca"))
 
 
+def start_dsm(dsm_ca, home, **options):
+    """A running simulated DSM in home; admin's password is random unless users= is given. Stop it with stop()."""
+    password = "pw-" + secrets.token_hex(8)
+    options.setdefault("users", {ADMIN: password})
+    options.setdefault("state_path", home / "dsm-state.json")
+    options.setdefault("volumes_root", home / "volumes")
+    # DSM drops connections for up to a minute after a certificate change; tests keep it short.
+    options.setdefault("httpd_restart_seconds", 0.3)
+    app = create_dsm_app(**options)
+    cert, key = dsm_ca.leaf("dsm", "localhost", "127.0.0.1")
+    https = RunningServer(app, certfile=cert, keyfile=key).start()
+    http = RunningServer(app).start()
+    user = options["users"][ADMIN]
+    dsm = SimulatedDSM(https, http, dsm_ca.cert_path, user if isinstance(user, str) else user["password"], home)
+    dsm.sim = app.config["SIMULATOR"]  # for suites that attach more to the NAS (tests/pytest/proxy)
+    return dsm
+
+
 @pytest.fixture
 def make_dsm(dsm_ca, tmp_path):
     """make_dsm(**Simulator options) -> SimulatedDSM; admin's password is random unless users= is given."""
     running = []
 
     def make(**options):
-        password = "pw-" + secrets.token_hex(8)
-        options.setdefault("users", {ADMIN: password})
-        options.setdefault("state_path", tmp_path / "dsm-state.json")
-        options.setdefault("volumes_root", tmp_path / "volumes")
-        # DSM drops connections for up to a minute after a certificate change; tests keep it short.
-        options.setdefault("httpd_restart_seconds", 0.3)
-        app = create_dsm_app(**options)
-        cert, key = dsm_ca.leaf("dsm", "localhost", "127.0.0.1")
-        https = RunningServer(app, certfile=cert, keyfile=key).start()
-        http = RunningServer(app).start()
-        user = options["users"][ADMIN]
-        dsm = SimulatedDSM(https, http, dsm_ca.cert_path, user if isinstance(user, str) else user["password"], tmp_path)
-        dsm.sim = app.config["SIMULATOR"]  # for suites that attach more to the NAS (tests/pytest/proxy)
+        dsm = start_dsm(dsm_ca, tmp_path, **options)
         running.append(dsm)
         return dsm
 
@@ -275,29 +280,15 @@ def make_dsm(dsm_ca, tmp_path):
         dsm.stop()
 
 
+@pytest.fixture(scope="module")
+def module_dsm(dsm_ca, tmp_path_factory):
+    """A simulated DSM 7 shared by the tests of one module (for deployments converged step by step)."""
+    dsm = start_dsm(dsm_ca, tmp_path_factory.mktemp("dsm"))
+    yield dsm
+    dsm.stop()
+
+
 @pytest.fixture
 def dsm(make_dsm):
     """A simulated DSM 7 with one administrator."""
     return make_dsm()
-
-
-@pytest.fixture
-def make_supervised_nas(tmp_path):
-    """make_supervised_nas(method) -> env: the whole simulated NAS as the demo runs it (python -m
-    simnas.supervisor), on its own home (tmp_path/simnas) and free ports; env runs the demo inventory
-    against it (SIMNAS_* and ANKINAS_DEPLOY_METHOD set). Stopped after the test."""
-    started = []
-    supervisor = [sys.executable, "-m", "simnas.supervisor"]
-
-    def make(method="docker"):
-        ports = {"SIMNAS_DSM_PORT": free_port(), "SIMNAS_PORTAINER_PORT": free_port(), "SIMNAS_PROXY_PORT": free_port()}
-        env = dict(os.environ, SIMNAS_HOME=str(tmp_path / "simnas"), ANKINAS_DEPLOY_METHOD=method)
-        env.update({key: str(value) for key, value in ports.items()})
-        options = [f"--{key[7:].lower().replace('_port', '')}-port={value}" for key, value in ports.items()]
-        subprocess.run([*supervisor, "start", *options], env=env, check=True, cwd=ROOT)
-        started.append(env)
-        return env
-
-    yield make
-    for env in started:
-        subprocess.run([*supervisor, "stop"], env=env, check=True, cwd=ROOT)
