@@ -1,4 +1,8 @@
-.PHONY: setup demo test sanity lint bench images clean
+.PHONY: help setup demo test lint sanity units matrix build images bench release clean
+SHELL := /bin/bash
+
+help:         ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
 
 setup:        ## install and start everything (apt, .venv, collections, dockerd, images)
 	scripts/setup.sh
@@ -9,11 +13,31 @@ demo:         ## the main job: start the simulated NAS and run playbooks/site.ym
 test:         ## the whole test suite (what CI runs)
 	scripts/test.sh
 
-sanity:
+lint:         ## ruff, yamllint, ansible-lint (production profile) and the changelog lint
+	. scripts/env.sh && ruff check . && ruff format --check . && yamllint -s . \
+		&& ansible-lint --offline --profile production \
+		&& antsibull-changelog lint && antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+
+sanity:       ## ansible-test sanity on the ansible-core of .venv
 	scripts/sanity.sh
+
+units:        ## ansible-test units (tests/unit) on every ansible-core of tests/ansible-core-versions.txt
+	scripts/units.sh
+
+matrix:       ## ansible-test sanity and units on every ansible-core of tests/ansible-core-versions.txt
+	scripts/matrix.sh
+
+build:        ## build the collection tarball, check its contents and install it offline (build/artifact)
+	scripts/check-build.sh
+
+images:       ## build the local images of the simulated NAS (skips current ones)
+	scripts/build-images.sh
 
 bench:        ## benchmarks (not part of the test suite); writes benchmarks/RESULTS.md
 	scripts/bench.sh
 
-clean:
+release:      ## cut a release: make release VERSION=X.Y.Z (galaxy.yml, changelog.yaml, CHANGELOG.md)
+	scripts/release.sh $(VERSION)
+
+clean:        ## remove build output and caches (venvs of other ansible-core releases included)
 	rm -rf build .cache

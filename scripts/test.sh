@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: setup, linters, ansible-test sanity, molecule scenarios, pytest.
+# The whole test suite: setup, linters, ansible-test sanity and units, the build, molecule scenarios, pytest.
 # Every stage runs; the exit code is non-zero when any stage failed.
 set -uo pipefail
 # shellcheck source=scripts/env.sh
@@ -25,7 +25,9 @@ stage() {
 stage "ruff" bash -c 'ruff check . && ruff format --check .'
 stage "yamllint" yamllint -s .
 stage "ansible-lint (production profile)" ansible-lint --offline --profile production
+stage "changelog lint" bash -c "antsibull-changelog lint && antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml"
 stage "ansible-test sanity" scripts/sanity.sh
+stage "ansible-test units (every ansible-core of tests/ansible-core-versions.txt)" scripts/units.sh
 stage "collection build and offline install" scripts/check-build.sh
 stage "molecule" scripts/molecule-scenarios.sh
 stage "pytest" pytest tests/pytest

@@ -1,7 +1,9 @@
 """Cases 1-6, 8, 11-14 against one simulated NAS deployed by site.yml: bad input fails before any change
 (0 DSM writes, container and data directory unchanged) with a message naming the variable, and faults
-leave the server serving every user's notes."""
+leave the server serving every user's notes. Also playbooks/status.yml (issue 16) on the same NAS: green
+when healthy, one clear PROBLEM line each for a failed backup and a stopped container."""
 
+import json
 import socket
 import subprocess
 import time
@@ -210,3 +212,72 @@ def test_restore_drill_resolves_the_example_inventory(nas, tmp_path):
     assert "replaces the data folder /volume1/docker/anki-server" in process.stdout, process.stdout[-3000:]
     assert "Run it again with -e restore_drill_confirm=true" in process.stdout
     assert "is undefined" not in process.stdout
+
+
+# --- playbooks/status.yml (issue 16) ---------------------------------------------------------------
+
+
+def status(nas):
+    """Runs the status playbook: (exit code, the report's lines, the number of changed tasks)."""
+    process = run_playbook(
+        ROOT / "playbooks" / "status.yml",
+        nas.overrides,
+        env=dict(nas.env, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json"),
+        inventory=str(ROOT / "inventories" / "demo"),
+    )
+    output = json.loads(process.stdout)
+    (report,) = [task for play in output["plays"] for task in play["tasks"] if task["task"]["name"] == "Report"]
+    lines = report["hosts"]["simnas"]["msg"]
+    assert isinstance(lines, list), report
+    return process.returncode, lines, output["stats"]["simnas"]["changed"]
+
+
+def backup_now(nas, snapshot=True):
+    """The hyper_backup role with a backup (and a snapshot) taken now (site.yml, tag hyper_backup)."""
+    return run_playbook(
+        ROOT / "playbooks" / "site.yml",
+        dict(nas.overrides, hyper_backup_run_now=True, hyper_backup_snapshot_now=snapshot),
+        env=dict(nas.env, ANSIBLE_RUN_TAGS="hyper_backup"),
+        inventory=str(ROOT / "inventories" / "demo"),
+    )
+
+
+def test_status_is_green_when_healthy_and_names_a_failed_backup_and_a_stopped_container(nas):
+    backed_up = backup_now(nas)
+    assert backed_up.returncode == 0, backed_up.stdout[-3000:]
+    nas.wait_healthy()  # the snapshot job restarted the server
+    nas.reset_dsm_counters()
+
+    returncode, lines, changed = status(nas)
+    assert returncode == 0, lines
+    assert f"container {nas.name} (docker): running, image jeankhawand/anki-sync-server:25.07" in lines
+    assert "logins: 2 of 2 users can log in" in lines
+    assert f"reverse proxy: https://anki.nas.test:443 -> localhost:{nas.port} (as in the inventory)" in lines
+    assert any(line.startswith("certificate: anki.nas.test, valid till ") for line in lines), lines
+    assert any(line.startswith("last backup: ") and ", done (" in line for line in lines), lines
+    assert any(line.startswith("snapshots: 2 of 2 collections, oldest ") for line in lines), lines
+    assert lines[-1] == "HEALTHY" and not any(line.startswith("PROBLEM") for line in lines)
+    assert changed == 0
+    assert nas.dsm_writes() == {}
+
+    # A backup that fails (its destination directory turned into a file), then the container stopped.
+    (target,) = (nas.home / "volumes" / "volume1" / "backups").iterdir()
+    moved = target.with_name(target.name + ".moved")
+    target.rename(moved)
+    try:
+        target.write_text("not a directory")
+        assert backup_now(nas, snapshot=False).returncode != 0, "the backup was meant to fail"
+        nas.container().stop()
+        returncode, lines, _changed = status(nas)
+        assert returncode != 0
+        assert "logins: not checked (the container is not running)" in lines, lines
+        assert [line for line in lines if line.startswith("PROBLEM")] == [
+            f"PROBLEM: the container {nas.name} is exited (expected running)",
+            "PROBLEM: the last backup ended with fail",
+        ]
+    finally:
+        target.unlink(missing_ok=True)
+        moved.rename(target)
+        nas.container().start()
+        nas.wait_healthy()
+    nas.assert_serves_every_users_notes()

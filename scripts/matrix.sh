@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The support matrix: ansible-test sanity and units on every ansible-core release of
+# tests/ansible-core-versions.txt (or on the ones given), each from its own cached venv (`make matrix`).
+#   scripts/matrix.sh [--units-only] [X.Y.Z ...]
+# `make test` runs the units on all of them (scripts/units.sh) and sanity on .venv's (scripts/sanity.sh).
+set -uo pipefail
+here="$(dirname "${BASH_SOURCE[0]}")"
+tests=(sanity units)
+if [[ ${1:-} == --units-only ]]; then
+  tests=(units)
+  shift
+fi
+mapfile -t releases < <(if (($#)); then printf '%s\n' "$@"; else grep -v '^#' "$here/../tests/ansible-core-versions.txt"; fi)
+failed=()
+for core in "${releases[@]}"; do
+  for test in "${tests[@]}"; do
+    echo "== ansible-test $test, ansible-core $core"
+    "$here/ansible-test.sh" --core "$core" "$test" --python 3.11 --venv --requirements || failed+=("$test on $core")
+  done
+done
+if ((${#failed[@]})); then
+  echo "failed: ${failed[*]}" >&2
+  exit 1
+fi
+echo "ansible-test ${tests[*]} passed on ansible-core ${releases[*]}"
