@@ -19,6 +19,7 @@ from simnas.supervisor import DEMO_ADMIN, DEMO_DSM_PASSWORD
 
 NAME = os.environ["MOLECULE_ANKI_NAME"]
 PORT = int(os.environ["MOLECULE_ANKI_PORT"])
+DATA_DIR_ON_NAS = "/volume1/docker/anki-server"
 DATA_DIR = os.path.join(os.environ["SIMNAS_HOME"], "volumes", "volume1", "docker", "anki-server")
 CA = os.path.join(os.environ["SIMNAS_HOME"], "ca", "ca.crt")
 USERS = {"alice": "alice-demo-password", "bob": "bob-demo-password"}  # inventories/demo
@@ -97,7 +98,7 @@ def test_data_directory_belongs_to_the_container_user():
         assert data.st_mode & 0o777 == 0o750
 
 
-def nas_shell(command):
+def nas_shell(command, stdin=None):
     """Runs command on the simulated NAS as its administrator logs in (the play's way in), over SSH."""
     home = os.environ["SIMNAS_HOME"]
     ssh = [
@@ -116,17 +117,20 @@ def nas_shell(command):
         command,
     ]
     env = dict(os.environ, SSHPASS=DEMO_DSM_PASSWORD)
-    return subprocess.run(ssh, capture_output=True, text=True, env=env, timeout=60, check=False)
+    return subprocess.run(ssh, input=stdin, capture_output=True, text=True, env=env, timeout=60, check=False)
 
 
 @pytest.mark.skipif(METHOD == "container_manager", reason="the container_manager scenario has no SSH host")
 def test_the_play_reached_the_nas_as_an_administrator_who_is_not_root():
-    process = nas_shell("id -un; id -Gn; stat -c '%u:%g %a' /volume1/docker/anki-server; sudo -n true")
-    assert process.returncode != 0, "sudo must ask the account's password"
+    # sudo without its password first (refused), then with it on stdin: the shared folder is ACL-mode (no
+    # POSIX permission for the account), so only root sees into it, as on DSM.
+    command = "id -un; id -Gn; sudo -n true 2>/dev/null; echo $?; sudo -S -p '' stat -c '%u:%g %a' " + DATA_DIR_ON_NAS
+    process = nas_shell(command, stdin=DEMO_DSM_PASSWORD + "\n")
     lines = process.stdout.splitlines()
     assert lines[0] == "admin" and "administrators" in lines[1].split()
+    assert lines[2] != "0", "sudo must ask the account's password"
     # the NAS's /volume1 is the folder the container's data lives in
-    assert lines[2] == "1000:1000 750"
+    assert lines[3] == "1000:1000 750", process.stderr
 
 
 @pytest.mark.skipif(METHOD != "container_manager", reason="the container_manager scenario's project")
