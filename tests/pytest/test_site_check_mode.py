@@ -115,7 +115,6 @@ def test_each_tag_runs_its_role_then_check_mode_on_the_converged_nas_and_a_failu
     overrides = unique_names()
     name = overrides["anki_sync_server_container_name"]
     home = tmp_path / "simnas"
-    crontab = home / "crontab"
     with simulated_nas(home, "docker") as env:
         try:
             dsm_writes = {}
@@ -151,15 +150,16 @@ def test_each_tag_runs_its_role_then_check_mode_on_the_converged_nas_and_a_failu
                 "SYNO.Core.Web.DSM.set",  # DSM's global HTTP/2 switch
             }
             assert "SYNO.Core.AppPortal.ReverseProxy.create" in dsm_writes["reverse_proxy"]
-            assert state.get("hyper_backup", {}).get("tasks", {}) == {} and not crontab.exists()
+            assert state.get("hyper_backup", {}).get("tasks", {}) == {} and not state.get("scheduled_tasks")
             assert container_id() == first_container
 
             state = run_tag("hyper_backup")
-            assert all(write.startswith(("SYNO.Backup.", "SYNO.Core.Share.")) for write in dsm_writes["hyper_backup"])
+            backup_apis = ("SYNO.Backup.", "SYNO.Core.Share.", "SYNO.Core.TaskScheduler.", "SYNO.Core.User.")
+            assert all(write.startswith(backup_apis) for write in dsm_writes["hyper_backup"])
             assert [task["name"] for task in state["hyper_backup"]["tasks"].values()] == ["anki"]
             assert set(state["shares"]) == {"docker", "backups"} and len(state["reverse_proxy"]) == 1
             assert container_id() == first_container
-            snapshot_job = (crontab.read_text(), crontab.stat().st_mtime_ns)
+            (snapshot_job,) = state["scheduled_tasks"].values()  # the snapshot job, a root Task Scheduler task
 
             # Check mode with diff on the converged NAS: nothing to change, nothing changed, logged out.
             control(env, "dsm", "reset-counters", "POST")
@@ -168,7 +168,7 @@ def test_each_tag_runs_its_role_then_check_mode_on_the_converged_nas_and_a_failu
             assert play_recap(process, "simnas")["changed"] == 0, process.stdout[-4000:]
             assert control(env, "dsm", "counters")["writes"] == {}
             assert_logged_out(env)
-            assert (crontab.read_text(), crontab.stat().st_mtime_ns) == snapshot_job
+            assert list(control(env, "dsm", "state")["state"]["scheduled_tasks"].values()) == [snapshot_job]
             assert container_id() == first_container
 
             # A failure in the middle of the play (DSM answers the reverse proxy API with error pages): the

@@ -122,7 +122,8 @@ def test_example_inventory_on_a_strict_nas_with_2fa(make_dsm, make_ssh_nas, vaul
         ]
         data = dsm.home / "volumes" / "volume1" / "docker" / "anki-server"
         assert (data.stat().st_uid, data.stat().st_gid, data.stat().st_mode & 0o777) == (1000, 1000, 0o750)
-        assert "ankinas-anki-snapshot:anki" in nas.shell("cat /etc/crontab").stdout
+        tasks = dsm.state()["state"]["scheduled_tasks"].values()
+        assert [task["name"] for task in tasks if task["name"].startswith("ankinas-anki-snapshot-")], tasks
 
         # DSM drops the play's session just before the reverse-proxy task: the module logs in again with the
         # device token, no code, and the rerun changes nothing.
