@@ -1,0 +1,204 @@
+# Copyright: ankinas.synology contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Filter anki_sync_adoption: the sync server deployment already on the NAS, and what a run does with it.
+
+Every deploy method asks the same question before its first change (which container already holds the
+configured name, host port or data directory, who made it, can it be taken over), so the answer lives
+here once. The input is the Docker Engine's container list (community.docker.docker_host_info with
+verbose_output), which shows the containers of every method alike.
+"""
+
+import posixpath
+import re
+
+from ansible.errors import AnsibleFilterError
+
+COMPOSE_PROJECT = "com.docker.compose.project"
+MANAGED_BY = "org.ankinas.managed-by"
+DATA_MOUNT = "/anki_data"
+SERVER_PORT = 8080
+USER_VARIABLE = re.compile(r"^SYNC_USER[0-9]+$")
+METHOD_KINDS = {"docker": "docker", "portainer": "portainer", "container_manager": "container_manager"}
+KIND_NAMES = {
+    "docker": "a container run with Docker",
+    "portainer": "the Portainer stack '{project}'",
+    "container_manager": "the Container Manager project '{project}'",
+    "compose": "the compose project '{project}' (not a Portainer stack)",
+}
+
+
+def normalized_project(name):
+    """A compose project name as Portainer and compose derive it from a stack name (lowercase, [-_a-z0-9])."""
+    return re.sub(r"[^-_a-z0-9]", "", str(name).lower())
+
+
+def _clean(path):
+    return posixpath.normpath(str(path)) if path else ""
+
+
+def _name(container):
+    names = container.get("Names") or []
+    return (names[0] if names else container.get("Name") or "").lstrip("/")
+
+
+def _host_ports(container):
+    return sorted(
+        {
+            int(port["PublicPort"])
+            for port in container.get("Ports") or []
+            if isinstance(port, dict) and port.get("PublicPort")
+        }
+    )
+
+
+def _data_dir(container):
+    for mount in container.get("Mounts") or []:
+        if isinstance(mount, dict) and _clean(mount.get("Destination")) == DATA_MOUNT:
+            return _clean(mount.get("Source"))
+    return ""
+
+
+def _describe(container):
+    return {
+        "id": container.get("Id", "")[:12],
+        "name": _name(container),
+        "image": container.get("Image", ""),
+        "state": container.get("State", ""),
+        "host_ports": _host_ports(container),
+        "data_dir": _data_dir(container),
+        "project": (container.get("Labels") or {}).get(COMPOSE_PROJECT, ""),
+        "managed": MANAGED_BY in (container.get("Labels") or {}),
+    }
+
+
+def _plain_text_users(env):
+    """Names of the users whose password the found server keeps in plain text (never the passwords)."""
+    pairs = dict(item.split("=", 1) for item in env or [] if "=" in item)
+    if pairs.get("PASSWORDS_HASHED") == "1":
+        return []
+    return [value.split(":", 1)[0] for key, value in sorted(pairs.items()) if USER_VARIABLE.match(key) and ":" in value]
+
+
+def anki_sync_adoption(
+    containers,
+    name,
+    port,
+    data_dir,
+    method,
+    stack="",
+    portainer_projects=None,
+    container_manager_projects=None,
+    env=None,
+    hashed=True,
+):
+    """The plan for the deployment found on the NAS: found, kind, own, switch, refuse, summary, plain_text_users."""
+    if method not in METHOD_KINDS:
+        raise AnsibleFilterError(
+            f"anki_sync_server_deploy_method must be one of {sorted(METHOD_KINDS)}, not {method!r}"
+        )
+    wanted_dir = _clean(data_dir)
+    found = []
+    for container in containers or []:
+        described = _describe(container)
+        holds = []
+        if described["name"] == name:
+            holds.append(f"the container name {name}")
+        if int(port) in described["host_ports"]:
+            holds.append(f"the host port {int(port)}")
+        if described["data_dir"] and described["data_dir"] == wanted_dir:
+            holds.append(f"the data directory {data_dir}")
+        if holds:
+            described["holds"] = holds
+            found.append(described)
+    plan = {
+        "found": None,
+        "kind": "",
+        "own": False,
+        "switch": False,
+        "refuse": "",
+        "summary": "",
+        "plain_text_users": [],
+    }
+    if not found:
+        return plan
+    if len(found) > 1:
+        listed = "; ".join(f"'{c['name']}' ({c['image']}) holds {' and '.join(c['holds'])}" for c in found)
+        plan["refuse"] = (
+            f"found {len(found)} containers where one Anki sync server belongs: {listed}. Nothing was changed. Remove "
+            "the ones that are not the sync server (or choose another anki_sync_server_container_name / "
+            "anki_sync_server_host_port), then run again."
+        )
+        return plan
+
+    container = plan["found"] = found[0]
+    project = container["project"]
+    if project and project in (portainer_projects or []):
+        kind = "portainer"
+    elif project and project in (container_manager_projects or []):
+        kind = "container_manager"
+    elif project:
+        kind = "compose"
+    else:
+        kind = "docker"
+    plan["kind"] = kind
+    made_by = KIND_NAMES[kind].format(project=project)
+    holds = " and ".join(container["holds"])
+    if container["data_dir"] != wanted_dir:
+        plan["refuse"] = (
+            f"the container '{container['name']}' ({container['image']}, {made_by}) holds {holds}, "
+            f"but keeps its data in {container['data_dir'] or 'no directory mounted on ' + DATA_MOUNT}, not in "
+            f"anki_sync_server_data_dir ({data_dir}). Nothing was changed. If it is your sync server, set "
+            "anki_sync_server_data_dir (and data_folder_path) to its data directory so it can be taken over; "
+            "otherwise stop it, or choose another anki_sync_server_container_name / anki_sync_server_host_port."
+        )
+        return plan
+
+    if method == "docker":
+        plan["own"] = kind == "docker" and container["name"] == name
+    else:
+        plan["own"] = kind == METHOD_KINDS[method] and project == normalized_project(stack)
+    plan["switch"] = not plan["own"]
+    plan["plain_text_users"] = _plain_text_users(env) if hashed else []
+    if plan["switch"]:
+        plan["summary"] = (
+            f"taking over the container '{container['name']}' ({made_by}), which holds {holds}: "
+            f"it is stopped and removed, then the {method} method starts the server on the same data directory "
+            "(restored as it was if the new server fails its login check)"
+        )
+    elif not container["managed"] or plan["plain_text_users"]:
+        plan["summary"] = f"taking over {made_by} in place (container '{container['name']}')"
+    if plan["plain_text_users"]:
+        plan["summary"] += (
+            "; the passwords of {} are stored in plain text and are replaced by hashes, so those devices log in once "
+            "more with the same password (the server derives its session keys from the stored value)".format(
+                ", ".join(plan["plain_text_users"])
+            )
+        )
+    return plan
+
+
+def anki_sync_container_spec(inspected):
+    """The community.docker.docker_container options that run a container again as docker inspect shows it."""
+    config = inspected.get("Config") or {}
+    host = inspected.get("HostConfig") or {}
+    ports = []
+    for inner, bindings in sorted((host.get("PortBindings") or {}).items()):
+        for binding in bindings or []:
+            address = binding.get("HostIp") or ""
+            ports.append(f"{address + ':' if address else ''}{binding.get('HostPort')}:{inner}")
+    return {
+        "image": config.get("Image"),
+        "env": dict(item.split("=", 1) for item in config.get("Env") or [] if "=" in item),
+        "labels": config.get("Labels") or {},
+        "stop_signal": config.get("StopSignal") or None,
+        "published_ports": ports,
+        "volumes": host.get("Binds") or [],
+        "restart_policy": (host.get("RestartPolicy") or {}).get("Name") or "no",
+        "networks": [{"name": name} for name in sorted((inspected.get("NetworkSettings") or {}).get("Networks") or {})],
+    }
+
+
+class FilterModule:
+    def filters(self):
+        return {"anki_sync_adoption": anki_sync_adoption, "anki_sync_container_spec": anki_sync_container_spec}
