@@ -91,22 +91,25 @@ def anki_sync_adoption(
     container_manager_projects=None,
     env=None,
     hashed=True,
+    volume_root="",
 ):
     """The plan for the deployment found on the NAS: found, kind, own, switch, refuse, summary, plain_text_users."""
     if method not in METHOD_KINDS:
         raise AnsibleFilterError(
             f"anki_sync_server_deploy_method must be one of {sorted(METHOD_KINDS)}, not {method!r}"
         )
-    wanted_dir = _clean(data_dir)
     found = []
     for container in containers or []:
         described = _describe(container)
+        if volume_root and described["data_dir"].startswith(_clean(volume_root) + "/"):
+            # The simulated NAS maps /volumeN to a folder; show the path as the NAS has it.
+            described["data_dir"] = described["data_dir"][len(_clean(volume_root)) :]
         holds = []
         if described["name"] == name:
             holds.append(f"the container name {name}")
         if int(port) in described["host_ports"]:
             holds.append(f"the host port {int(port)}")
-        if described["data_dir"] and described["data_dir"] == wanted_dir:
+        if described["data_dir"] and described["data_dir"] == _clean(data_dir):
             holds.append(f"the data directory {data_dir}")
         if holds:
             described["holds"] = holds
@@ -144,7 +147,7 @@ def anki_sync_adoption(
     plan["kind"] = kind
     made_by = KIND_NAMES[kind].format(project=project)
     holds = " and ".join(container["holds"])
-    if container["data_dir"] != wanted_dir:
+    if container["data_dir"] != _clean(data_dir):
         plan["refuse"] = (
             f"the container '{container['name']}' ({container['image']}, {made_by}) holds {holds}, "
             f"but keeps its data in {container['data_dir'] or 'no directory mounted on ' + DATA_MOUNT}, not in "

@@ -240,6 +240,12 @@ def test_check_diff_on_the_guides_nas_lists_the_takeover_and_writes_nothing(guid
     assert process.returncode == 0, process.stdout[-4000:]
     output = said(process)
     assert f"taking over the container '{guide_nas.name}' (the Portainer stack '{guide_nas.stack}')" in output
+    assert (
+        "holds the container name {} and the host port {} and the data directory /volume1/docker/anki-server".format(
+            guide_nas.name, guide_nas.port
+        )
+        in output
+    )
     assert "the passwords of alice, bob are stored in plain text" in output
     assert not [password for password in USERS.values() if password in process.stdout + process.stderr]
     assert (guide_nas.dsm_writes(), guide_nas.portainer_writes()) == (dsm_before, portainer_before)
@@ -304,13 +310,23 @@ def test_a_foreign_container_on_the_port_fails_before_any_change(guide_nas, dock
     try:
         containers = guide_nas.containers()
         writes = guide_nas.dsm_writes(), guide_nas.portainer_writes()
-        process = guide_nas.site("docker", anki_sync_server_host_port=port)
+        # A new sync server on the foreign container's port, with a data directory that does not exist yet.
+        process = guide_nas.site(
+            "docker",
+            anki_sync_server_host_port=port,
+            anki_sync_server_container_name=f"anki-new-{uuid.uuid4().hex[:8]}",
+            data_folder_path="/volume1/docker/anki-new",
+        )
         assert process.returncode != 0
         output = said(process)
-        assert f"'{foreign.name}' (jeankhawand/anki-sync-server:25.07) holds the host port {port}" in output
-        assert "Nothing was changed" in output
+        assert (
+            f"the container '{foreign.name}' (jeankhawand/anki-sync-server:25.07, a container run with Docker) holds "
+            f"the host port {port}, but keeps its data in {tmp_path}, not in anki_sync_server_data_dir "
+            "(/volume1/docker/anki-new). Nothing was changed." in output
+        ), output[-3000:]
         assert (guide_nas.dsm_writes(), guide_nas.portainer_writes()) == writes
         assert guide_nas.containers() == containers
+        assert not os.path.exists(os.path.join(guide_nas.home, "volumes", "volume1", "docker", "anki-new"))
         foreign.reload()
         assert foreign.status == "running"
     finally:
