@@ -101,6 +101,12 @@ options:
       device_id:
         description: A device token issued at the login, if any.
         type: str
+      validate_certs:
+        description: Whether the session's connection verifies DSM's certificate (for the C(dsm_logout) callback).
+        type: bool
+      ca_path:
+        description: The CA bundle the session's connection verifies with.
+        type: str
 notes:
   - The module talks to the DSM Web API from the controller (it does not need Python on the NAS) with C(_sid) and
     C(SynoToken) in the URL query, the C(X-SYNO-TOKEN) header and the C(id) cookie, as DSM 7.3 requires.

@@ -181,27 +181,6 @@ def anki_sync_adoption(
     return plan
 
 
-def anki_sync_container_spec(inspected):
-    """The community.docker.docker_container options that run a container again as docker inspect shows it."""
-    config = inspected.get("Config") or {}
-    host = inspected.get("HostConfig") or {}
-    ports = []
-    for inner, bindings in sorted((host.get("PortBindings") or {}).items()):
-        for binding in bindings or []:
-            address = binding.get("HostIp") or ""
-            ports.append(f"{address + ':' if address else ''}{binding.get('HostPort')}:{inner}")
-    return {
-        "image": config.get("Image"),
-        "env": dict(item.split("=", 1) for item in config.get("Env") or [] if "=" in item),
-        "labels": config.get("Labels") or {},
-        "stop_signal": config.get("StopSignal") or None,
-        "published_ports": ports,
-        "volumes": host.get("Binds") or [],
-        "restart_policy": (host.get("RestartPolicy") or {}).get("Name") or "no",
-        "networks": [{"name": name} for name in sorted((inspected.get("NetworkSettings") or {}).get("Networks") or {})],
-    }
-
-
 class FilterModule:
     def filters(self):
-        return {"anki_sync_adoption": anki_sync_adoption, "anki_sync_container_spec": anki_sync_container_spec}
+        return {"anki_sync_adoption": anki_sync_adoption}

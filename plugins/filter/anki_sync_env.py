@@ -17,6 +17,9 @@ PHC_PATTERN = re.compile(
     r"^\$pbkdf2-sha256\$i=(?P<i>[0-9]+),l=(?P<l>[0-9]+)\$(?P<salt>[A-Za-z0-9+/]+)\$(?P<hash>[A-Za-z0-9+/]+)$"
 )
 USER_VARIABLE = re.compile(r"^SYNC_USER[0-9]+$")
+# The server keeps each user's collection in a folder named after the user: a name must be one plain
+# directory name (no '/', no leading '.', so never '.' or '..') and carry no ':' (USER:PASSWORD).
+USER_NAME = re.compile(r"^[\w@+-][\w.@+-]{0,63}$")
 
 
 def _b64encode(raw):
@@ -72,13 +75,15 @@ def _deployed_credentials(deployed):
         pairs = (item.split("=", 1) for item in deployed if "=" in item)
     credentials = {}
     for key, value in pairs:
+        if isinstance(value, str) and len(value) > 1 and value[0] == value[-1] == "'":
+            value = value[1:-1]  # written for an env file (env_file=true)
         if USER_VARIABLE.match(key) and ":" in value:
             name, credential = value.split(":", 1)
             credentials[name] = credential
     return credentials
 
 
-def validate_users(users, variable):
+def validate_users(users, variable, env_file=False):
     if not isinstance(users, list) or not users:
         raise AnsibleFilterError(f"{variable} must list at least one user as {{name: ..., password: ...}}")
     seen = set()
@@ -89,25 +94,42 @@ def validate_users(users, variable):
         name, password = user.get("name"), user.get("password")
         if not isinstance(name, str) or not name:
             raise AnsibleFilterError(f"{where}.name is empty; give every user a name")
-        if ":" in name or re.search(r"\s", name):
+        if not USER_NAME.match(name):
             raise AnsibleFilterError(
-                f"{where}.name {name!r} contains ':' or white space, which the server's USER:PASSWORD "
-                "format cannot carry; choose a name without them"
+                f"{where}.name {name!r} cannot be a user of the server, which keeps each user's data in a folder "
+                "named after the user: use at most 64 letters, digits and '.', '_', '-', '@', '+', not starting "
+                "with '.' (no '/', ':' or white space)"
             )
         if name in seen:
             raise AnsibleFilterError(f"{where}.name {name!r} is listed twice; user names must be unique")
         seen.add(name)
+        if isinstance(password, (int, float)) and not isinstance(password, bool):
+            raise AnsibleFilterError(
+                f"{where}.password of user {name!r} is a number; quote it in YAML so that it stays a string"
+            )
         if not isinstance(password, str) or not password:
             raise AnsibleFilterError(f"{where}.password is empty for user {name!r}; set a password (from Vault)")
+        # Compose reads a single-quoted env file value literally (compose v2, python-dotenv 1.x), except
+        # these: a quote ends it, and compose v1 (python-dotenv 0.x) expands ${...} even inside quotes.
+        if env_file and re.search(r"['\\\n\r]|\$\{", password):
+            raise AnsibleFilterError(
+                f"{where}.password of user {name!r} contains a quote, a backslash, a line break or '${{', which "
+                "Portainer's stack.env cannot carry literally to every compose version; keep "
+                "anki_sync_server_hash_passwords true (hashes never contain them) or choose another password"
+            )
 
 
-def anki_sync_env(users, deployed=None, hashed=True, iterations=600000, variable="anki_sync_server_users"):
+def anki_sync_env(
+    users, deployed=None, hashed=True, iterations=600000, variable="anki_sync_server_users", env_file=False
+):
     """The SYNC_USERn (and PASSWORDS_HASHED) variables for the users, in their order.
 
     With hashed=true a password whose deployed hash still verifies keeps that hash (no new salt), so
-    a rerun changes nothing; a new or changed password gets a fresh salt.
+    a rerun changes nothing; a new or changed password gets a fresh salt. With env_file=true the
+    SYNC_USERn values are single-quoted, which compose reads literally from an env file (no $
+    expansion, no stripped spaces), the way Portainer passes a stack's environment.
     """
-    validate_users(users, variable)
+    validate_users(users, variable, env_file=env_file and not hashed)
     deployed_credentials = _deployed_credentials(deployed)
 
     def credential_of(user):
@@ -129,12 +151,44 @@ def anki_sync_env(users, deployed=None, hashed=True, iterations=600000, variable
     for number, (user, credential) in enumerate(zip(users, credentials, strict=True), start=1):
         if hashed and parse_phc(credential) is None:  # pragma: no cover - phc_hash always makes a valid one
             raise AnsibleFilterError(f"the hash made for {variable}[{number - 1}] is malformed")
-        env[f"SYNC_USER{number}"] = f"{user['name']}:{credential}"
+        value = f"{user['name']}:{credential}"
+        env[f"SYNC_USER{number}"] = f"'{value}'" if env_file else value
     if hashed:
         env["PASSWORDS_HASHED"] = "1"
     return env
 
 
+def anki_sync_masked(text, users, env=None):
+    """text with every password of users and every credential of env (SYNC_USERn) replaced by ********.
+
+    For the error of a task that had to be no_log: the reason shows, the secrets do not.
+    """
+    secrets = [user.get("password") for user in users or [] if isinstance(user, dict)]
+    secrets += list(_deployed_credentials(env).values())
+    text = str(text)
+    for secret in sorted({str(secret) for secret in secrets if secret}, key=len, reverse=True):
+        text = text.replace(secret, "********")
+    return text
+
+
+def anki_sync_users_diff(users, deployed=None):
+    """{added, removed, new_password}: user names only, from the users and the environment to deploy
+    (users' hashes reused when unchanged) compared with the deployed environment."""
+    deployed_credentials = _deployed_credentials(deployed)
+    wanted = _deployed_credentials(users)
+    return {
+        "added": sorted(set(wanted) - set(deployed_credentials)),
+        "removed": sorted(set(deployed_credentials) - set(wanted)),
+        "new_password": sorted(
+            name for name in set(wanted) & set(deployed_credentials) if wanted[name] != deployed_credentials[name]
+        ),
+    }
+
+
 class FilterModule:
     def filters(self):
-        return {"anki_sync_env": anki_sync_env}
+        return {
+            "anki_sync_env": anki_sync_env,
+            "anki_sync_masked": anki_sync_masked,
+            "anki_sync_users_diff": anki_sync_users_diff,
+        }

@@ -285,6 +285,9 @@ class DSMClient:
             "synotoken": self._synotoken,
             "api_info": dict(self._api_info),
             "dsm_major": self.dsm_major(),
+            # How to reach the NAS again (not secret): the dsm_logout callback logs out after an interrupt.
+            "validate_certs": self.validate_certs,
+            "ca_path": self.ca_path,
         }
         if self.issued_device_id:
             session["device_id"] = self.issued_device_id

@@ -87,6 +87,17 @@ def destination_differences(current, desired):
     return [key for key in keys if current.get(key) != desired.get(key)]
 
 
+def is_own_repository(repository, name, destination, target_id=None):
+    """Whether a listed repository is one this module's create made for the task `name` going to `destination`
+    (the module's view): Repository.create carries the task's name, the destination and the candidate dir."""
+    if not isinstance(repository, dict) or repository.get("name") != name:
+        return False
+    if target_id is not None and repository.get("target_id") not in (None, target_id):
+        return False
+    listed = destination_from_repository(repository)
+    return not destination_differences(listed, destination)
+
+
 # --- sources (create: verified; Task.set: unverified) ----------------------------------------------
 def source_block(paths):
     """The source block of Task.create (verified): share-rooted File Station paths, no apps."""

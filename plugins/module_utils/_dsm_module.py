@@ -30,6 +30,8 @@ SESSION_OPTIONS = dict(
     api_info=dict(type="dict", required=True),
     dsm_major=dict(type="int"),
     device_id=dict(type="str", no_log=True),
+    validate_certs=dict(type="bool"),
+    ca_path=dict(type="str"),
 )
 
 

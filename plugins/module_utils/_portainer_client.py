@@ -293,18 +293,21 @@ class PortainerClient:
         except PortainerAPIError as exc:
             if exc.status != 409:
                 raise
-            # The caller looked for the stack first and did not find it: the name is not ours.
-            raise PortainerAPIError(
-                exc.method,
-                exc.path,
-                exc.status,
-                exc.message,
-                exc.details,
-                hint="Portainer lists no stack of that name on this environment that these credentials can see, so "
-                "the name is taken by a compose project that Portainer does not manage (containers labelled "
-                f"com.docker.compose.project={normalize_stack_name(name)}) or by another user's stack; "
-                "remove it or choose another name",
-            ) from None
+            # The caller looked for the stack first and did not find it. If it is listed now, a concurrent
+            # run made it in between; otherwise the name is taken by something these credentials cannot see.
+            if self.find_stack(name, endpoint_id) is not None:
+                hint = (
+                    f"a stack named {name!r} appeared on this environment while this task ran (another run at the "
+                    "same time?); run the task again, it then updates that stack"
+                )
+            else:
+                hint = (
+                    "Portainer lists no stack of that name on this environment that these credentials can see, so "
+                    "the name is taken by a compose project that Portainer does not manage (containers labelled "
+                    f"com.docker.compose.project={normalize_stack_name(name)}) or by a stack these credentials cannot "
+                    "see; remove it or choose another name"
+                )
+            raise PortainerAPIError(exc.method, exc.path, exc.status, exc.message, exc.details, hint=hint) from None
 
     def update_compose_stack(self, stack_id, endpoint_id, content, env, pull_image=False):
         body = {"StackFileContent": content, "Env": _pairs(env), "PullImage": bool(pull_image)}

@@ -11,14 +11,19 @@ author:
   - ankinas.synology maintainers (@ankinas)
 description:
   - Waits until the Anki sync server answers C(GET /health), then logs in as each user with the sync
-    protocol's own login request (C(POST /sync/hostKey)), the request Anki clients send first.
-  - Fails naming every user whose login the server refuses, so a broken password or hash is caught at
-    deploy time instead of on the users' phones.
+    protocol's own login request (C(POST /sync/hostKey)), the request Anki clients send first, and asks for the
+    user's collection state (C(POST /sync/meta)), which makes the server open the user's collection.
+  - Fails naming every user whose login the server refuses or whose collection it cannot open (for example when
+    the data directory's ownership drifted), so it is caught at deploy time instead of on the users' phones.
+  - Refuses to send a password over plain HTTP to an address that is not one of this host's own; run it on the
+    NAS against its loopback, or use the HTTPS reverse proxy with the certificate verified.
   - Changes nothing, on the server or elsewhere.
 options:
   url:
     description:
-      - Base URL of the sync server, as the clients use it (for example V(http://nas.lan:27701/)).
+      - Base URL of the sync server, for example V(http://127.0.0.1:27701/) on the NAS itself or
+        V(https://anki.example.com/) through the reverse proxy.
+      - A V(http://) URL must name an address of the host the module runs on (the loopback, usually).
     type: str
     required: true
   users:
@@ -50,21 +55,21 @@ extends_documentation_fragment:
   - ankinas.synology.attributes
   - ankinas.synology.attributes.INFO_MODULE
 notes:
-  - The login request is protocol v11 (Anki 2.1.57 and later), whose body is a zstd frame. The module writes the
-    frame itself (one raw block), so no zstd library is needed.
+  - The requests are protocol v11 (Anki 2.1.57 and later), whose bodies are zstd frames. The module writes the
+    frames itself (one raw block) and reads the login answer (a short frame the server stores raw), so no zstd
+    library is needed on the NAS.
 """
 
 EXAMPLES = r"""
-- name: Prove each user can log in
+- name: Prove each user can log in and open a collection, on the NAS against its loopback
   ankinas.synology.anki_sync_login:
-    url: http://nas.lan:27701/
+    url: http://127.0.0.1:27701/
     users: "{{ anki_users }}"
-  delegate_to: localhost
 """
 
 RETURN = r"""
 users:
-  description: The users that logged in.
+  description: The users that logged in and whose collection opened.
   returned: success
   type: list
   elements: str
@@ -75,15 +80,24 @@ health_seconds:
   type: float
 """
 
+import ipaddress
 import json
+import socket
 import struct
 import time
 from urllib.error import HTTPError, URLError
+from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import open_url
 
-SYNC_HEADER = json.dumps({"v": 11, "k": "", "c": "ankinas-login-check", "s": ""})
+SYNC_VERSION = 11
+CLIENT = "ankinas-login-check,0.2.0,linux"
+ZSTD_MAGIC = 0xFD2FB528
+
+
+def sync_header(host_key=""):
+    return json.dumps({"v": SYNC_VERSION, "k": host_key, "c": CLIENT, "s": ""})
 
 
 def zstd_raw_frame(payload):
@@ -94,7 +108,55 @@ def zstd_raw_frame(payload):
     else:
         header = bytes([0x60]) + struct.pack("<H", size - 256)  # single segment, 2-byte content size
     block = ((size << 3) | 1).to_bytes(3, "little")  # last block, raw, size
-    return struct.pack("<I", 0xFD2FB528) + header + block + payload
+    return struct.pack("<I", ZSTD_MAGIC) + header + block + payload
+
+
+def zstd_read_stored(frame):
+    """The content of a zstd frame made of raw and RLE blocks (what zstd emits for short, incompressible
+    answers such as the login's host key); None when it holds compressed blocks."""
+    if len(frame) < 6 or struct.unpack("<I", frame[:4])[0] != ZSTD_MAGIC:
+        return None
+    descriptor = frame[4]
+    position = 5
+    single_segment = descriptor & 0x20
+    if not single_segment:
+        position += 1  # window descriptor
+    position += (0, 1, 2, 4)[descriptor & 0x03]  # dictionary id
+    size_field = (descriptor >> 6) & 0x03
+    position += (1 if single_segment else 0, 2, 4, 8)[size_field]
+    content = b""
+    while position + 3 <= len(frame):
+        block = int.from_bytes(frame[position : position + 3], "little")
+        position += 3
+        last, kind, size = block & 1, (block >> 1) & 3, block >> 3
+        if kind == 0:
+            content += frame[position : position + size]
+            position += size
+        elif kind == 1:
+            content += frame[position : position + 1] * size
+            position += 1
+        else:
+            return None
+        if last:
+            return content
+    return None
+
+
+def is_own_address(host):
+    """True when every address host resolves to belongs to this machine (a bind() to it succeeds)."""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return False
+    for family, _type, _proto, _name, address in infos:
+        if ipaddress.ip_address(address[0].split("%")[0]).is_loopback:
+            continue
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind((address[0], 0))
+            except OSError:
+                return False
+    return bool(infos)
 
 
 class SyncServer:
@@ -130,15 +192,43 @@ class SyncServer:
             f"{self.module.params['wait_timeout']} s (last error: {last_error}); check the container's log"
         )
 
-    def can_log_in(self, name, password):
+    def host_key(self, name, password):
+        """The user's host key, or None when the server refuses the login."""
         body = zstd_raw_frame(json.dumps({"u": name, "p": password}).encode("utf-8"))
         try:
-            self._open("sync/hostKey", data=body, headers={"anki-sync": SYNC_HEADER})
+            answer = self._open("sync/hostKey", data=body, headers={"anki-sync": sync_header()}).read()
         except HTTPError as exc:
             if exc.code == 403:
-                return False
+                return None
             self.module.fail_json(msg=f"the login request for user {name!r} answered HTTP {exc.code}")
-        return True
+        content = zstd_read_stored(answer)
+        try:
+            return json.loads(content)["key"]
+        except (TypeError, ValueError, KeyError):
+            self.module.fail_json(msg=f"the login answer for user {name!r} is not a host key the module can read")
+
+    def collection_error(self, name, host_key):
+        """Why the server cannot open the user's collection (POST /sync/meta), or None when it can."""
+        body = zstd_raw_frame(json.dumps({"v": SYNC_VERSION, "cv": CLIENT}).encode("utf-8"))
+        try:
+            self._open("sync/meta", data=body, headers={"anki-sync": sync_header(host_key)}).read()
+        except HTTPError as exc:
+            return f"{name} (HTTP {exc.code})"
+        except (URLError, OSError) as exc:
+            return f"{name} ({exc})"
+        return None
+
+
+def check_plain_http(module):
+    url = urlsplit(module.params["url"])
+    if url.scheme not in ("http", "https") or not url.hostname:
+        module.fail_json(msg=f"url must be an http:// or https:// URL (got {module.params['url']!r})")
+    if url.scheme == "http" and not is_own_address(url.hostname):
+        module.fail_json(
+            msg=f"url {module.params['url']!r} is plain HTTP to {url.hostname}, which is not an address of this host: "
+            "the passwords would cross the network in clear. Run the check on the NAS against http://127.0.0.1:PORT/ "
+            "or use the HTTPS reverse proxy's URL"
+        )
 
 
 def main():
@@ -159,13 +249,25 @@ def main():
         ),
         supports_check_mode=True,
     )
+    check_plain_http(module)
     server = SyncServer(module)
     health_seconds = server.wait_healthy()
-    refused = [user["name"] for user in module.params["users"] if not server.can_log_in(user["name"], user["password"])]
+    refused, unopened = [], []
+    for user in module.params["users"]:
+        host_key = server.host_key(user["name"], user["password"])
+        if host_key is None:
+            refused.append(user["name"])
+        elif error := server.collection_error(user["name"], host_key):
+            unopened.append(error)
     if refused:
         module.fail_json(
             msg=f"the Anki sync server refused the login of: {', '.join(refused)}. The deployed password (or hash) "
             "does not match; rerun the play, and if it persists look for another SYNC_USERn with the same name"
+        )
+    if unopened:
+        module.fail_json(
+            msg=f"the Anki sync server cannot open the collection of: {', '.join(unopened)}. Check that the data "
+            "directory and everything in it belong to the container's PUID:PGID, and read the container's log"
         )
     module.exit_json(
         changed=False, users=[user["name"] for user in module.params["users"]], health_seconds=health_seconds

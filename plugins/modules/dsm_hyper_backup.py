@@ -166,6 +166,12 @@ notes:
   - Source folders and the destination must be shared folders (or folders in them) of the NAS, as Hyper Backup
     requires; a missing destination shared folder fails before any change, naming it.
   - Over plain HTTP the remote password goes through DSM in the clear (the DSM UI would encrypt it); use HTTPS.
+  - A create is three calls (C(Target get_candidate_dir), C(Repository create), C(Task create)). When an answer is
+    lost (timeout, proxy error, an interrupted run), the module finds what it sent by listing; a repository named
+    after the task on the same destination that no task uses is its own and is reused, so reruns never pile up
+    repositories. O(state=absent) also removes such repositories of the task.
+  - C(Repository delete) with C(repo_id) is not shown by any public client; the module sends it only for
+    repositories it made and no task uses.
 seealso:
   - module: ankinas.synology.dsm_shared_folder
   - module: ankinas.synology.dsm_session
@@ -373,9 +379,12 @@ class HyperBackupTask(DSMResource):
             }
         return self._shares
 
-    def _find(self):
+    def _tasks(self):
         data = self.client.call(TASK_API, "list", {"sort_by": "name", "additional": LIST_ADDITIONAL}, version=1)
-        found = [task for task in data.get("task_list") or [] if task.get("name") == self.params["name"]]
+        return data.get("task_list") or []
+
+    def _find(self):
+        found = [task for task in self._tasks() if task.get("name") == self.params["name"]]
         if len(found) > 1:
             raise ResourceError(
                 f"there are {len(found)} Hyper Backup tasks named {self.params['name']!r}; "
@@ -383,8 +392,27 @@ class HyperBackupTask(DSMResource):
             )
         return found[0] if found else None
 
+    def _own_repositories(self, destination=None, target_id=None):
+        """The repositories this module made for the task that no task uses (left by a lost answer)."""
+        used = {task.get("repo_id") for task in self._tasks()}
+        listed = self.client.call(REPOSITORY_API, "list", {}, version=1).get("repo_list") or []
+        return [
+            repo
+            for repo in listed
+            if repo.get("repo_id") not in used
+            and (
+                hb.is_own_repository(repo, self.params["name"], destination, target_id)
+                if destination
+                else isinstance(repo, dict) and repo.get("name") == self.params["name"]
+            )
+        ]
+
     def read(self):
         listed = self._find()
+        if listed is None and self.params["state"] == "absent":
+            orphans = self._own_repositories()
+            if orphans:
+                return {"task_id": None, "name": self.params["name"], "repositories": [r["repo_id"] for r in orphans]}
         if listed is None:
             return None
         task_id = listed["task_id"]
@@ -493,26 +521,31 @@ class HyperBackupTask(DSMResource):
 
     def create(self, desired):
         params = self._wire_destination()
-        try:
-            candidate = self.client.call(TARGET_API, "get_candidate_dir", params, version=1)
-        except DSMAPIError as exc:
-            raise ResourceError(
-                "Hyper Backup cannot use the destination ({}): check destination.share{}".format(
-                    exc,
-                    ", destination.host, destination.port, destination.account and destination.password"
-                    if self.params["destination"]["type"] == "image_remote"
-                    else "",
-                )
-            ) from None
-        target_id = candidate.get("candidate_dir")
+        # A repository of an earlier run whose answer was lost: reuse it rather than make another.
+        reused = next(iter(self._own_repositories(desired["destination"])), None)
+        target_id = reused.get("target_id") if reused else None
         if not target_id:
-            raise ResourceError("SYNO.Backup.Target get_candidate_dir answered no candidate_dir")
-        repository = self.client.call(
-            REPOSITORY_API, "create", dict(params, target_id=target_id, name=desired["name"]), version=1, write=True
-        )
-        repo_id = repository.get("repo_id")
-        if repo_id is None:
-            raise ResourceError("SYNO.Backup.Repository create answered no repo_id")
+            target_id = self._candidate_dir(params)
+        if reused:
+            repo_id = reused["repo_id"]
+        else:
+            landed = {}
+
+            def find_own():
+                landed["repo"] = next(iter(self._own_repositories(desired["destination"], target_id)), None)
+                return landed["repo"] is not None
+
+            repository = self.client.call(
+                REPOSITORY_API,
+                "create",
+                dict(params, target_id=target_id, name=desired["name"]),
+                version=1,
+                write=True,
+                confirm=find_own,
+            )
+            repo_id = repository.get("repo_id", (landed.get("repo") or {}).get("repo_id"))
+            if repo_id is None:
+                raise ResourceError("SYNO.Backup.Repository create answered no repo_id")
         task = dict(
             params,
             action="create",
@@ -532,6 +565,23 @@ class HyperBackupTask(DSMResource):
         steps = [key for key in ("schedule", "retention") if key in desired]
         if steps:
             self._set(created["task_id"], desired, steps, "was created")
+
+    def _candidate_dir(self, params):
+        try:
+            candidate = self.client.call(TARGET_API, "get_candidate_dir", params, version=1)
+        except DSMAPIError as exc:
+            raise ResourceError(
+                "Hyper Backup cannot use the destination ({}): check destination.share{}".format(
+                    exc,
+                    ", destination.host, destination.port, destination.account and destination.password"
+                    if self.params["destination"]["type"] == "image_remote"
+                    else "",
+                )
+            ) from None
+        target_id = candidate.get("candidate_dir")
+        if not target_id:
+            raise ResourceError("SYNO.Backup.Target get_candidate_dir answered no candidate_dir")
+        return target_id
 
     def update(self, current, desired):
         self._set(current["task_id"], desired, self.differences(current, desired), "exists")
@@ -556,14 +606,26 @@ class HyperBackupTask(DSMResource):
             ) from None
 
     def delete(self, current):
-        self.client.call(
-            TASK_API,
-            "delete",
-            {"task_id_list": [current["task_id"]], "is_remove_data": self.params["remove_data"]},
-            version=1,
-            write=True,
-            confirm=lambda: self._find() is None,
-        )
+        if current["task_id"] is not None:
+            self.client.call(
+                TASK_API,
+                "delete",
+                {"task_id_list": [current["task_id"]], "is_remove_data": self.params["remove_data"]},
+                version=1,
+                write=True,
+                confirm=lambda: self._find() is None,
+            )
+        for repo in self._own_repositories():
+            self.client.call(
+                REPOSITORY_API,
+                "delete",
+                {"repo_id": repo["repo_id"]},
+                version=1,
+                write=True,
+                confirm=lambda repo_id=repo["repo_id"]: all(
+                    other.get("repo_id") != repo_id for other in self._own_repositories()
+                ),
+            )
 
     # --- shown ---------------------------------------------------------------------------------
     def masked(self, obj):

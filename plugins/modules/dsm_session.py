@@ -43,6 +43,9 @@ attributes:
     details:
       - The module always reports no change. Every O(state=present) opens a new session.
 notes:
+  - On Ctrl-C Ansible skips the play's C(always) section, so the logout task does not run; the callback
+    C(ankinas.synology.dsm_logout) (enabled in the collection's C(ansible.cfg)) logs the session out as
+    ansible-playbook exits. SIGTERM or SIGKILL end ansible-playbook at once, and DSM drops the session when it expires.
   - DSM drops idle sessions. A task whose session DSM dropped logs in once by itself (with O(dsm_password)),
     finishes, and logs that session out; the session of the play is not renewed.
 """
@@ -124,6 +127,12 @@ session:
       description: DSM major version, V(6) or V(7).
       type: int
       sample: 7
+    validate_certs:
+      description: Whether the session's connection verifies DSM's certificate (for a logout after an interrupt).
+      type: bool
+    ca_path:
+      description: The CA bundle it verifies with, if any.
+      type: str
     device_id:
       description:
         - The device token DSM issued for O(dsm_device_name) after a login with O(dsm_otp_code). Set it as

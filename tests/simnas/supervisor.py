@@ -11,6 +11,7 @@ a local test fixture, not a place for real secrets.
 """
 
 import argparse
+import contextlib
 import hashlib
 import os
 import signal
@@ -20,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 
+MOVE_HINT = "--dsm-port/--portainer-port/--proxy-port or SIMNAS_DSM_PORT/SIMNAS_PORTAINER_PORT/SIMNAS_PROXY_PORT"
 DEMO_ADMIN = "admin"
 DEMO_DSM_PASSWORD = "ankinas-demo-dsm-password"
 DEMO_PORTAINER_PASSWORD = "ankinas-demo-portainer-password"
@@ -66,16 +68,40 @@ def _services(home, args):
 
 
 def _ports(args):
-    return {"dsm": args.dsm_port, "portainer": args.portainer_port}
+    """The ports each service listens on: the first one is how the supervisor knows it answers."""
+    return {"dsm": [args.dsm_port, args.proxy_port], "portainer": [args.portainer_port]}
+
+
+def _recorded_pid(home, name):
+    try:
+        return int((home / "run" / f"{name}.pid").read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def _pid(home, name):
+    pid = _recorded_pid(home, name)
     try:
-        pid = int((home / "run" / f"{name}.pid").read_text())
-        os.kill(pid, 0)
-        return pid
-    except (OSError, ValueError):
+        os.kill(pid, 0) if pid else None
+    except OSError:
         return None
+    return pid
+
+
+def _kill_group(pgid):
+    """SIGTERM to a service's process group (the service and what it started, such as nginx); waits for it."""
+    try:
+        os.killpg(pgid, signal.SIGTERM)
+    except OSError:
+        return
+    for _attempt in range(50):
+        try:
+            os.killpg(pgid, 0)
+        except OSError:
+            return
+        time.sleep(0.1)
+    with contextlib.suppress(OSError):
+        os.killpg(pgid, signal.SIGKILL)
 
 
 def _answers(port):
@@ -106,27 +132,34 @@ def start(home, args):
         if _pid(home, name):
             print(f"{name}: already running")
             continue
-        log = (home / "logs" / f"{name}.log").open("ab")
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        taken = [port for port in _ports(args)[name] if _answers(port)]
+        if taken:
+            stop(home, args)
+            ports = ", ".join(map(str, taken))
+            sys.exit(f"{name}: port {ports} is in use by another process; free it or move the NAS ({MOVE_HINT})")
+        log_path = home / "logs" / f"{name}.log"
+        with log_path.open("ab") as log:
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         (home / "run" / f"{name}.pid").write_text(str(process.pid))
         deadline = time.monotonic() + 30
-        while not _answers(_ports(args)[name]):
+        while not _answers(_ports(args)[name][0]) or process.poll() is not None:
             if process.poll() is not None or time.monotonic() > deadline:
-                sys.exit(f"{name} did not start; see {home / 'logs' / (name + '.log')}")
+                stop(home, args)
+                tail = log_path.read_text(errors="replace").splitlines()[-5:]
+                sys.exit(f"{name} did not start; see {log_path}:\n" + "\n".join(tail))
             time.sleep(0.1)
-        print(f"{name}: started on port {_ports(args)[name]} (pid {process.pid})")
+        print(f"{name}: started on port {_ports(args)[name][0]} (pid {process.pid})")
 
 
 def stop(home, _args):
     for name in ("portainer", "dsm"):
-        pid = _pid(home, name)
-        if pid:
-            os.killpg(pid, signal.SIGTERM)
-            for _attempt in range(50):
-                if not _pid(home, name):
-                    break
-                time.sleep(0.1)
-            print(f"{name}: stopped")
+        # The group also holds what the service started (nginx), which may outlive a crashed service.
+        pgid = _recorded_pid(home, name)
+        if pgid:
+            was_running = _pid(home, name)
+            _kill_group(pgid)
+            if was_running:
+                print(f"{name}: stopped")
         (home / "run" / f"{name}.pid").unlink(missing_ok=True)
 
 
@@ -141,9 +174,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("action", choices=["start", "stop", "status"])
     parser.add_argument("--home", default=os.environ.get("SIMNAS_HOME", ".cache/simnas"))
-    parser.add_argument("--dsm-port", type=int, default=5001)
-    parser.add_argument("--portainer-port", type=int, default=9443)
-    parser.add_argument("--proxy-port", type=int, default=8443, help="where nginx serves the rules' port 443")
+    # The same variables move the ports for the supervisor and for inventories/demo.
+    parser.add_argument("--dsm-port", type=int, default=int(os.environ.get("SIMNAS_DSM_PORT", 5001)))
+    parser.add_argument("--portainer-port", type=int, default=int(os.environ.get("SIMNAS_PORTAINER_PORT", 9443)))
+    parser.add_argument(
+        "--proxy-port",
+        type=int,
+        default=int(os.environ.get("SIMNAS_PROXY_PORT", 8443)),
+        help="where nginx serves the rules' port 443",
+    )
     args = parser.parse_args()
     home = Path(args.home).resolve()
     {"start": start, "stop": stop, "status": status}[args.action](home, args)

@@ -240,12 +240,8 @@ def test_check_diff_on_the_guides_nas_lists_the_takeover_and_writes_nothing(guid
     assert process.returncode == 0, process.stdout[-4000:]
     output = said(process)
     assert f"taking over the container '{guide_nas.name}' (the Portainer stack '{guide_nas.stack}')" in output
-    assert (
-        "holds the container name {} and the host port {} and the data directory /volume1/docker/anki-server".format(
-            guide_nas.name, guide_nas.port
-        )
-        in output
-    )
+    holds = f"holds the container name {guide_nas.name} and the host port {guide_nas.port} and the data directory"
+    assert f"{holds} /volume1/docker/anki-server" in output
     assert "the passwords of alice, bob are stored in plain text" in output
     assert not [password for password in USERS.values() if password in process.stdout + process.stderr]
     assert (guide_nas.dsm_writes(), guide_nas.portainer_writes()) == (dsm_before, portainer_before)

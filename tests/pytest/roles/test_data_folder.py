@@ -1,5 +1,6 @@
 """Role data_folder against the simulated DSM: the shared folder through the API, the directory on the NAS."""
 
+import os
 import pathlib
 
 from simnas.runner import play_recap, run_playbook
@@ -31,6 +32,9 @@ def test_makes_the_share_and_a_private_directory_then_changes_nothing(dsm):
 
     (directory / "alice").mkdir()
     (directory / "alice" / "collection.anki2").write_bytes(b"notes")
+    # as the server (PUID:PGID 1000) writes them; files of another owner would be repaired
+    for path in (directory / "alice", directory / "alice" / "collection.anki2"):
+        os.chown(path, 1000, 1000)
     dsm.reset_counters()
     again = converge(dsm)
     assert again.returncode == 0, again.stdout[-3000:]
@@ -43,5 +47,5 @@ def test_a_path_outside_the_volumes_fails_before_any_call(dsm):
     dsm.reset_counters()
     process = converge(dsm, data_folder_path="/srv/anki")
     assert process.returncode != 0
-    assert "data_folder_path must lie inside the shared folder /volume1/docker/" in process.stdout
+    assert "data_folder_path does not start with /volumeN/ (got '/srv/anki')" in process.stdout
     assert dsm.counters()["logins_attempted"] == 0

@@ -72,17 +72,20 @@ def main(argv=None):
     if args.https_port:
         cert, key = TestCA(home / "ca").leaf("dsm", "localhost", "127.0.0.1", args.host)
         servers.append(RunningServer(app, args.host, args.https_port, certfile=cert, keyfile=key))
-    for server in servers:
-        server.start()
-        print(f"simulated DSM ({args.personality}) on {server.url}", flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with contextlib.suppress(KeyboardInterrupt):
-        stop.wait()
-    for server in servers:
-        server.stop()
-    if nginx is not None:
-        nginx.stop()
+    try:
+        for server in servers:
+            server.start()
+            print(f"simulated DSM ({args.personality}) on {server.url}", flush=True)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()
+        for server in servers:
+            server.stop()
+    finally:
+        # Also when a port is taken: no nginx outlives the simulator.
+        if nginx is not None:
+            nginx.stop()
 
 
 if __name__ == "__main__":

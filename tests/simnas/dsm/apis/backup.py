@@ -4,7 +4,10 @@ Shapes follow dsm-webapi.md §4: the create flow (Target.get_candidate_dir -> Re
 Task.create, with the destination parameters D in all three), Task.list/get/status, Task.backup,
 Task.delete with task_id_list, Version.list in v2 only (v1 answers 103). Task.create answers
 {"task_id", ...}, or an empty body when the fault `backup_task_create_empty_body` is armed (real DSM
-does both). Every value is a JSON literal (requestFormat JSON).
+does both). A lost answer to any create (the create lands, the answer does not: a proxy timeout, a
+killed DSM, an interrupted client) is the app's fault `next_create_504_html` with {"api": ...}; a
+repository made that way stays, unused, as on DSM. Repository.delete (by repo_id) is unverified.
+Every value is a JSON literal (requestFormat JSON).
 
 A backup copies each source folder (a share-rooted File Station path, mapped to the share's
 directory) into <destination share>/<target dir>/<version>/<share>/<dir>, then applies the
@@ -171,6 +174,19 @@ def repository_create(ctx):
     repo["repo_id"] = repo_id
     store["repos"][str(repo_id)] = repo
     return {"repo_id": repo_id}
+
+
+# UNVERIFIED shape (no public client sends it): delete one repository by repo_id; one a task uses is refused.
+@method("SYNO.Backup.Repository", "delete", write=True)
+def repository_delete(ctx):
+    repo_id = _int(ctx, "repo_id")
+    store = _store(ctx)
+    if str(repo_id) not in store["repos"]:
+        raise DSMError(ERR_NO_TASK)
+    if any(task["repo_id"] == repo_id for task in store["tasks"].values()):
+        raise DSMError(ERR_BUSY)
+    del store["repos"][str(repo_id)]
+    return None
 
 
 @method("SYNO.Backup.Repository", "list")

@@ -1,0 +1,85 @@
+"""The deployed NAS of the reliability suite (a module of its own: `import conftest` is ambiguous across suites)."""
+
+import contextlib
+import time
+import uuid
+from pathlib import Path
+
+import requests
+from simnas import anki_client
+from simnas.runner import ROOT, run_playbook
+from simnas.server import free_port
+
+USERS = [{"name": "alice", "password": "alice-reliable-1"}, {"name": "bob", "password": "bob-reliable-1"}]
+NOTES = {"alice": anki_client.generate_notes(3, "alice"), "bob": anki_client.generate_notes(2, "bob")}
+
+
+class DeployedNAS:
+    def __init__(self, env, docker_client):
+        self.env = env
+        self.docker = docker_client
+        self.home = Path(env["SIMNAS_HOME"])
+        suffix = uuid.uuid4().hex[:8]
+        self.name = f"ankinas-rel-{suffix}"
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}/"
+        self.data_dir = self.home / "volumes" / "volume1" / "docker" / "anki-server"
+        self.overrides = {
+            "anki_sync_server_container_name": self.name,
+            "anki_sync_server_network": self.name,
+            "anki_sync_server_portainer_stack_name": self.name,
+            "anki_sync_server_host_port": self.port,
+            "anki_sync_server_hash_iterations": 1000,
+            "anki_sync_server_check_timeout": 30,
+            "anki_sync_server_users": USERS,
+            # case 11: the snapshot job must work from a folder with a space
+            "hyper_backup_tools_dir": "/volume1/docker/ankinas tools",
+        }
+
+    def site(self, playbook="site.yml", check=False, diff=False, inventory="inventories/demo", **extra):
+        return run_playbook(
+            ROOT / "playbooks" / playbook,
+            dict(self.overrides, **extra),
+            env=self.env,
+            check=check,
+            diff=diff,
+            inventory=str(ROOT / inventory),
+        )
+
+    def _control(self, path, method="GET"):
+        port = self.env["SIMNAS_DSM_PORT"]
+        ca = self.home / "ca" / "ca.crt"
+        answer = requests.request(method, f"https://127.0.0.1:{port}/_sim/{path}", verify=ca, timeout=30, json={})
+        answer.raise_for_status()
+        return answer.json()
+
+    def dsm_writes(self):
+        return self._control("counters")["writes"]
+
+    def reset_dsm_counters(self):
+        self._control("reset-counters", "POST")
+
+    def container(self):
+        return self.docker.containers.get(self.name)
+
+    def data_snapshot(self):
+        """(path, mode, uid, gid, size) of everything in the data directory."""
+        entries = []
+        for path in sorted([self.data_dir, *self.data_dir.rglob("*")]):
+            stat = path.lstat()
+            entries.append((str(path), stat.st_mode, stat.st_uid, stat.st_gid, stat.st_size))
+        return entries
+
+    def wait_healthy(self, timeout=30):
+        deadline = time.monotonic() + timeout
+        while True:
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(self.endpoint + "health", timeout=2).status_code == 200:
+                    return
+            assert time.monotonic() < deadline, f"the server did not answer /health within {timeout}s"
+            time.sleep(0.2)
+
+    def assert_serves_every_users_notes(self):
+        for user in USERS:
+            served = anki_client.download_notes(user["name"], user["password"], self.endpoint)
+            assert served == sorted(NOTES[user["name"]]), f"{user['name']} lost notes"

@@ -1,0 +1,54 @@
+"""Case 10: Ctrl-C in the middle of a play that holds a DSM session leaves no session open (the
+dsm_logout callback logs it out; Ansible itself skips always: on an interrupt)."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from simnas.runner import ROOT, _env
+
+PLAYBOOK = Path(__file__).parent / "playbooks" / "interrupted.yml"
+
+
+def wait_for(condition, timeout=60):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_ctrl_c_logs_the_play_session_out(dsm):
+    variables = {"dsm_url": dsm.url, "dsm_username": "admin", "dsm_password": dsm.password, "dsm_ca_path": dsm.ca_path}
+    env = _env()
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    command = ["ansible-playbook", str(PLAYBOOK), "-i", "localhost,", "-c", "local", "-e", json.dumps(variables)]
+    command += ["-e", f"ansible_python_interpreter={sys.executable}"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for(lambda: dsm.counters()["logins_succeeded"] == 1 and dsm.state()["sessions"] == 1)
+        wait_for(_long_task_runs)
+        process.send_signal(signal.SIGINT)
+        output = process.communicate(timeout=60)[0]
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode != 0
+    assert "User interrupted execution" in output
+    assert dsm.state()["sessions"] == 0, output
+    assert dsm.counters()["logouts"] == 1
+    assert dsm.password not in output
+
+
+def _long_task_runs():
+    """The long task runs: a `sleep 120` child exists below ansible-playbook."""
+    for status in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if status.read_bytes().split(b"\0")[:2] == [b"sleep", b"120"]:
+                return True
+        except OSError:
+            continue
+    return False

@@ -1,0 +1,195 @@
+"""Cases 1-6, 8, 11-14 against one simulated NAS deployed by site.yml: bad input fails before any change
+(0 DSM writes, container and data directory unchanged) with a message naming the variable, and faults
+leave the server serving every user's notes."""
+
+import socket
+import subprocess
+
+import pytest
+from reliability_nas import NOTES, USERS
+from simnas import anki_client
+from simnas.connect_proxy import ConnectProxy
+from simnas.runner import ROOT, play_recap, run_playbook
+
+pytestmark = pytest.mark.docker
+
+
+def assert_deploy_failed_showing(nas, process, *reasons):
+    """The run failed with the reason (not "censored") and no password or deployed hash in its output."""
+    assert process.returncode != 0
+    shown = process.stdout.split("could not be deployed", 1)
+    assert len(shown) == 2 and "censored" not in shown[1], process.stdout[-3000:]
+    assert all(reason in shown[1] for reason in reasons), shown[1][:2000]
+    env = nas.container().attrs["Config"]["Env"]
+    secrets = [item.split(":", 1)[1] for item in env if item.startswith("SYNC_USER")]
+    secrets += [user["password"] for user in nas.overrides["anki_sync_server_users"]]
+    assert not [secret for secret in secrets if secret in process.stdout]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        # 1: '..' in the path variables of each role (the unit tests cover '.', '//' and trailing '/')
+        ({"data_folder_path": "/volume1/docker/../../etc/anki"}, "data_folder_path contains a '.' or '..' segment"),
+        ({"anki_sync_server_data_dir": "/volume1/docker/../../../../tmp/x"}, "anki_sync_server_data_dir contains"),
+        ({"hyper_backup_data_dir": "/volume1/docker/../../etc"}, "hyper_backup_data_dir contains a '.' or '..'"),
+        # 2: user names the server cannot keep as a folder
+        ({"anki_sync_server_users": [{"name": "x/../bob", "password": "p"}]}, "anki_sync_server_users[0].name"),
+        # 6: every role's argument spec (choices, types) before the first change
+        ({"anki_sync_server_deploy_method": "kubernetes"}, "anki_sync_server_deploy_method must be one of"),
+        (
+            {"hyper_backup_schedule_frequency": "hourly", "hyper_backup_schedule_weekdays": ["mon"]},
+            "hyper_backup_schedule_frequency must be one of: daily, weekly, got: hourly",
+        ),
+        ({"reverse_proxy_source_port": "https"}, "reverse_proxy_source_port"),
+        # 11: a numeric password is a number, not "empty"
+        ({"anki_sync_server_users": [{"name": "alice", "password": 123456}]}, "password of user 'alice' is a number"),
+    ],
+    ids=lambda value: next(iter(value)) if isinstance(value, dict) else None,
+)
+def test_bad_input_fails_before_any_change_naming_the_variable(nas, overrides, named):
+    container_id, data = nas.container().id, nas.data_snapshot()
+    nas.reset_dsm_counters()
+    process = nas.site(**overrides)
+    assert process.returncode != 0
+    assert named in process.stdout, process.stdout[-3000:]
+    assert nas.dsm_writes() == {}
+    assert nas.container().id == container_id
+    assert nas.data_snapshot() == data
+    assert play_recap(process, "simnas")["changed"] == 0
+
+
+def test_published_on_the_loopback_only_and_checked_from_the_nas(nas):
+    # 3: docker port shows 127.0.0.1, and the only listening socket of the port is on the loopback
+    published = subprocess.run(["docker", "port", nas.name, "8080/tcp"], capture_output=True, text=True, check=True)
+    assert published.stdout.split() == [f"127.0.0.1:{nas.port}"]
+    assert listening_addresses(nas.port) == {"127.0.0.1"}
+    # the login check ran on the NAS host against its loopback, and opened every user's collection
+    assert "Wait for /health, log in as every user and open each user's collection" in nas.first_run.stdout
+    for user in ("alice", "bob"):
+        assert (nas.data_dir / user / "collection.anki2").exists()
+    # 13: the client URLs, once-slashed
+    proxy = nas.env["SIMNAS_PROXY_PORT"]
+    assert f"https://anki.nas.test:{proxy}/," in nas.first_run.stdout
+    assert f"media URL https://anki.nas.test:{proxy}/msync/" in nas.first_run.stdout
+    assert f"{proxy}//" not in nas.first_run.stdout
+
+
+def test_the_loopback_bound_server_syncs_through_the_https_reverse_proxy(nas, monkeypatch):
+    # 3: with the port on 127.0.0.1 only, DSM's reverse proxy (nginx on the NAS, to localhost) still reaches it
+    with ConnectProxy() as tunnel:
+        monkeypatch.setenv("HTTPS_PROXY", tunnel.url)
+        monkeypatch.setenv("SSL_CERT_FILE", str(nas.home / "ca" / "ca.crt"))
+        endpoint = f"https://anki.nas.test:{nas.env['SIMNAS_PROXY_PORT']}/"
+        assert anki_client.download_notes("alice", USERS[0]["password"], endpoint) == sorted(NOTES["alice"])
+        assert tunnel.tunnels, "the client did not go through the proxy"
+
+
+def listening_addresses(port):
+    """The local addresses with a TCP socket listening on port (from /proc/net/tcp and tcp6)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as handle:
+            for line in handle.readlines()[1:]:
+                local, state = line.split()[1], line.split()[3]
+                address, hex_port = local.split(":")
+                if state == "0A" and int(hex_port, 16) == port:
+                    raw = bytes.fromhex(address)
+                    if len(raw) == 4:
+                        found.add(socket.inet_ntop(socket.AF_INET, raw[::-1]))
+                    else:
+                        words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
+                        found.add(socket.inet_ntop(socket.AF_INET6, words))
+    return found
+
+
+def test_a_taken_host_port_fails_before_the_running_container_is_touched(nas):
+    # 4 and 5: the old container keeps serving; the reason shows, the secrets do not
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        container_id = nas.container().id
+        nas.reset_dsm_counters()
+        process = nas.site(anki_sync_server_host_port=taken, reverse_proxy_destination_port=taken)
+    assert process.returncode != 0
+    assert f"anki_sync_server_host_port {taken} is already in use" in process.stdout
+    assert nas.dsm_writes() == {}
+    assert nas.container().id == container_id
+    nas.assert_serves_every_users_notes()
+
+
+def test_a_failed_replacement_puts_the_previous_container_back(nas):
+    # 4 and 5: the new container cannot start (its volume lies under a file); the old one comes back
+    before = nas.container().attrs
+    process = nas.site(anki_sync_server_volume_root="/etc/hostname")
+    assert_deploy_failed_showing(nas, process, "not a directory", "The previous container was put back")
+    after = nas.container().attrs
+    assert after["State"]["Running"]
+    assert after["Config"]["Env"] == before["Config"]["Env"]
+    assert after["HostConfig"]["PortBindings"] == before["HostConfig"]["PortBindings"]
+    assert after["HostConfig"]["Binds"] == before["HostConfig"]["Binds"]
+    nas.assert_serves_every_users_notes()
+
+
+def test_ownership_drift_is_repaired(nas):
+    # 8: everything chowned to root (a copy as root); the deploy repairs it and every user syncs again
+    subprocess.run(["chown", "-R", "0:0", str(nas.data_dir)], check=True)
+    process = nas.site()
+    assert process.returncode == 0, process.stdout[-3000:]
+    owners = {(path.stat().st_uid, path.stat().st_gid) for path in [nas.data_dir, *nas.data_dir.rglob("*")]}
+    assert owners == {(1000, 1000)}
+    nas.assert_serves_every_users_notes()
+
+
+def test_the_snapshot_job_runs_from_a_tools_folder_with_a_space(nas):
+    # 11: the installed cron line, run as cron runs it, snapshots every user's collection
+    line = next(line for line in (nas.home / "crontab").read_text().splitlines() if "ankinas-anki-snapshot:" in line)
+    command = line.split(" root ", 1)[1].rsplit(" # ankinas-anki-snapshot:", 1)[0]
+    done = subprocess.run(["sh", "-c", command], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, (nas.home / "volumes/volume1/docker/ankinas tools/anki_snapshot.log").read_text()
+    for user in ("alice", "bob"):
+        assert (nas.data_dir / user / "collection.snapshot.anki2").stat().st_size > 0
+    nas.wait_healthy()  # the job stopped the server for the snapshot and started it again
+    nas.assert_serves_every_users_notes()
+
+
+def test_check_diff_names_the_users_that_change(nas):
+    # 12: names only, nothing changed
+    container_id = nas.container().id
+    users = [{"name": "alice", "password": "alice-changed-2"}, {"name": "carol", "password": "carol-new-1"}]
+    nas.reset_dsm_counters()
+    process = nas.site(check=True, diff=True, anki_sync_server_users=users)
+    assert process.returncode == 0, process.stdout[-3000:]
+    assert "Users added: carol" in process.stdout
+    assert "Users removed: bob" in process.stdout
+    assert "Users with a new password: alice" in process.stdout
+    for secret in ["alice-changed-2", "carol-new-1", "$pbkdf2"]:
+        assert secret not in process.stdout
+    assert nas.dsm_writes() == {}
+    assert nas.container().id == container_id
+
+
+def test_restore_drill_runs_with_the_demo_inventory(nas):
+    # 14: the inventory that runs site.yml runs the drill
+    process = nas.site("restore_drill.yml", restore_drill_confirm=True)
+    assert process.returncode == 0, process.stdout[-4000:]
+    nas.assert_serves_every_users_notes()
+
+
+def test_restore_drill_resolves_the_example_inventory(nas, tmp_path):
+    # 14: with the example inventory (connection values only) the drill gets past every variable to its
+    # confirmation guard, instead of failing on data_folder_path from another role's defaults
+    vault = tmp_path / "vault-pass"
+    vault.write_text("ankinas-example")
+    env = dict(nas.env, ANSIBLE_VAULT_PASSWORD_FILE=str(vault))
+    process = run_playbook(
+        ROOT / "playbooks" / "restore_drill.yml",
+        {"ansible_host": "127.0.0.1", "ansible_connection": "local"},
+        env=env,
+        inventory=str(ROOT / "inventories" / "example"),
+    )
+    assert process.returncode != 0
+    assert "replaces the data folder /volume1/docker/anki-server" in process.stdout, process.stdout[-3000:]
+    assert "Run it again with -e restore_drill_confirm=true" in process.stdout
+    assert "is undefined" not in process.stdout
