@@ -4,12 +4,11 @@ The simulated NAS runs as the demo runs it (python -m simnas.supervisor), on its
 """
 
 import os
-import subprocess
-import sys
 import uuid
 
 import pytest
 import requests
+from simnas import supervisor
 from simnas.runner import ROOT, play_recap, run_playbook
 from simnas.server import free_port
 
@@ -18,24 +17,8 @@ pytestmark = pytest.mark.docker
 
 @pytest.fixture(params=["docker", "portainer"])
 def fresh_nas(request, tmp_path, docker_client, local_images):
-    ports = {"SIMNAS_DSM_PORT": free_port(), "SIMNAS_PORTAINER_PORT": free_port(), "SIMNAS_PROXY_PORT": free_port()}
-    env = dict(os.environ, SIMNAS_HOME=str(tmp_path / "simnas"), ANKINAS_DEPLOY_METHOD=request.param)
-    env.update({key: str(value) for key, value in ports.items()})
-    supervisor = [sys.executable, "-m", "simnas.supervisor"]
-    subprocess.run(
-        [
-            *supervisor,
-            "start",
-            f"--dsm-port={ports['SIMNAS_DSM_PORT']}",
-            f"--portainer-port={ports['SIMNAS_PORTAINER_PORT']}",
-            f"--proxy-port={ports['SIMNAS_PROXY_PORT']}",
-        ],
-        env=env,
-        check=True,
-        cwd=ROOT,
-    )
-    yield env
-    subprocess.run([*supervisor, "stop"], env=env, check=True, cwd=ROOT)
+    with supervisor.running(tmp_path / "simnas", ANKINAS_DEPLOY_METHOD=request.param) as env:
+        yield env
 
 
 def control(env, service, path):

@@ -16,7 +16,7 @@ import uuid
 
 import pytest
 import requests
-from simnas import anki_client
+from simnas import anki_client, supervisor
 from simnas.connect_proxy import ConnectProxy
 from simnas.runner import ROOT, play_recap, run_module, run_playbook
 from simnas.server import free_port
@@ -25,8 +25,8 @@ pytestmark = pytest.mark.docker
 
 SITE = ROOT / "playbooks" / "site.yml"
 INVENTORY = str(ROOT / "inventories" / "demo")
-DSM_PASSWORD = "ankinas-demo-dsm-password"  # inventories/demo
-PORTAINER_API_KEY = "ptr_ankinasdemo0000000000000000000000000000"  # simnas.supervisor's demo key
+DSM_PASSWORD = supervisor.DEMO_DSM_PASSWORD  # also in inventories/demo
+PORTAINER_API_KEY = supervisor.DEMO_PORTAINER_API_KEY
 USERS = {"alice": "alice-demo-password", "bob": "bob-demo-password"}  # inventories/demo's users
 FQDN = "anki.nas.test"
 GUIDE_COMPOSE = """\
@@ -50,7 +50,7 @@ networks:
 """
 FRESH_CLIENT = """
 import json, sys
-from simnas import anki_client
+from simnas import anki_client, supervisor
 endpoint, users = sys.argv[1], json.loads(sys.argv[2])
 for user, password in users.items():
     print(user, anki_client.download_notes(user, password, endpoint) == sorted(anki_client.generate_notes(20, user)))
@@ -126,9 +126,7 @@ class GuideNAS:
         """{user: whether a fresh client downloads the user's notes through https://anki.nas.test (nginx, the rule)}."""
         endpoint = f"https://{FQDN}:{self.env['SIMNAS_PROXY_PORT']}/"
         with ConnectProxy() as tunnel:
-            env = dict(os.environ, SSL_CERT_FILE=self.ca, HTTPS_PROXY=tunnel.url, https_proxy=tunnel.url)
-            env.pop("NO_PROXY", None)
-            env.pop("no_proxy", None)
+            env = tunnel.client_env(self.ca)
             fresh = subprocess.run(
                 [sys.executable, "-c", FRESH_CLIENT, endpoint, json.dumps(USERS)],
                 capture_output=True,
@@ -197,39 +195,24 @@ def wait_ready(nas, timeout=60):
 @pytest.fixture(scope="module")
 def guide_nas(tmp_path_factory, docker_client, local_images):
     home = tmp_path_factory.mktemp("guide-nas")
-    ports = {"SIMNAS_DSM_PORT": free_port(), "SIMNAS_PORTAINER_PORT": free_port(), "SIMNAS_PROXY_PORT": free_port()}
-    env = dict(os.environ, SIMNAS_HOME=str(home / "simnas"), **{key: str(value) for key, value in ports.items()})
-    supervisor = [sys.executable, "-m", "simnas.supervisor"]
-    subprocess.run(
-        [
-            *supervisor,
-            "start",
-            f"--dsm-port={ports['SIMNAS_DSM_PORT']}",
-            f"--portainer-port={ports['SIMNAS_PORTAINER_PORT']}",
-            f"--proxy-port={ports['SIMNAS_PROXY_PORT']}",
-        ],
-        env=env,
-        check=True,
-        cwd=ROOT,
-    )
-    nas = GuideNAS(env, docker_client)
-    try:
-        build_the_guides_nas(nas, home)
-        yield nas
-    finally:
-        for stack in nas._get("portainer", "state")["stacks"]:
-            requests.delete(
-                f"https://127.0.0.1:{ports['SIMNAS_PORTAINER_PORT']}/api/stacks/{stack['Id']}",
-                params={"endpointId": stack["EndpointId"]},
-                headers={"X-API-Key": PORTAINER_API_KEY},
-                verify=nas.ca,
-                timeout=120,
-            )
-        for container in docker_client.containers.list(all=True, filters={"name": nas.name}):
-            container.remove(force=True)
-        for network in docker_client.networks.list(names=[nas.network]):
-            network.remove()
-        subprocess.run([*supervisor, "stop"], env=env, check=True, cwd=ROOT)
+    with supervisor.running(home / "simnas") as env:
+        nas = GuideNAS(env, docker_client)
+        try:
+            build_the_guides_nas(nas, home)
+            yield nas
+        finally:
+            for stack in nas._get("portainer", "state")["stacks"]:
+                requests.delete(
+                    f"https://127.0.0.1:{env['SIMNAS_PORTAINER_PORT']}/api/stacks/{stack['Id']}",
+                    params={"endpointId": stack["EndpointId"]},
+                    headers={"X-API-Key": PORTAINER_API_KEY},
+                    verify=nas.ca,
+                    timeout=120,
+                )
+            for container in docker_client.containers.list(all=True, filters={"name": nas.name}):
+                container.remove(force=True)
+            for network in docker_client.networks.list(names=[nas.network]):
+                network.remove()
 
 
 def test_check_diff_on_the_guides_nas_lists_the_takeover_and_writes_nothing(guide_nas):
