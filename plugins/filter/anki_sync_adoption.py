@@ -19,7 +19,8 @@ MANAGED_BY = "org.ankinas.managed-by"
 DATA_MOUNT = "/anki_data"
 SERVER_PORT = 8080
 USER_VARIABLE = re.compile(r"^SYNC_USER[0-9]+$")
-METHOD_KINDS = {"docker": "docker", "portainer": "portainer", "container_manager": "container_manager"}
+#: the deploy methods; each names the kind of deployment it makes
+METHODS = ("docker", "portainer", "container_manager")
 KIND_NAMES = {
     "docker": "a container run with Docker",
     "portainer": "the Portainer stack '{project}'",
@@ -160,7 +161,10 @@ def anki_sync_adoption(
     if method == "docker":
         plan["own"] = kind == "docker" and container["name"] == name
     else:
-        plan["own"] = kind == METHOD_KINDS[method] and project == normalized_project(stack)
+        # A Portainer stack is named by anki_sync_server_portainer_stack_name, a Container Manager project by the
+        # container name.
+        own_project = normalized_project(stack if method == "portainer" else name)
+        plan["own"] = kind == method and project == own_project
     plan["switch"] = not plan["own"]
     plan["plain_text_users"] = _plain_text_users(env) if hashed else []
     if plan["switch"]:

@@ -59,6 +59,16 @@ def test_plain_text_is_not_reported_when_the_deploy_keeps_plain_text():
     assert plan["plain_text_users"] == [] and plan["summary"] == ""
 
 
+def test_a_container_manager_project_is_own_by_the_container_name():
+    found = [container(project="anki-sync-server")]
+    own = anki_sync_adoption(
+        found, method="container_manager", container_manager_projects=["anki-sync-server"], **WANTED
+    )
+    assert (own["kind"], own["own"]) == ("container_manager", True)
+    moved = anki_sync_adoption(found, method="docker", container_manager_projects=["anki-sync-server"], **WANTED)
+    assert moved["switch"] and "the Container Manager project 'anki-sync-server'" in moved["summary"]
+
+
 def test_a_compose_project_that_portainer_does_not_know_is_switched_by_its_container():
     plan = anki_sync_adoption([container(project="anki")], method="portainer", stack="anki", **WANTED)
     assert (plan["kind"], plan["switch"]) == ("compose", True)
