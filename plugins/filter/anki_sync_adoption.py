@@ -95,10 +95,8 @@ def anki_sync_adoption(
     volume_root="",
 ):
     """The plan for the deployment found on the NAS: found, kind, own, switch, refuse, summary, plain_text_users."""
-    if method not in METHOD_KINDS:
-        raise AnsibleFilterError(
-            f"anki_sync_server_deploy_method must be one of {sorted(METHOD_KINDS)}, not {method!r}"
-        )
+    if method not in METHODS:
+        raise AnsibleFilterError(f"anki_sync_server_deploy_method must be one of {list(METHODS)}, not {method!r}")
     found = []
     for container in containers or []:
         described = _describe(container)
