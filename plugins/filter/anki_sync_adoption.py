@@ -146,7 +146,9 @@ def anki_sync_adoption(
     plan["kind"] = kind
     made_by = KIND_NAMES[kind].format(project=project)
     holds = " and ".join(container["holds"])
-    if container["data_dir"] != _clean(data_dir):
+    # One this collection made (its label) is the user's own server moving to the configured directory; one made by
+    # hand that keeps its data elsewhere may be anything, and taking it over could bury its data.
+    if container["data_dir"] != _clean(data_dir) and not container["managed"]:
         plan["refuse"] = (
             f"the container '{container['name']}' ({container['image']}, {made_by}) holds {holds}, "
             f"but keeps its data in {container['data_dir'] or 'no directory mounted on ' + DATA_MOUNT}, not in "

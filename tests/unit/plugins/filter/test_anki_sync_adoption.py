@@ -88,6 +88,11 @@ def test_what_cannot_be_taken_over_is_refused_by_name(found, words):
     assert not plan["switch"]
 
 
+def test_a_server_this_collection_made_may_move_to_another_data_directory():
+    plan = anki_sync_adoption([container(managed=True, data="/volume1/old")], method="docker", **WANTED)
+    assert plan["own"] and plan["refuse"] == ""
+
+
 def test_the_simulated_volume_root_is_hidden_from_the_messages():
     found = [container(data="/sim/volumes/volume1/other")]
     plan = anki_sync_adoption(found, method="docker", volume_root="/sim/volumes", **WANTED)
