@@ -25,7 +25,17 @@ PY
 dest=build/sanity/ansible_collections/ankinas/synology
 rm -rf build/sanity
 mkdir -p "$dest"
-git ls-files -co --exclude-standard -z | xargs -0 -I{} cp --parents {} "$dest"/ 2>/dev/null || true
+# Tracked files deleted in the work tree are skipped; any other copy error stops the run.
+copied=0
+while IFS= read -r -d '' file; do
+  [[ -e $file || -L $file ]] || continue
+  cp --parents -P -- "$file" "$dest"/
+  copied=$((copied + 1))
+done < <(git ls-files -co --exclude-standard -z)
+if ((copied == 0)) || [[ ! -f $dest/galaxy.yml ]]; then
+  echo "sanity: copied $copied files, no galaxy.yml among them: nothing to test" >&2
+  exit 1
+fi
 # Sanity tests read git metadata when there is some; a throwaway repo keeps them to tracked files.
 (cd "$dest" && git init -q && git add -A && git -c user.email=ci@localhost -c user.name=ci commit -qm sanity)
 cd "$dest"

@@ -27,9 +27,7 @@ stage "yamllint" yamllint -s .
 stage "ansible-lint (production profile)" ansible-lint --offline --profile production
 stage "ansible-test sanity" scripts/sanity.sh
 stage "collection build and offline install" scripts/check-build.sh
-if [[ -d molecule ]] && compgen -G 'molecule/*/molecule.yml' >/dev/null; then
-  stage "molecule" molecule test --all
-fi
+stage "molecule" scripts/molecule-scenarios.sh
 stage "pytest" pytest tests/pytest
 
 echo

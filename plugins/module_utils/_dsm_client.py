@@ -10,7 +10,8 @@ What it owns (see docs/DEVELOPING.md and the DSM Web API notes):
 - login with SYNO.API.Auth (v7 on DSM 7, v6 on DSM 6), 2FA and device tokens, logout;
 - the session transport that DSM 7.3 requires: _sid and SynoToken in the URL query, the
   X-SYNO-TOKEN header and the id cookie, on every call;
-- every API parameter sent as a JSON literal (requestFormat JSON);
+- every API parameter sent as a JSON literal (requestFormat JSON), except the few DSM reads raw
+  (a confirmation password, its token) that a call names in raw=;
 - the envelope, parsed defensively (empty bodies, HTML pages);
 - errors that name the API, the method, the DSM code and its meaning, never a secret;
 - exactly one re-login on 106/119, no retry at all on login refusals (DSM's auto-block counts
@@ -28,14 +29,17 @@ from urllib.parse import urlencode, urlsplit
 
 from ansible.module_utils.common.text.converters import to_native, to_text
 from ansible.module_utils.urls import open_url
+from ansible_collections.ankinas.synology.plugins.module_utils import _dsm_envelope
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
 
 INFO_API = "SYNO.API.Info"
 AUTH_API = "SYNO.API.Auth"
+ENCRYPTION_API = "SYNO.API.Encryption"
 
 #: the APIs the collection uses, discovered in one SYNO.API.Info query (others are looked up on demand)
 COLLECTION_APIS = (
     AUTH_API,
+    ENCRYPTION_API,
     INFO_API,
     "SYNO.Backup.Repository",
     "SYNO.Backup.Target",
@@ -47,10 +51,14 @@ COLLECTION_APIS = (
     "SYNO.Core.Certificate.Service",
     "SYNO.Core.Share",
     "SYNO.Core.System",
+    "SYNO.Core.TaskScheduler",
+    "SYNO.Core.TaskScheduler.Root",
+    "SYNO.Core.User.PasswordConfirm",
     "SYNO.Core.Web.DSM",
     "SYNO.DSM.Info",
     "SYNO.Docker.Project",
     "SYNO.FileStation.CreateFolder",
+    "SYNO.FileStation.List",
 )
 
 COMMON_ERRORS = {
@@ -139,7 +147,18 @@ AUTH_HINTS = {
     411: "the account is locked after too many failed attempts",
 }
 
+#: 105 on an authenticated call (dsm-webapi.md §1.4): a non-admin account, or Adaptive MFA downgraded the login
+NO_PERMISSION_HINT = (
+    "dsm_username {account!r} must be in DSM's administrators group (Control Panel > User & Group); if it is, "
+    "DSM's Adaptive MFA may have downgraded this login: log in once from this machine with the OTP"
+)
+
 SESSION_CODES = (106, 119)
+
+#: codes by which an API refuses a write, before acting on it, because another change is in progress:
+#: sending it again after a pause is safe (dsm-webapi.md §0.4: batonogov's mutateShare retries 3328).
+#: 3300 is not here: DSM also answers it to malformed requests, which a retry cannot fix.
+BUSY_CODES = {"SYNO.Core.Share": (3328,)}
 RETRY_STATUSES = (502, 503, 504)
 
 
@@ -195,10 +214,10 @@ class _NoAnswer(Exception):
 
 
 class _Body:
-    """The parameters of one call with its transport options (multipart files, a longer timeout)."""
+    """The parameters of one call with its transport options (multipart files, a longer timeout, plain text back)."""
 
-    def __init__(self, form, files=None, timeout=None):
-        self.form, self.files, self.timeout = form, files, timeout
+    def __init__(self, form, files=None, timeout=None, text=False):
+        self.form, self.files, self.timeout, self.text = form, files, timeout, text
 
     def encoded(self):
         """(Content-Type, body): form-urlencoded, or multipart/form-data with the files."""
@@ -225,6 +244,9 @@ class DSMClient:
     attempts = 3
     #: first pause between attempts in seconds; doubles each time
     backoff = 0.5
+    #: attempts for a write DSM refused as busy (BUSY_CODES), and the first pause between them
+    busy_attempts = 5
+    busy_backoff = 1.0
 
     def __init__(
         self,
@@ -254,6 +276,7 @@ class DSMClient:
         self._queried = set()
         self._sid = None
         self._synotoken = None
+        self._cipher = None
         self.owns_session = False
         #: a device token DSM issued during this run (the caller decides whether to return it)
         self.issued_device_id = None
@@ -396,7 +419,20 @@ class DSMClient:
         return 7 if self.require_api(AUTH_API, "login")["maxVersion"] >= 7 else 6
 
     # --- calls ---------------------------------------------------------------------------------
-    def call(self, api, method, params=None, version=None, write=False, confirm=None, timeout=None, files=None):
+    def call(
+        self,
+        api,
+        method,
+        params=None,
+        version=None,
+        write=False,
+        confirm=None,
+        timeout=None,
+        files=None,
+        secret_params=(),
+        raw=(),
+        text=False,
+    ):
         """Call api.method and return its data dict.
 
         version: an int, a tuple of acceptable ints (the highest DSM offers wins) or None (DSM's
@@ -405,14 +441,43 @@ class DSMClient:
         without it a write without an answer fails and says so. timeout: seconds for this call when
         DSM works inside the request (Let's Encrypt). files: {part: (file name, bytes)} sends a
         multipart upload (SYNO.Core.Certificate import) whose params are plain text parts.
+        secret_params: names of params that go in DSM's encryption envelope when dsm_url is plain
+        HTTP (as DSM's web UI sends them). raw: names of parameters DSM reads as plain strings, sent
+        as they are. text: the method may answer plain text instead of an envelope (the *_stream
+        methods), returned as {"text": ...}.
         """
+        busy_codes = BUSY_CODES.get(api, ()) if write else ()
+        for attempt in range(1, self.busy_attempts + 1):
+            try:
+                return self._call(
+                    api, method, params, version, write, confirm, timeout, files, secret_params, raw, text
+                )
+            except DSMAPIError as exc:
+                if exc.code not in busy_codes:
+                    raise
+                if attempt == self.busy_attempts:
+                    raise DSMAPIError(
+                        api,
+                        method,
+                        exc.code,
+                        hint=f"DSM stayed busy through {attempt} attempts; retry when its other operation has ended",
+                    ) from None
+            time.sleep(self.busy_backoff * 2 ** (attempt - 1))
+
+    def _call(self, api, method, params, version, write, confirm, timeout, files, secret_params, raw, text):
         info = self.require_api(api, method)
         version = self._pick_version(api, method, info, version)
         form = {"api": api, "version": version, "method": method}
-        for key, value in (params or {}).items():
-            form[key] = str(value) if files else json_literal(value)
-        body = _Body(form, files, timeout)
+        params = dict(params or {})
+        hidden = {}
+        if urlsplit(self.url).scheme == "http":
+            hidden = {name: params.pop(name) for name in secret_params if name in params}
+        for key, value in params.items():
+            form[key] = str(value) if files or key in raw else json_literal(value)
         self.ensure_login()
+        if hidden:
+            form.update(self._envelope_of(api, method, hidden))
+        body = _Body(form, files, timeout, text)
         try:
             return self._exchange(api, method, info["path"], body, authenticated=True, write=write, confirm=confirm)
         except DSMAPIError as exc:
@@ -433,6 +498,25 @@ class DSMClient:
                     "DSM strips the query string, the X-SYNO-TOKEN header or the id cookie",
                 ) from None
             raise
+
+    def _envelope_of(self, api, method, fields):
+        """The fields as DSM's encryption envelope (one SYNO.API.Encryption getinfo per session)."""
+        if self._cipher is None:
+            encryption = self.require_api(ENCRYPTION_API, "getinfo")
+            form = {"api": ENCRYPTION_API, "version": 1, "method": "getinfo", "format": "module"}
+            cipher = self._exchange(
+                ENCRYPTION_API, "getinfo", encryption["path"], form, authenticated=True, write=False
+            )
+            if not all(cipher.get(key) for key in ("cipherkey", "ciphertoken", "public_key", "server_time")):
+                raise DSMAPIError(ENCRYPTION_API, "getinfo", meaning="DSM answered no complete encryption key")
+            self._cipher = cipher
+        try:
+            return _dsm_envelope.envelope(self._cipher, fields)
+        except (RuntimeError, ValueError) as exc:
+            raise ResourceError(
+                f"{api} {method}: dsm_url is plain HTTP, so DSM wants {', '.join(sorted(fields))} in its "
+                f"encryption envelope, which could not be built ({to_native(exc)}); use an https:// dsm_url"
+            ) from None
 
     def _pick_version(self, api, method, info, version):
         low, high = info.get("minVersion", 1), info["maxVersion"]
@@ -485,9 +569,9 @@ class DSMClient:
             url += "?" + urlencode({"_sid": self._sid, "SynoToken": self._synotoken})
             headers["X-SYNO-TOKEN"] = self._synotoken
             headers["Cookie"] = f"id={self._sid}"
-        timeout = None
+        timeout, plain = None, False
         if isinstance(form, _Body):
-            timeout, (headers["Content-Type"], form) = form.timeout, form.encoded()
+            timeout, plain, (headers["Content-Type"], form) = form.timeout, form.text, form.encoded()
         else:
             form = urlencode(form)
         status, body = self._post(url, headers, form, timeout)
@@ -495,7 +579,7 @@ class DSMClient:
             raise _NoAnswer(f"DSM answered HTTP {status}{_body_kind(body)}", landed=True)
         if status != 200:
             raise DSMAPIError(api, method, meaning=f"DSM answered HTTP {status}{_body_kind(body)}", status=status)
-        return self._envelope(api, method, body, write)
+        return self._envelope(api, method, body, write, plain)
 
     def _post(self, url, headers, body, timeout=None):
         timeout = timeout or self.timeout
@@ -539,8 +623,10 @@ class DSMClient:
         parts = urlsplit(self.url)
         return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
 
-    def _envelope(self, api, method, body, write):
+    def _envelope(self, api, method, body, write, plain=False):
         text = to_text(body or b"", errors="surrogate_or_replace").strip()
+        if plain and not text.startswith("{"):
+            return {"text": text}
         if not text:
             # Some DSM writes (e.g. SYNO.Backup.Task create) answer an empty body on success; a read
             # without data is no answer at all.
@@ -560,6 +646,8 @@ class DSMClient:
         code = error.get("code") if isinstance(error, dict) else None
         # Auth's error details carry a 2FA challenge token: never shown.
         detail = _item_errors(error) if api != AUTH_API else None
+        if code == 105 and detail is None:
+            detail = NO_PERMISSION_HINT.format(account=self.username)
         raise DSMAPIError(api, method, code, hint=detail)
 
 

@@ -37,6 +37,10 @@ IDLE_STATUSES = ("none", "", None)
 
 
 # --- destination (verified) -----------------------------------------------------------------------
+#: destination parameters that go in DSM's encryption envelope over plain HTTP (dsmctl's EncryptedParameters)
+SECRET_PARAMS = ("pwd",)
+
+
 def destination_params(destination):
     """The parameters D that Target.get_candidate_dir, Repository.create and Task.create share."""
     if destination["type"] == "image_local":

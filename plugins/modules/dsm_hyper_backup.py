@@ -165,7 +165,8 @@ attributes:
 notes:
   - Source folders and the destination must be shared folders (or folders in them) of the NAS, as Hyper Backup
     requires; a missing destination shared folder fails before any change, naming it.
-  - Over plain HTTP the remote password goes through DSM in the clear (the DSM UI would encrypt it); use HTTPS.
+  - Over plain HTTP the remote password goes in DSM's encryption envelope (C(SYNO.API.Encryption)), as the DSM UI
+    sends it; over HTTPS it is sent as it is, as other live-verified clients do.
   - A create is three calls (C(Target get_candidate_dir), C(Repository create), C(Task create)). When an answer is
     lost (timeout, proxy error, an interrupted run), the module finds what it sent by listing; a repository named
     after the task on the same destination that no task uses is its own and is reused, so reruns never pile up
@@ -542,6 +543,7 @@ class HyperBackupTask(DSMResource):
                 version=1,
                 write=True,
                 confirm=find_own,
+                secret_params=hb.SECRET_PARAMS,
             )
             repo_id = repository.get("repo_id", (landed.get("repo") or {}).get("repo_id"))
             if repo_id is None:
@@ -556,7 +558,15 @@ class HyperBackupTask(DSMResource):
             backup_params={"enable_data_compress": True, "enable_notify": False},
         )
         # An empty body is a success on real DSM: the task is then found by listing (confirm re-lists too).
-        self.client.call(TASK_API, "create", task, version=1, write=True, confirm=lambda: self._find() is not None)
+        self.client.call(
+            TASK_API,
+            "create",
+            task,
+            version=1,
+            write=True,
+            confirm=lambda: self._find() is not None,
+            secret_params=hb.SECRET_PARAMS,
+        )
         created = self._find()
         if created is None:
             raise ResourceError(
@@ -568,7 +578,9 @@ class HyperBackupTask(DSMResource):
 
     def _candidate_dir(self, params):
         try:
-            candidate = self.client.call(TARGET_API, "get_candidate_dir", params, version=1)
+            candidate = self.client.call(
+                TARGET_API, "get_candidate_dir", params, version=1, secret_params=hb.SECRET_PARAMS
+            )
         except DSMAPIError as exc:
             raise ResourceError(
                 "Hyper Backup cannot use the destination ({}): check destination.share{}".format(

@@ -247,31 +247,45 @@ def dsm_ca(tmp_path_factory):
     return TestCA(tmp_path_factory.mktemp("ca"))
 
 
+def start_dsm(dsm_ca, home, **options):
+    """A running simulated DSM in home; admin's password is random unless users= is given. Stop it with stop()."""
+    password = "pw-" + secrets.token_hex(8)
+    options.setdefault("users", {ADMIN: password})
+    options.setdefault("state_path", home / "dsm-state.json")
+    options.setdefault("volumes_root", home / "volumes")
+    # DSM drops connections for up to a minute after a certificate change; tests keep it short.
+    options.setdefault("httpd_restart_seconds", 0.3)
+    app = create_dsm_app(**options)
+    cert, key = dsm_ca.leaf("dsm", "localhost", "127.0.0.1")
+    https = RunningServer(app, certfile=cert, keyfile=key).start()
+    http = RunningServer(app).start()
+    user = options["users"][ADMIN]
+    dsm = SimulatedDSM(https, http, dsm_ca.cert_path, user if isinstance(user, str) else user["password"], home)
+    dsm.sim = app.config["SIMULATOR"]  # for suites that attach more to the NAS (tests/pytest/proxy)
+    return dsm
+
+
 @pytest.fixture
 def make_dsm(dsm_ca, tmp_path):
     """make_dsm(**Simulator options) -> SimulatedDSM; admin's password is random unless users= is given."""
     running = []
 
     def make(**options):
-        password = "pw-" + secrets.token_hex(8)
-        options.setdefault("users", {ADMIN: password})
-        options.setdefault("state_path", tmp_path / "dsm-state.json")
-        options.setdefault("volumes_root", tmp_path / "volumes")
-        # DSM drops connections for up to a minute after a certificate change; tests keep it short.
-        options.setdefault("httpd_restart_seconds", 0.3)
-        app = create_dsm_app(**options)
-        cert, key = dsm_ca.leaf("dsm", "localhost", "127.0.0.1")
-        https = RunningServer(app, certfile=cert, keyfile=key).start()
-        http = RunningServer(app).start()
-        user = options["users"][ADMIN]
-        dsm = SimulatedDSM(https, http, dsm_ca.cert_path, user if isinstance(user, str) else user["password"], tmp_path)
-        dsm.sim = app.config["SIMULATOR"]  # for suites that attach more to the NAS (tests/pytest/proxy)
+        dsm = start_dsm(dsm_ca, tmp_path, **options)
         running.append(dsm)
         return dsm
 
     yield make
     for dsm in running:
         dsm.stop()
+
+
+@pytest.fixture(scope="module")
+def module_dsm(dsm_ca, tmp_path_factory):
+    """A simulated DSM 7 shared by the tests of one module (for deployments converged step by step)."""
+    dsm = start_dsm(dsm_ca, tmp_path_factory.mktemp("dsm"))
+    yield dsm
+    dsm.stop()
 
 
 @pytest.fixture

@@ -1,58 +1,193 @@
-"""The site playbook in check mode on a fresh simulated NAS: it predicts changes and makes none.
-
-The simulated NAS runs as the demo runs it (python -m simnas.supervisor), on its own home and ports.
+"""The site playbook against the simulated NAS as the demo runs it (python -m simnas.supervisor, own home
+and ports): check mode on a fresh and on a converged NAS, each tag alone, and a failure in the middle.
 """
 
+import contextlib
 import os
+import subprocess
+import sys
 import uuid
 
 import pytest
 import requests
-from simnas import supervisor
 from simnas.runner import ROOT, play_recap, run_playbook
 from simnas.server import free_port
 
 pytestmark = pytest.mark.docker
 
+#: every secret of inventories/demo: none may appear in any output, diffs included
+DEMO_SECRETS = (
+    "ankinas-demo-dsm-password",
+    "ptr_ankinasdemo0000000000000000000000000000",
+    "alice-demo-password",
+    "bob-demo-password",
+)
+SITE = ROOT / "playbooks" / "site.yml"
+
+
+@contextlib.contextmanager
+def simulated_nas(home, method):
+    ports = {"SIMNAS_DSM_PORT": free_port(), "SIMNAS_PORTAINER_PORT": free_port(), "SIMNAS_PROXY_PORT": free_port()}
+    env = dict(os.environ, SIMNAS_HOME=str(home), ANKINAS_DEPLOY_METHOD=method)
+    env.update({key: str(value) for key, value in ports.items()})
+    supervisor = [sys.executable, "-m", "simnas.supervisor"]
+    options = [f"--{name}-port={ports[f'SIMNAS_{name.upper()}_PORT']}" for name in ("dsm", "portainer", "proxy")]
+    subprocess.run([*supervisor, "start", *options], env=env, check=True, cwd=ROOT)
+    try:
+        yield env
+    finally:
+        subprocess.run([*supervisor, "stop"], env=env, check=True, cwd=ROOT)
+
 
 @pytest.fixture(params=["docker", "portainer"])
 def fresh_nas(request, tmp_path, docker_client, local_images):
-    with supervisor.running(tmp_path / "simnas", ANKINAS_DEPLOY_METHOD=request.param) as env:
+    with simulated_nas(tmp_path / "simnas", request.param) as env:
         yield env
 
 
-def control(env, service, path):
+def control(env, service, path, method="GET"):
     port = env["SIMNAS_DSM_PORT"] if service == "dsm" else env["SIMNAS_PORTAINER_PORT"]
     ca = os.path.join(env["SIMNAS_HOME"], "ca", "ca.crt")
-    return requests.get(f"https://127.0.0.1:{port}/_sim/{path}", verify=ca, timeout=30).json()
+    answer = requests.request(method, f"https://127.0.0.1:{port}/_sim/{path}", verify=ca, timeout=30)
+    return answer.json()
 
 
-def test_check_mode_on_a_fresh_nas_changes_nothing(fresh_nas, docker_client):
-    name = f"ankinas-check-{uuid.uuid4().hex[:8]}"
-    overrides = {
+def unique_names():
+    name = f"ankinas-site-{uuid.uuid4().hex[:8]}"
+    return {
         "anki_sync_server_container_name": name,
         "anki_sync_server_network": name,
         "anki_sync_server_portainer_stack_name": name,
         "anki_sync_server_host_port": free_port(),
     }
+
+
+def site(env, overrides, check=False, tags=None):
+    extra = dict(overrides)
     process = run_playbook(
-        ROOT / "playbooks" / "site.yml",
-        overrides,
-        env=fresh_nas,
-        check=True,
+        SITE,
+        extra,
+        env=dict(env, ANSIBLE_RUN_TAGS=tags) if tags else env,
+        check=check,
         diff=True,
         inventory=str(ROOT / "inventories" / "demo"),
     )
+    output = process.stdout + process.stderr
+    for secret in DEMO_SECRETS:
+        assert secret not in output, f"a secret of the inventory is in the output of {tags or 'site.yml'}"
+    return process
+
+
+def assert_logged_out(env):
+    """Every DSM login of the run was logged out: the session table is empty."""
+    counters = control(env, "dsm", "counters")
+    assert counters["logins_succeeded"] >= 1
+    assert counters["logouts"] == counters["logins_succeeded"]
+    assert control(env, "dsm", "state")["sessions"] == 0
+
+
+def test_check_mode_on_a_fresh_nas_changes_nothing(fresh_nas, docker_client):
+    overrides = unique_names()
+    name = overrides["anki_sync_server_container_name"]
+    process = site(fresh_nas, overrides, check=True)
     assert process.returncode == 0, process.stdout[-4000:]
     assert play_recap(process, "simnas")["changed"] > 0, "check mode must predict the changes a first run makes"
 
     counters = control(fresh_nas, "dsm", "counters")
     assert counters["writes"] == {}
     assert counters["logins_succeeded"] == 1
+    assert_logged_out(fresh_nas)
     state = control(fresh_nas, "dsm", "state")["state"]
     assert state.get("shares", {}) == {} and state.get("reverse_proxy", {}) == {}
+    assert state.get("hyper_backup", {}).get("tasks", {}) == {}
     assert control(fresh_nas, "portainer", "state")["stacks"] == []
     volume = os.path.join(fresh_nas["SIMNAS_HOME"], "volumes", "volume1")
     assert not os.path.exists(volume) or os.listdir(volume) == []
+    assert not os.path.exists(os.path.join(fresh_nas["SIMNAS_HOME"], "crontab")), "the snapshot job was written"
     assert docker_client.containers.list(all=True, filters={"name": name}) == []
     assert docker_client.networks.list(names=[name]) == []
+
+
+def test_each_tag_runs_its_role_then_check_mode_on_the_converged_nas_and_a_failure_logs_out(
+    tmp_path, docker_client, local_images
+):
+    overrides = unique_names()
+    name = overrides["anki_sync_server_container_name"]
+    home = tmp_path / "simnas"
+    crontab = home / "crontab"
+    with simulated_nas(home, "docker") as env:
+        try:
+            dsm_writes = {}
+
+            def run_tag(tag):
+                control(env, "dsm", "reset-counters", "POST")
+                process = site(env, overrides, tags=tag)
+                assert process.returncode == 0, process.stdout[-4000:]
+                assert_logged_out(env)
+                dsm_writes[tag] = set(control(env, "dsm", "counters")["writes"])
+                return control(env, "dsm", "state")["state"]
+
+            def container_id():
+                found = docker_client.containers.list(all=True, filters={"name": name})
+                return found[0].id if found else None
+
+            state = run_tag("data_folder")
+            assert dsm_writes["data_folder"] == {"SYNO.Core.Share.create"}
+            assert set(state["shares"]) == {"docker"}
+            assert (home / "volumes" / "volume1" / "docker" / "anki-server").is_dir()
+            assert container_id() is None
+
+            state = run_tag("anki_sync_server")
+            assert dsm_writes["anki_sync_server"] == set()  # the docker method: no DSM change
+            first_container = container_id()
+            assert first_container is not None
+            assert state.get("reverse_proxy", {}) == {} and set(state["shares"]) == {"docker"}
+
+            state = run_tag("reverse_proxy")
+            assert dsm_writes["reverse_proxy"] <= {
+                "SYNO.Core.AppPortal.ReverseProxy.create",
+                "SYNO.Core.Certificate.Service.set",
+                "SYNO.Core.Web.DSM.set",  # DSM's global HTTP/2 switch
+            }
+            assert "SYNO.Core.AppPortal.ReverseProxy.create" in dsm_writes["reverse_proxy"]
+            assert state.get("hyper_backup", {}).get("tasks", {}) == {} and not crontab.exists()
+            assert container_id() == first_container
+
+            state = run_tag("hyper_backup")
+            assert all(write.startswith(("SYNO.Backup.", "SYNO.Core.Share.")) for write in dsm_writes["hyper_backup"])
+            assert [task["name"] for task in state["hyper_backup"]["tasks"].values()] == ["anki"]
+            assert set(state["shares"]) == {"docker", "backups"} and len(state["reverse_proxy"]) == 1
+            assert container_id() == first_container
+            snapshot_job = (crontab.read_text(), crontab.stat().st_mtime_ns)
+
+            # Check mode with diff on the converged NAS: nothing to change, nothing changed, logged out.
+            control(env, "dsm", "reset-counters", "POST")
+            process = site(env, overrides, check=True)
+            assert process.returncode == 0, process.stdout[-4000:]
+            assert play_recap(process, "simnas")["changed"] == 0, process.stdout[-4000:]
+            assert control(env, "dsm", "counters")["writes"] == {}
+            assert_logged_out(env)
+            assert (crontab.read_text(), crontab.stat().st_mtime_ns) == snapshot_job
+            assert container_id() == first_container
+
+            # A failure in the middle of the play (DSM answers the reverse proxy API with error pages): the
+            # play fails there, after the earlier roles, and still logs out of DSM.
+            control(env, "dsm", "reset-counters", "POST")
+            fault = {"html_error_page": {"count": 50, "api": "SYNO.Core.AppPortal.ReverseProxy", "status": 502}}
+            port, ca = env["SIMNAS_DSM_PORT"], home / "ca" / "ca.crt"
+            requests.post(f"https://127.0.0.1:{port}/_sim/faults", json=fault, verify=ca, timeout=30).raise_for_status()
+            process = site(env, overrides)
+            assert process.returncode != 0
+            assert play_recap(process, "simnas")["failed"] == 1
+            assert (
+                "SYNO.Core.AppPortal.ReverseProxy list failed: DSM answered HTTP 502 with an HTML page"
+                in process.stdout
+            )
+            failed_task = [line for line in process.stdout.split("fatal:")[0].splitlines() if line.startswith("TASK [")]
+            assert failed_task[-1].startswith("TASK [ankinas.synology.reverse_proxy : "), failed_task[-1]
+            assert_logged_out(env)
+        finally:
+            for container in docker_client.containers.list(all=True, filters={"name": name}):
+                container.remove(force=True, v=True)
+            for network in docker_client.networks.list(names=[name]):
+                network.remove()

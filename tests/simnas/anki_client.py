@@ -9,15 +9,18 @@ to them. A wrong password raises anki.errors.SyncError with kind SyncErrorKind.A
 raises anki.errors.NetworkError.
 """
 
+import contextlib
 import json
 import os
 import tempfile
-import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import zstandard
 from anki.collection import Collection
+
+from simnas.waiting import wait_until
 
 PROTOCOL_VERSION = 11
 COLLECTION_FILE = "collection.anki2"
@@ -74,8 +77,8 @@ def sync(collection_path, user, password, endpoint, *, media=False, upload_on_co
                 # that close() below releases the file.
                 col.reopen(after_full_sync=True)
             done = "full upload" if upload else "full download"
-        while media and col.media_sync_status().active:  # raises when the media sync failed
-            time.sleep(0.1)
+        if media:  # media_sync_status() raises when the media sync failed
+            wait_until(lambda: not col.media_sync_status().active, 120, "the media sync to finish")
         return done
     finally:
         col.close()
@@ -98,25 +101,51 @@ def download_notes(user, password, endpoint):
         return collection_notes(path)
 
 
-def host_key_login(endpoint, user, password, timeout=10):
-    """POST sync/hostKey as a client does (protocol v11, zstd body): True if the server accepts the login.
-
-    403 (wrong user or password) gives False; any other answer raises urllib.error.HTTPError/URLError.
-    """
+def _protocol_post(endpoint, method, payload, host_key="", timeout=60):
+    """POST sync/<method> as a client does (protocol v11, zstd body): (HTTP status, decompressed answer)."""
     _check_endpoint(endpoint)
     if not endpoint.startswith(("http://", "https://")):
         raise ValueError(f"endpoint {endpoint!r} must be an http:// or https:// URL")
-    header = {"v": PROTOCOL_VERSION, "k": "", "c": "ankinas-probe", "s": ""}
-    body = zstandard.ZstdCompressor().compress(json.dumps({"u": user, "p": password}).encode())
+    header = {"v": PROTOCOL_VERSION, "k": host_key, "c": "ankinas-probe", "s": "ankinas-probe"}
     request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
-        endpoint + "sync/hostKey", data=body, method="POST", headers={"anki-sync": json.dumps(header)}
+        f"{endpoint}sync/{method}",
+        data=zstandard.ZstdCompressor().compress(payload),
+        method="POST",
+        headers={"anki-sync": json.dumps(header)},
     )
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
         with opener.open(request, timeout=timeout) as response:
-            answer = zstandard.ZstdDecompressor().decompressobj().decompress(response.read())
+            status, body = response.status, response.read()
     except urllib.error.HTTPError as error:
-        if error.code == 403:
-            return False
-        raise
+        status, body = error.code, error.read()
+    with contextlib.suppress(zstandard.ZstdError):
+        body = zstandard.ZstdDecompressor().decompressobj().decompress(body)
+    return status, body
+
+
+def upload_collection_file(endpoint, user, password, collection_path):
+    """A full upload of the file collection_path as user, without the client library: (status, answer text).
+
+    The client library turns some refusals into a generic NetworkError (when the server answers while it
+    is still sending); this shows the server's own answer, e.g. "collection exceeds size limit".
+    """
+    status, answer = _protocol_post(endpoint, "hostKey", json.dumps({"u": user, "p": password}).encode())
+    assert status == 200, f"login of {user} answered HTTP {status}"
+    host_key = json.loads(answer)["key"]
+    status, answer = _protocol_post(endpoint, "upload", Path(collection_path).read_bytes(), host_key)
+    return status, answer.decode(errors="replace")
+
+
+def host_key_login(endpoint, user, password, timeout=10):
+    """POST sync/hostKey as a client does: True if the server accepts the login.
+
+    403 (wrong user or password) gives False; any other answer raises urllib.error.HTTPError/URLError.
+    """
+    credentials = json.dumps({"u": user, "p": password}).encode()
+    status, answer = _protocol_post(endpoint, "hostKey", credentials, timeout=timeout)
+    if status == 403:
+        return False
+    if status != 200:
+        raise urllib.error.HTTPError(f"{endpoint}sync/hostKey", status, answer[:200].decode(errors="replace"), {}, None)
     return bool(json.loads(answer).get("key"))

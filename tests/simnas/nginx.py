@@ -33,6 +33,7 @@ import urllib.request
 from pathlib import Path
 
 from simnas.server import free_port
+from simnas.waiting import WaitTimeout, wait_until
 
 HSTS_VALUE = "max-age=15768000"
 PROXY_HEADERS = (
@@ -254,10 +255,7 @@ class ReverseProxyNginx:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
             if "nginx" in cmdline and str(self.directory) in cmdline:
                 os.kill(pid, signal.SIGTERM)
-                for _attempt in range(50):
-                    if not Path(f"/proc/{pid}").exists():
-                        break
-                    time.sleep(0.1)
+                wait_until(lambda: not Path(f"/proc/{pid}").exists(), 5, f"the stale nginx {pid} to exit")
         with contextlib.suppress(OSError):
             self.pid_file.unlink()
 
@@ -292,9 +290,10 @@ class ReverseProxyNginx:
         """After a reload the old workers finish their connections and exit; until then one of them may still
         accept a new connection on a shared listener and serve it with the old configuration, as DSM's nginx
         does for a moment too. Tests want the new configuration only, so wait for them."""
-        deadline = time.monotonic() + timeout
-        while self._shutting_down_workers() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        try:
+            wait_until(lambda: not self._shutting_down_workers(), timeout, "the old nginx workers to exit")
+        except WaitTimeout as exc:
+            raise NginxError(f"{exc}: {self._log_tail()}") from None
 
     def _shutting_down_workers(self):
         master = f"\nPPid:\t{self._process.pid}\n"

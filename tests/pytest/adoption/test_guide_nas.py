@@ -93,6 +93,9 @@ class GuideNAS:
     def rules(self):
         return [record["entry"] for record in self._get("dsm", "state")["state"].get("reverse_proxy", {}).values()]
 
+    def projects(self):
+        return [project["name"] for project in self._get("dsm", "state")["state"].get("docker_projects", {}).values()]
+
     def stacks(self):
         return [stack["Name"] for stack in self._get("portainer", "state")["stacks"]]
 
@@ -232,7 +235,7 @@ def test_check_diff_on_the_guides_nas_lists_the_takeover_and_writes_nothing(guid
     assert guide_nas.stacks() == [guide_nas.stack]
 
 
-@pytest.mark.parametrize("method", ["portainer", "docker"])
+@pytest.mark.parametrize("method", ["portainer", "container_manager", "docker"])
 def test_each_method_takes_over_in_turn_keeping_notes_and_passwords(guide_nas, method):
     process = guide_nas.site(method)
     assert process.returncode == 0, process.stdout[-4000:]
@@ -243,6 +246,7 @@ def test_each_method_takes_over_in_turn_keeping_notes_and_passwords(guide_nas, m
     env = dict(item.split("=", 1) for item in container.attrs["Config"]["Env"])
     assert env["PASSWORDS_HASHED"] == "1" and env["SYNC_USER1"].startswith("alice:$pbkdf2-sha256$")
     assert guide_nas.stacks() == ([guide_nas.stack] if method == "portainer" else [])
+    assert guide_nas.projects() == ([guide_nas.name] if method == "container_manager" else [])
     assert [rule["description"] for rule in guide_nas.rules()] == ["Anki Sync Server"]
     assert guide_nas.notes_through_the_proxy() == {user: "True" for user in USERS}, f"notes lost by the {method} run"
 

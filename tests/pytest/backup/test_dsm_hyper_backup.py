@@ -1,5 +1,6 @@
 """dsm_hyper_backup, run as Ansible runs it, against the simulated DSM (real folders, real copies)."""
 
+import pytest
 from hyper_backup_helpers import share
 from simnas.runner import run_module
 
@@ -26,6 +27,9 @@ def versions_dir(dsm, task):
     return dsm.home / "volumes" / "volume1" / "backups" / task["target_id"]
 
 
+@pytest.mark.unverified_contract(
+    reason="Hyper Backup Task.set schedule and rotate_params payloads: no public capture (dsm-webapi.md §4.4)"
+)
 def test_create_check_mode_apply_and_rerun_without_writes(nas):
     args = dict(sources=[SOURCE], destination=LOCAL, schedule=NIGHTLY, retention=KEEP_30)
 
@@ -73,6 +77,9 @@ def test_create_when_task_create_answers_an_empty_body(nas):
     assert writes(nas)["SYNO.Backup.Task.create"] == 1  # found by listing, not created twice
 
 
+@pytest.mark.unverified_contract(
+    reason="Hyper Backup Task.set schedule and rotate_params payloads: no public capture (dsm-webapi.md §4.4)"
+)
 def test_change_sources_schedule_and_retention(nas):
     share(nas, "media")
     hyper_backup(nas, sources=[SOURCE], destination=LOCAL, schedule=NIGHTLY, retention=KEEP_30)

@@ -22,9 +22,9 @@ PLAYBOOKS = Path(__file__).parent / "playbooks"
 DATA_DIR = "/volume1/docker/anki-server"
 
 
-@pytest.fixture
-def drill(dsm, local_images, tmp_path):
-    """Variables of a NAS with a sync server container of its own; removes what it started."""
+@pytest.fixture(params=["docker", "container_manager"])
+def drill(request, dsm, local_images, tmp_path):
+    """Variables of a NAS with a sync server container of its own, by each deploy method; removes what it started."""
     share(dsm, "docker")
     share(dsm, "backups")
     nas = dsm
@@ -48,17 +48,22 @@ def drill(dsm, local_images, tmp_path):
         "hyper_backup_volume_root": str(nas.home / "volumes"),
         "hyper_backup_become": False,
         "hyper_backup_snapshot_container": f"ankinas-test-drill-{suffix}",
-        "hyper_backup_snapshot_cron_file": str(tmp_path / "crontab"),
+        "hyper_backup_legacy_cron_file": str(tmp_path / "crontab"),
         "hyper_backup_python": sys.executable,
         "restore_drill_hosts": "localhost",
+        "anki_sync_server_deploy_method": request.param,
     }
+    if request.param == "container_manager":
+        # The project uses the NAS's own paths; the drill's file steps still run on the NAS host (here, this one).
+        del variables["anki_sync_server_volume_root"]
+        variables["hyper_backup_over_ssh"] = True
     yield {"vars": variables, "password": password, "endpoint": f"http://127.0.0.1:{port}/", "nas": nas}
     client = docker.from_env()
     name = f"ankinas-test-drill-{suffix}"
     with contextlib.suppress(docker.errors.NotFound):
         client.containers.get(name).remove(force=True, v=True)
-    with contextlib.suppress(docker.errors.NotFound):
-        client.networks.get(name).remove()
+    for network in client.networks.list(names=[name]):
+        network.remove()
     client.close()
 
 
@@ -71,8 +76,8 @@ def play(path, variables, **extra):
 def test_restore_drill_brings_back_the_backed_up_notes(drill, tmp_path):
     variables, endpoint, nas = drill["vars"], drill["endpoint"], drill["nas"]
     play(PLAYBOOKS / "deploy.yml", variables)
-    crontab = Path(variables["hyper_backup_snapshot_cron_file"]).read_text()
-    assert "45 2 * * * root" in crontab and "anki_snapshot.py snapshot" in crontab
+    (task,) = nas.state()["state"]["scheduled_tasks"].values()
+    assert (task["schedule"]["hour"], task["schedule"]["minute"]) == (2, 45) and "snapshot" in task["extra"]["script"]
 
     # alice syncs notes; they are backed up (snapshot with the server stopped for a moment, then Hyper Backup)
     notes = anki_client.generate_notes(20, prefix="kept")

@@ -94,6 +94,21 @@ def test_create_answered_504_is_reread_not_resent(dsm):
     assert "3301" not in counters["errors"]
 
 
+def test_dsm_folder_makes_a_folder_once_through_file_station(dsm):
+    shared_folder(dsm)
+    dsm.reset_counters()
+    args = dsm.connection(path="/volume1/docker/anki-server/nested")
+    checked = run_module("dsm_folder", args, check=True)
+    assert checked["changed"] and dsm.counters()["writes"] == {}
+    made = run_module("dsm_folder", args)
+    assert made["folder"] == {"path": "/docker/anki-server/nested", "real_path": "/volume1/docker/anki-server/nested"}
+    assert (dsm.home / "volumes" / "volume1" / "docker" / "anki-server" / "nested").is_dir()
+    assert run_module("dsm_folder", args)["changed"] is False
+    assert dsm.counters()["writes"] == {"SYNO.FileStation.CreateFolder.create": 1}
+    outside = run_module("dsm_folder", dsm.connection(path="/volume1/nosuchshare/x"))
+    assert outside.failed and "DSM error 1100" in outside["msg"]
+
+
 def test_name_is_required_and_documented_so(dsm):
     # No default: state=absent without a name must never reach the share that holds the containers' data.
     result = run_module("dsm_shared_folder", dsm.connection(state="absent"))

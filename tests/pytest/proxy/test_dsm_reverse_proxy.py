@@ -314,3 +314,8 @@ def test_dsm_refusal_names_the_api_and_code(nas_nginx):
     assert result.failed
     assert "SYNO.Core.AppPortal.ReverseProxy create failed: DSM error 100" in result["msg"]
     assert nas_nginx.rules() == []
+    # ... and the 100 came from nginx refusing that variable, not from any other failure of the render
+    refusal = nas_nginx.sim.nginx_error
+    assert (
+        refusal.startswith("nginx -t refused the configuration:") and 'unknown "no_such_variable" variable' in refusal
+    )

@@ -7,6 +7,8 @@ from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client impor
 from conftest import FQDN, curl, rule_args, served_common_name
 from simnas.runner import run_module
 
+pytestmark = pytest.mark.simulator
+
 
 def test_rule_options_reach_the_wire(nas_nginx, backend):
     nas = nas_nginx

@@ -4,12 +4,16 @@ leave the server serving every user's notes."""
 
 import socket
 import subprocess
+import time
 
 import pytest
+import requests
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMClient
 from reliability_nas import NOTES, USERS
 from simnas import anki_client
 from simnas.connect_proxy import ConnectProxy
 from simnas.runner import ROOT, play_recap, run_playbook
+from simnas.supervisor import DEMO_ADMIN, DEMO_DSM_PASSWORD
 
 pytestmark = pytest.mark.docker
 
@@ -142,12 +146,25 @@ def test_ownership_drift_is_repaired(nas):
     nas.assert_serves_every_users_notes()
 
 
-def test_the_snapshot_job_runs_from_a_tools_folder_with_a_space(nas):
-    # 11: the installed cron line, run as cron runs it, snapshots every user's collection
-    line = next(line for line in (nas.home / "crontab").read_text().splitlines() if "ankinas-anki-snapshot:" in line)
-    command = line.split(" root ", 1)[1].rsplit(" # ankinas-anki-snapshot:", 1)[0]
-    done = subprocess.run(["sh", "-c", command], capture_output=True, text=True, check=False)
-    assert done.returncode == 0, (nas.home / "volumes/volume1/docker/ankinas tools/anki_snapshot.log").read_text()
+def test_the_snapshot_job_snapshots_every_collection(nas):
+    # 11: the snapshot job, a root Task Scheduler task, started through the DSM Web API as DSM would start it
+    dsm = f"https://127.0.0.1:{nas.env['SIMNAS_DSM_PORT']}"
+    ca = str(nas.home / "ca" / "ca.crt")
+
+    def snapshot_task():
+        tasks = requests.get(f"{dsm}/_sim/state", verify=ca, timeout=30).json()["state"]["scheduled_tasks"]
+        (task,) = [task for task in tasks.values() if task["name"].startswith("ankinas-anki-snapshot-")]
+        return task
+
+    client = DSMClient(url=dsm, username=DEMO_ADMIN, password=DEMO_DSM_PASSWORD, ca_path=ca)
+    tasks = [{"id": snapshot_task()["id"], "real_owner": "root"}]
+    client.call("SYNO.Core.TaskScheduler", "run", {"tasks": tasks}, version=2, write=True)
+    client.close()
+    deadline = time.monotonic() + 60
+    while "exit_code" not in (last_run := snapshot_task()["last_run"]):
+        assert time.monotonic() < deadline, "the snapshot task did not finish within 60 s"
+        time.sleep(0.2)
+    assert last_run["exit_code"] == 0, last_run["output"]
     for user in ("alice", "bob"):
         assert (nas.data_dir / user / "collection.snapshot.anki2").stat().st_size > 0
     nas.wait_healthy()  # the job stopped the server for the snapshot and started it again

@@ -1,8 +1,9 @@
-"""Role anki_sync_server on the real Docker Engine with the locally built image, by both deploy methods.
+"""Role anki_sync_server on the real Docker Engine with the locally built image, by every deploy method.
 
-For each method (docker, and portainer through the simulated Portainer) one deployment is converged
-through a sequence of changes, in order: deploy, rerun, password change and new user, upgrade; each test
-asserts what a user of the role would see (real Anki syncs, the container).
+For each method (docker, portainer through the simulated Portainer, container_manager through the simulated
+DSM's Container Manager) one test converges one deployment through a sequence of changes: deploy, rerun,
+password change and new user, upgrade. Each step asserts what a user of the role would see (real Anki syncs,
+the container); the sequence lives in one test, so no test depends on another having run before it.
 """
 
 import json
@@ -11,7 +12,8 @@ import uuid
 
 import pytest
 from simnas import anki_client
-from simnas.runner import play_recap, run_playbook
+from simnas.expected import DEFAULT_CONTAINER_ENV, container_env
+from simnas.runner import play_recap, run_module, run_playbook
 from simnas.server import free_port
 
 PLAYBOOK = pathlib.Path(__file__).parent / "playbooks" / "anki_sync_server.yml"
@@ -21,7 +23,7 @@ pytestmark = pytest.mark.docker
 class Deployment:
     """The role's variables for one test deployment, and how to converge it."""
 
-    def __init__(self, root, method="docker", portainer=None):
+    def __init__(self, root, method="docker", portainer=None, dsm=None):
         suffix = uuid.uuid4().hex[:8]
         self.method = method
         self.name = f"ankinas-test-{suffix}"
@@ -37,6 +39,12 @@ class Deployment:
                 portainer_ca_path=portainer.ca_path,
                 anki_sync_server_portainer_stack_name=self.name,
             )
+        if dsm:
+            # The NAS's own paths: the simulated DSM maps /volumeN to its volumes folder.
+            self.overrides.update(
+                dsm_url=dsm.url, dsm_username="admin", dsm_password=dsm.password, dsm_ca_path=dsm.ca_path
+            )
+        self.dsm = dsm
         self.endpoint = f"http://127.0.0.1:{self.port}/"
 
     def variables(self, **overrides):
@@ -45,9 +53,10 @@ class Deployment:
             "anki_sync_server_container_name": self.name,
             "anki_sync_server_network": self.name,
             "anki_sync_server_host_port": self.port,
-            "anki_sync_server_volume_root": str(self.volume_root),
             "anki_sync_server_check_host": "127.0.0.1",
         }
+        if not self.dsm:
+            variables["anki_sync_server_volume_root"] = str(self.volume_root)
         variables.update(self.overrides)
         variables.update(overrides)
         return variables
@@ -56,10 +65,19 @@ class Deployment:
         return run_playbook(PLAYBOOK, self.variables(**overrides), verbosity=verbosity)
 
 
-@pytest.fixture(scope="module", params=["docker", "portainer"])
+@pytest.fixture(scope="module")
+def container_manager(module_dsm):
+    """The simulated DSM with Container Manager and the shared folder docker."""
+    assert not run_module("dsm_shared_folder", module_dsm.connection(name="docker")).failed
+    return module_dsm
+
+
+@pytest.fixture(params=["docker", "portainer", "container_manager"])
 def deployment(request, tmp_path_factory, docker_client, local_images):
     portainer = request.getfixturevalue("portainer") if request.param == "portainer" else None
-    deployment = Deployment(tmp_path_factory.mktemp("nas"), request.param, portainer)
+    dsm = request.getfixturevalue("container_manager") if request.param == "container_manager" else None
+    root = dsm.home / "volumes" if dsm else tmp_path_factory.mktemp("nas")
+    deployment = Deployment(root, request.param, portainer, dsm)
     yield deployment
     if portainer and (stack := portainer.stack_named(deployment.name)):
         portainer.api("DELETE", f"/api/stacks/{stack['Id']}", params={"endpointId": stack["EndpointId"]})
@@ -73,7 +91,7 @@ def container_of(docker_client, deployment):
     return docker_client.containers.get(deployment.name)
 
 
-def test_deploy_serves_every_user_and_keeps_them_apart(deployment, docker_client, tmp_path):
+def step_deploy_serves_every_user_and_keeps_them_apart(deployment, docker_client, tmp_path):
     process = deployment.converge(verbosity=3)
     assert process.returncode == 0, process.stdout[-3000:]
     # The secrets never show, even at -vvv.
@@ -85,8 +103,8 @@ def test_deploy_serves_every_user_and_keeps_them_apart(deployment, docker_client
     assert container.attrs["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
     assert container.attrs["HostConfig"]["PortBindings"]["8080/tcp"][0]["HostPort"] == str(deployment.port)
     assert deployment.name in container.attrs["NetworkSettings"]["Networks"]
-    env = dict(item.split("=", 1) for item in container.attrs["Config"]["Env"])
-    assert env["PASSWORDS_HASHED"] == "1"
+    env = container_env(container)
+    assert {key: env.get(key) for key in DEFAULT_CONTAINER_ENV} == DEFAULT_CONTAINER_ENV
     assert "SYNC_PORT" not in env
     assert env["SYNC_USER1"].startswith("alice:$pbkdf2-sha256$")
     assert env["SYNC_USER2"].startswith("bob:$pbkdf2-sha256$")
@@ -104,15 +122,19 @@ def test_deploy_serves_every_user_and_keeps_them_apart(deployment, docker_client
     )
 
 
-def test_rerun_changes_nothing_and_keeps_the_container(deployment, docker_client):
+def step_rerun_changes_nothing_and_keeps_the_container(deployment, docker_client):
     before = container_of(docker_client, deployment).id
+    if deployment.dsm:
+        deployment.dsm.reset_counters()
     process = deployment.converge()
     assert process.returncode == 0, process.stdout[-3000:]
     assert play_recap(process)["changed"] == 0
     assert container_of(docker_client, deployment).id == before
+    if deployment.dsm:
+        assert deployment.dsm.counters()["writes"] == {}
 
 
-def test_password_change_and_new_user(deployment):
+def step_password_change_and_new_user(deployment):
     deployment.users = [
         {"name": "alice", "password": "alice-secret-2"},
         {"name": "bob", "password": "bob-secret-1"},
@@ -132,7 +154,7 @@ def test_password_change_and_new_user(deployment):
     )
 
 
-def test_upgrade_to_another_tag_keeps_the_notes(deployment, docker_client):
+def step_upgrade_to_another_tag_keeps_the_notes(deployment, docker_client):
     process = deployment.converge(anki_sync_server_image_tag="25.09")
     assert process.returncode == 0, process.stdout[-3000:]
     assert container_of(docker_client, deployment).attrs["Config"]["Image"] == "jeankhawand/anki-sync-server:25.09"
@@ -142,7 +164,7 @@ def test_upgrade_to_another_tag_keeps_the_notes(deployment, docker_client):
     deployment.overrides["anki_sync_server_image_tag"] = "25.09"
 
 
-def test_no_plaintext_password_on_disk_or_in_the_container(deployment, docker_client):
+def step_no_plaintext_password_on_disk_or_in_the_container(deployment, docker_client):
     container = container_of(docker_client, deployment)
     inspected = json.dumps(container.attrs)
     files = [path for path in deployment.volume_root.rglob("*") if path.is_file()]
@@ -151,6 +173,14 @@ def test_no_plaintext_password_on_disk_or_in_the_container(deployment, docker_cl
         secret = user["password"].encode()
         assert user["password"] not in inspected
         assert [path for path in files if secret in path.read_bytes()] == []
+
+
+def test_deploy_rerun_change_passwords_and_upgrade(deployment, docker_client, tmp_path):
+    step_deploy_serves_every_user_and_keeps_them_apart(deployment, docker_client, tmp_path)
+    step_rerun_changes_nothing_and_keeps_the_container(deployment, docker_client)
+    step_password_change_and_new_user(deployment)
+    step_upgrade_to_another_tag_keeps_the_notes(deployment, docker_client)
+    step_no_plaintext_password_on_disk_or_in_the_container(deployment, docker_client)
 
 
 @pytest.mark.parametrize(
@@ -171,3 +201,13 @@ def test_bad_input_fails_before_any_change(tmp_path, docker_client, overrides, m
     assert message in process.stdout
     assert docker_client.containers.list(all=True, filters={"name": deployment.name}) == []
     assert docker_client.networks.list(names=[deployment.name]) == []
+
+
+def test_bad_input_fails_before_any_dsm_call(container_manager, tmp_path):
+    deployment = Deployment(tmp_path, "container_manager", dsm=container_manager)
+    container_manager.reset_counters()
+    process = deployment.converge(anki_sync_server_image_tag="latest")
+    assert process.returncode != 0 and "anki_sync_server_image_tag" in process.stdout
+    process = deployment.converge(anki_sync_server_deploy_method="compose")
+    assert process.returncode != 0 and "anki_sync_server_deploy_method" in process.stdout
+    assert container_manager.counters()["logins_attempted"] == 0

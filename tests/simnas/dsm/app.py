@@ -9,7 +9,12 @@ the others are armed for the next matching requests, as a count, `true` (once) o
 - `html_error_page`: answer an HTML page instead of JSON (HTTP 200, or {"status": 502});
 - `empty_body`: answer HTTP 200 with an empty body;
 - `next_create_504_html`: apply the next create, then answer 504 with an HTML page;
-- `slow_seconds`: wait that long before answering (`slow_count` requests, default 1).
+- `slow_seconds`: wait that long before answering (`slow_count` requests, default 1);
+- `busy`: refuse the next writes with a "busy" code before acting, {"count": n, "api": "SYNO.Core.Share",
+  "code": 3328} (3328 "another share operation is in progress": dsm-webapi.md §0.4, §5.1,
+  batonogov/terraform-provider-synology-dsm internal/client/share.go mutateShare);
+- `idle_sessions: true`: every open session has been idle too long (next call: 106), as a
+  session_lifetime would make it, without waiting for a clock.
 
 After a certificate or web-service change DSM restarts its web server: for `httpd_restart_seconds`
 (a Simulator option, default 2) every Web API connection is dropped without an answer
@@ -21,7 +26,21 @@ Transport rules enforced (dsm-webapi.md §0, §1):
   body (a body-only sid gets 119); DSM 6 also reads the body;
 - writes need the session's SynoToken (X-SYNO-TOKEN header or SynoToken query parameter);
 - requestFormat JSON APIs parse every parameter value as a JSON literal (a value that is not valid
-  JSON is taken as a string, as DSM does); SYNO.API.Auth takes plain strings.
+  JSON is taken as a string, as DSM does, §0.2); SYNO.API.Auth takes plain strings. Parameters a
+  method declares `quoted` must come as quoted JSON strings: SYNO.Core.Share `name` (§5.1: synology-csi
+  share.go strconv.Quote; atom2ueki/mcp-server-synology create_share, live DSM 7.3.2);
+- secrets a method declares (`secret`, e.g. Hyper Backup's remote `pwd`) come over plain HTTP only
+  inside DSM's encryption envelope (SYNO.API.Encryption, §1.2, §4.3, see apis/encryption.py); in the
+  clear they are not used (the call then fails as without them);
+- writes only over POST: a write sent with GET answers 105 (§1.4 lists the wrong HTTP method as a
+  cause of 105; jaxzin/ansible-synology-collection login.yml and every public write use POST);
+- accounts that are not administrators (users={"bob": {"password": ..., "admin": False}}) log in, but
+  every API declared admin_only answers them 105 (§1.4 "session lacks permission (non-admin ...)", §2
+  "Admin only", §5.1 "create (admin; POST)"); discovery, Auth, SYNO.DSM.Info and File Station are not;
+- logout ends the session only when it names the session name the login used (§1.3 "session=<same
+  as login>", §1.2 "Logout must use the same session name"); DSM documents no error for a wrong name,
+  so the simulator answers success and keeps the session open (the hostile reading: only the session
+  table shows it, GET /_sim/state `sessions`).
 """
 
 import contextlib
@@ -37,7 +56,8 @@ from pathlib import Path
 from flask import Flask, Response, request
 
 from simnas.dsm import apis
-from simnas.dsm.registry import APIS, EMPTY_BODY, PERSONALITIES, DSMError
+from simnas.dsm.apis import encryption
+from simnas.dsm.registry import APIS, EMPTY_BODY, PERSONALITIES, DSMError, PlainText
 
 apis.load_all()
 
@@ -95,9 +115,11 @@ class State:
 class Context:
     """What a handler sees of one call."""
 
-    def __init__(self, sim, params, version, session, cookie_sid):
+    def __init__(self, sim, params, version, session, cookie_sid, raw=None):
         self.sim = sim
         self.params = params
+        #: the parameters as sent, before the JSON-literal decoding (for the few DSM reads raw)
+        self.raw = raw if raw is not None else dict(params)
         self.version = version
         self.session = session
         self.cookie_sid = cookie_sid
@@ -190,6 +212,9 @@ class Simulator:
         with self.lock:
             if faults.pop("expire_sessions", False):
                 self.sessions.clear()
+            if faults.pop("idle_sessions", False):
+                for session in self.sessions.values():
+                    session["idle"] = True
             slow_count = faults.pop("slow_count", 1)
             for key, value in faults.items():
                 if value in (None, False, 0):
@@ -254,6 +279,8 @@ class Simulator:
                     return Response(HTML_ERROR_PAGE, status=504, mimetype="text/html")
             if data is EMPTY_BODY:
                 return Response("", status=200, mimetype="application/json")
+            if isinstance(data, PlainText):
+                return Response(data.text, status=200, mimetype="text/plain")
             response = Response(json.dumps(envelope), mimetype="application/json")
             for key, value in cookies.items():
                 response.set_cookie(key, value, httponly=True)
@@ -280,19 +307,38 @@ class Simulator:
             raise DSMError(103)
         name = f"{api_name}.{method}"
         self.count("writes" if method_spec.write else "reads", name)
+        if method_spec.write and request.method != "POST":
+            raise DSMError(105)
 
         session, cookie_sid = None, None
         if method_spec.session:
             session, cookie_sid = self._session(params)
+            if spec.admin_only and not self.users.get(session["account"], {}).get("admin", True):
+                raise DSMError(105)
             if method_spec.write and not self._token_ok(session, params):
                 raise DSMError(spec.missing_token_code)
             if method_spec.cookie and self.personality == "dsm7" and not cookie_sid:
                 raise DSMError(3300)
         params.pop("_sid", None)
         params.pop("SynoToken", None)
+        if request.scheme == "http":
+            # Over plain HTTP DSM takes secrets from the encryption envelope only: one sent in the clear
+            # is not used (dsm-webapi.md §4.3; the web UI and dsmctl send it enveloped over HTTP).
+            for key in method_spec.secret:
+                params.pop(key, None)
+        if encryption.CIPHER_KEY in params:
+            params.update(encryption.open_envelope(params.pop(encryption.CIPHER_KEY)))
+        raw = dict(params)
         if self.personality in spec.json_format:
+            for key, code in method_spec.quoted.items():
+                if key in params and not _is_json_string(params[key]):
+                    raise DSMError(code)
             params = {key: _json_literal(value) for key, value in params.items()}
-        ctx = Context(self, params, version, session, cookie_sid)
+        if method_spec.write:
+            busy = self._take_fault("busy", api_name)
+            if busy:
+                raise DSMError(int(busy.get("code", 3328)))  # refused before acting: nothing changed
+        ctx = Context(self, params, version, session, cookie_sid, raw)
         ctx.cookies = cookies
         return method_spec.handler(ctx), method_spec, method
 
@@ -320,7 +366,7 @@ class Simulator:
         if session is None:
             raise DSMError(119)
         now = time.time()
-        if self.session_lifetime and now - session["used"] > self.session_lifetime:
+        if session.get("idle") or (self.session_lifetime and now - session["used"] > self.session_lifetime):
             del self.sessions[sid]
             raise DSMError(106)
         session["used"] = now
@@ -342,6 +388,13 @@ class Simulator:
                 "faults": dict(self.faults),
                 "volumes_root": str(self.volumes_root),
             }
+
+
+def _is_json_string(value):
+    try:
+        return isinstance(json.loads(value), str)
+    except ValueError:
+        return False
 
 
 def _drop_connection():

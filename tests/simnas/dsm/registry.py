@@ -24,6 +24,13 @@ EMPTY_BODY = object()
 
 
 @dataclass
+class PlainText:
+    """A handler returns this to answer text/plain instead of a JSON envelope (the *_stream methods)."""
+
+    text: str
+
+
+@dataclass
 class MethodSpec:
     handler: object
     #: writes change the NAS: they need the SynoToken and are counted apart from reads
@@ -34,6 +41,10 @@ class MethodSpec:
     versions: tuple | None = None
     #: DSM 7.2 answers a bare 3300 when this write comes without the id cookie
     cookie: bool = False
+    #: parameter -> error code: parameters DSM wants as a quoted JSON string (a bare value is refused)
+    quoted: dict = field(default_factory=dict)
+    #: parameters DSM takes over plain HTTP only from its encryption envelope (apis/encryption.py)
+    secret: tuple = ()
 
 
 @dataclass
@@ -47,6 +58,8 @@ class ApiSpec:
     json_format: tuple = PERSONALITIES
     #: what DSM answers to a write without the SynoToken (certificate APIs answer 103)
     missing_token_code: int = 105
+    #: only administrators may call it; other accounts get 105 (dsm-webapi.md §1.4)
+    admin_only: bool = True
     methods: dict = field(default_factory=dict)
 
     def paths_for(self, personality):
@@ -56,18 +69,22 @@ class ApiSpec:
 APIS = {}
 
 
-def declare_api(name, dsm7=(1, 1), dsm6=(1, 1), paths=None, json_format=PERSONALITIES, missing_token_code=105):
+def declare_api(
+    name, dsm7=(1, 1), dsm6=(1, 1), paths=None, json_format=PERSONALITIES, missing_token_code=105, admin_only=True
+):
     versions = {key: value for key, value in (("dsm7", dsm7), ("dsm6", dsm6)) if value}
-    spec = ApiSpec(name, versions, paths or {}, tuple(json_format), missing_token_code)
+    spec = ApiSpec(name, versions, paths or {}, tuple(json_format), missing_token_code, admin_only)
     APIS[name] = spec
     return spec
 
 
-def method(api, name, write=False, session=True, versions=None, cookie=False):
+def method(api, name, write=False, session=True, versions=None, cookie=False, quoted=None, secret=()):
     """Register the decorated function(ctx) as api.name; it returns the data dict or raises DSMError."""
 
     def register(handler):
-        APIS[api].methods[name] = MethodSpec(handler, write, session, versions, cookie)
+        APIS[api].methods[name] = MethodSpec(
+            handler, write, session, versions, cookie, dict(quoted or {}), tuple(secret)
+        )
         return handler
 
     return register

@@ -3,22 +3,21 @@
 Stacks are deployed as Portainer does it: a project folder <data>/compose/<id>/ holding
 docker-compose.yml and, when the stack has variables, stack.env (passed as --env-file, so ${VAR}
 interpolation and `env_file: stack.env` behave alike), and the normalised stack name as project
-name. Debian's docker-compose 1.29 (compose v1) runs the deploys.
+name (simnas.compose runs docker-compose).
 """
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import docker
 
+from simnas.compose import DeployError, project_containers, run_compose
+
+__all__ = ["DeployError", "DockerHost"]
+
 COMPOSE_FILE = "docker-compose.yml"
 ENV_FILE = "stack.env"
-
-
-class DeployError(Exception):
-    """docker-compose failed; the message is its error output."""
 
 
 class DockerHost:
@@ -57,22 +56,22 @@ class DockerHost:
 
     def _compose(self, stack_id, project, *args):
         folder = self.project_dir(stack_id)
-        command = [*self.compose_command, "-p", project, "-f", str(folder / COMPOSE_FILE)]
-        if (folder / ENV_FILE).exists():
-            command += ["--env-file", str(folder / ENV_FILE)]
-        # A clean environment: the stack's variables must come from stack.env only, as in Portainer.
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DOCKER_HOST": self.docker_url, "HOME": str(folder)}
-        done = subprocess.run(
-            [*command, *args], cwd=folder, env=env, capture_output=True, text=True, timeout=self.timeout, check=False
+        env_file = folder / ENV_FILE
+        run_compose(
+            folder,
+            project,
+            folder / COMPOSE_FILE,
+            self.docker_url,
+            *args,
+            env_file=env_file if env_file.exists() else None,
+            command=self.compose_command,
+            timeout=self.timeout,
         )
-        if done.returncode != 0:
-            lines = [line for line in done.stderr.splitlines() if line.strip()]
-            raise DeployError("\n".join(lines[-5:]) or f"docker-compose exited with {done.returncode}")
 
     # --- Docker Engine API ----------------------------------------------------------------------
     def project_in_use(self, project):
         """Whether any container carries com.docker.compose.project=<project> (Portainer's 409 rule)."""
-        return bool(self.api.containers(all=True, filters={"label": f"com.docker.compose.project={project}"}))
+        return bool(project_containers(self.api, project))
 
     def proxy_get(self, path, query_string):
         """Forward GET /<path>?<query> to the Engine; (status, body bytes, content type)."""

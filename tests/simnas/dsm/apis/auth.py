@@ -12,6 +12,7 @@ declare_api(
     dsm6=(1, 1),
     paths={"dsm7": ["entry.cgi", "query.cgi"], "dsm6": ["query.cgi"]},
     json_format=("dsm7",),
+    admin_only=False,
 )
 # DSM 7 advertises entry.cgi and still answers on auth.cgi; DSM 6 answers on auth.cgi only (102 elsewhere).
 declare_api(
@@ -20,6 +21,7 @@ declare_api(
     dsm6=(1, 6),
     paths={"dsm7": ["entry.cgi", "auth.cgi"], "dsm6": ["auth.cgi"]},
     json_format=(),
+    admin_only=False,
 )
 
 #: session names DSM 7.3 accepts; any other answers 402
@@ -94,6 +96,7 @@ def login(ctx):
 
     sim.failed_logins.pop(ctx.remote_addr, None)
     session = sim.new_session(account)
+    session["name"] = params.get("session")  # logout must name it again (dsm-webapi.md §1.2, §1.3)
     sim.count("logins_succeeded")
     data = {"account": account, "is_portal_port": False, "ik_message": ""}
     if params.get("format", "cookie") == "sid":
@@ -111,6 +114,7 @@ def login(ctx):
 
 @method("SYNO.API.Auth", "logout")
 def logout(ctx):
-    ctx.sim.sessions.pop(ctx.session["sid"], None)
+    if ctx.params.get("session") == ctx.session.get("name"):
+        ctx.sim.sessions.pop(ctx.session["sid"], None)
     ctx.sim.count("logouts")
     return None

@@ -138,7 +138,7 @@ def _fs_dir(ctx, path):
     return directory if directory.is_dir() else None
 
 
-@method("SYNO.Backup.Target", "get_candidate_dir")
+@method("SYNO.Backup.Target", "get_candidate_dir", secret=("pwd",))
 def target_candidate_dir(ctx):
     repo = _destination(ctx)
     root = _share_dir(ctx, repo["share"])
@@ -163,7 +163,7 @@ def _share_dir_or_none(ctx, name):
         return None
 
 
-@method("SYNO.Backup.Repository", "create", write=True)
+@method("SYNO.Backup.Repository", "create", write=True, secret=("pwd",))
 def repository_create(ctx):
     repo = _destination(ctx)
     repo["target_id"] = _str(ctx, "target_id")
@@ -335,7 +335,7 @@ def task_get(ctx):
     return _task_view(ctx, task, [*additional, "get_source"] if isinstance(additional, list) else ["get_source"])
 
 
-@method("SYNO.Backup.Task", "create", write=True)
+@method("SYNO.Backup.Task", "create", write=True, secret=("pwd",))
 def task_create(ctx):
     if ctx.params.get("action") != "create":
         raise DSMError(120)

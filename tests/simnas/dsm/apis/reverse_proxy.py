@@ -14,7 +14,8 @@ A new HTTPS rule is listed under the default certificate at once (simnas.dsm.api
 ignores the per-rule `frontend.https.http2` key (kept in the rule as sent, like any unknown field): nginx
 offers HTTP/2 on a listener by DSM's global switch (SYNO.Core.Web.DSM enable_spdy, simnas.dsm.apis.web);
 the DSM 6 personality renders the per-rule key, as DSM 6.2 did.
-Stricter than known DSM behaviour, on purpose: update without the listed `_key` answers 120 (`_key`'s
+Stricter than known DSM behaviour, on purpose: an update or delete naming a UUID the datastore does not
+hold answers 120 (delete: nothing is deleted); update without the listed `_key` answers 120 (`_key`'s
 meaning is undocumented; the simulator lists the UUID there, as the datastore's key).
 
 After each change the rules are rendered into the simulator's nginx (when one is attached, see
@@ -169,10 +170,15 @@ def rp_delete(ctx):
     if not isinstance(uuids, list) or not all(isinstance(item, str) for item in uuids):
         raise DSMError(120)  # DSM wants a JSON array, even for one rule
     store = rules(ctx.state)
+    if not uuids or any(rule_id not in store for rule_id in uuids):
+        # An unknown UUID is refused as update refuses it, and nothing is deleted: a client must not
+        # take "success" for proof that a rule it never listed is gone (simulator's choice: no public
+        # capture shows DSM's answer; see the module docstring).
+        raise DSMError(120)
     with rollback(ctx):
         for rule_id in uuids:
             # DSM leaves the rule's certificate binding behind (dsm-webapi.md §2.4).
-            store.pop(rule_id, None)
+            store.pop(rule_id)
     return None
 
 

@@ -11,7 +11,7 @@ import uuid
 from simnas.dsm.registry import DSMError, declare_api, method
 
 declare_api("SYNO.Core.Share", dsm7=(1, 1), dsm6=(1, 1))
-declare_api("SYNO.FileStation.CreateFolder", dsm7=(1, 2), dsm6=(1, 2))
+declare_api("SYNO.FileStation.CreateFolder", dsm7=(1, 2), dsm6=(1, 2), admin_only=False)
 
 SHARE_FIELDS = ("name", "vol_path", "desc", "uuid", "is_usb_share")
 ADDITIONAL_FIELDS = (
@@ -22,6 +22,7 @@ ADDITIONAL_FIELDS = (
     "enable_share_cow",
     "enable_share_compress",
     "share_quota",
+    "is_aclmode",
 )
 INVALID_NAME = re.compile(r'[\\/:*?"<>|=+,;\[\]`]')
 
@@ -66,7 +67,7 @@ def share_list(ctx):
     return {"shares": [_view(share, additional) for share in page], "total": len(shares)}
 
 
-@method("SYNO.Core.Share", "get")
+@method("SYNO.Core.Share", "get", quoted={"name": 403})
 def share_get(ctx):
     name = ctx.params.get("name")
     if not isinstance(name, str):
@@ -77,7 +78,7 @@ def share_get(ctx):
     return _view(share, ctx.params.get("additional", []))
 
 
-@method("SYNO.Core.Share", "create", write=True, cookie=True)
+@method("SYNO.Core.Share", "create", write=True, cookie=True, quoted={"name": 403})
 def share_create(ctx):
     name, info = _shareinfo(ctx)
     if info["name"] != name:
@@ -92,7 +93,10 @@ def share_create(ctx):
     shares = _shares(ctx)
     if name in shares:
         raise DSMError(3301)
+    # DSM makes a new shared folder in ACL mode with POSIX mode 000 (dsm-webapi.md §5.4, §7.5: batonogov
+    # CLAUDE.md, issue #94): only root (or the ACL) gets in; nothing can chmod it through the API.
     (volume / name).mkdir(exist_ok=True)
+    (volume / name).chmod(0o000)
     shares[name] = {
         "name": name,
         "vol_path": vol_path,
@@ -106,11 +110,12 @@ def share_create(ctx):
         "enable_share_cow": bool(info.get("enable_share_cow", False)),
         "enable_share_compress": bool(info.get("enable_share_compress", False)),
         "share_quota": int(info.get("share_quota", 0) or 0),
+        "is_aclmode": True,
     }
     return {"name": name}
 
 
-@method("SYNO.Core.Share", "set", write=True, cookie=True)
+@method("SYNO.Core.Share", "set", write=True, cookie=True, quoted={"name": 403})
 def share_set(ctx):
     name, info = _shareinfo(ctx)
     shares = _shares(ctx)

@@ -2,7 +2,7 @@
 
 from simnas.dsm.registry import declare_api, method
 
-declare_api("SYNO.DSM.Info", dsm7=(1, 2), dsm6=(1, 2))
+declare_api("SYNO.DSM.Info", dsm7=(1, 2), dsm6=(1, 2), admin_only=False)
 declare_api("SYNO.Core.System", dsm7=(1, 3), dsm6=(1, 3))
 
 

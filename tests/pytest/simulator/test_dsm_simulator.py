@@ -4,27 +4,36 @@ import json
 import os
 import subprocess
 import sys
-import time
 
+import pytest
 import requests
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError, DSMClient
 from simnas.server import free_port
+from simnas.waiting import wait_until
+
+pytestmark = pytest.mark.simulator
+
+
+def answers(url):
+    try:
+        return requests.get(url, timeout=1).ok
+    except requests.ConnectionError:
+        return False
 
 
 def client_for(dsm):
     return DSMClient(**dsm.client_options())
 
 
+def create_docker_share(client):
+    shareinfo = {"name": "docker", "vol_path": "/volume1"}
+    client.call("SYNO.Core.Share", "create", {"name": "docker", "shareinfo": shareinfo}, version=1, write=True)
+
+
 def test_state_survives_a_restart(make_dsm, tmp_path):
     first = make_dsm()
     client = client_for(first)
-    client.call(
-        "SYNO.Core.Share",
-        "create",
-        {"name": "docker", "shareinfo": {"name": "docker", "vol_path": "/volume1"}},
-        version=1,
-        write=True,
-    )
+    create_docker_share(client)
     first.stop()
     second = make_dsm(users={"admin": first.password})
     shares = client_for(second).call("SYNO.Core.Share", "list", version=1)["shares"]
@@ -33,13 +42,7 @@ def test_state_survives_a_restart(make_dsm, tmp_path):
 
 def test_file_station_creates_real_folders_and_reports_item_errors(dsm):
     client = client_for(dsm)
-    client.call(
-        "SYNO.Core.Share",
-        "create",
-        {"name": "docker", "shareinfo": {"name": "docker", "vol_path": "/volume1"}},
-        version=1,
-        write=True,
-    )
+    create_docker_share(client)
     data = client.call(
         "SYNO.FileStation.CreateFolder",
         "create",
@@ -84,12 +87,7 @@ def test_cli_serves_https_and_http(tmp_path):
         text=True,
     )
     try:
-        for _attempt in range(100):
-            try:
-                requests.get(f"http://127.0.0.1:{http_port}/_sim/state", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+        wait_until(lambda: answers(f"http://127.0.0.1:{http_port}/_sim/state"), 10, "the simulated DSM CLI to answer")
         client = DSMClient(
             url=f"https://127.0.0.1:{https_port}",
             username="admin",

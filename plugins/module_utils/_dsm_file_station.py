@@ -1,0 +1,41 @@
+# Copyright: ankinas.synology contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""File Station folders (SYNO.FileStation.List getinfo, SYNO.FileStation.CreateFolder) through the one DSM client.
+
+PRIVATE to the collection: it can change at any time.
+
+Paths are File Station paths, starting at the shared folder's name (/docker/anki-server for
+/volume1/docker/anki-server, dsm-webapi.md §5.3). File Station cannot set a POSIX owner or mode (§7.5).
+UNVERIFIED on a real NAS: that getinfo answers a missing path as an entry with code 408.
+"""
+
+LIST_API = "SYNO.FileStation.List"
+FOLDER_API = "SYNO.FileStation.CreateFolder"
+MISSING = 408
+
+
+class FolderClient:
+    def __init__(self, client):
+        self.client = client
+
+    def info(self, path):
+        """The File Station entry of path (with real_path and owner), or None when it does not exist."""
+        data = self.client.call(
+            LIST_API, "getinfo", {"path": [path], "additional": ["real_path", "owner"]}, version=(1, 2)
+        )
+        entries = data.get("files") or []
+        entry = entries[0] if entries else {}
+        return None if not entry or entry.get("code") == MISSING else entry
+
+    def make(self, path):
+        """Make the folder and its missing parents (force_parent); an existing one is left as it is."""
+        parent, _slash, name = path.rstrip("/").rpartition("/")
+        self.client.call(
+            FOLDER_API,
+            "create",
+            {"folder_path": parent or "/", "name": name, "force_parent": True},
+            version=(1, 2),
+            write=True,
+            confirm=lambda: self.info(path) is not None,
+        )

@@ -1,0 +1,120 @@
+# Copyright: ankinas.synology contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Task Scheduler root script tasks (SYNO.Core.TaskScheduler, .Root, SYNO.Core.User.PasswordConfirm).
+
+PRIVATE to the collection: it can change at any time.
+
+Wire shapes (dsm-webapi.md §7.3; N4S4 task_scheduler.py, batonogov, munniv2): list v3, get v4
+{id, real_owner}; .Root v4 create/set (set carries id and replaces the whole task) with schedule and
+extra as JSON objects and a SynoConfirmPWToken from PasswordConfirm v2 auth, one per write; the token
+and that password go RAW (the public clients that talk to DSM 7.2/7.3 send them so); run/delete v2 with
+tasks=[{id, real_owner}]. Every write is read back (a DSM 7.3.2 note reports root-task deletes that
+answer success and change nothing).
+UNVERIFIED on a real NAS: a weekly schedule as repeat_date 1001 (daily) limited to week_day.
+"""
+
+import re
+
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import API_ERRORS
+from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
+
+SCHEDULER_API = "SYNO.Core.TaskScheduler"
+ROOT_API = "SYNO.Core.TaskScheduler.Root"
+CONFIRM_API = "SYNO.Core.User.PasswordConfirm"
+OWNER = "root"
+WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+DAILY = 1001
+TIME = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
+
+API_ERRORS[SCHEDULER_API] = {4800: "Invalid parameters (the schedule or the task does not fit this DSM)"}
+API_ERRORS[CONFIRM_API] = {400: "The password was not confirmed (dsm_password)"}
+
+
+def check_schedule(schedule, option="schedule"):
+    """Raise ResourceError naming the option when the schedule is not {frequency, time, weekdays}."""
+    frequency, at, weekdays = schedule.get("frequency"), schedule.get("time"), schedule.get("weekdays") or []
+    if frequency not in ("daily", "weekly"):
+        raise ResourceError(f"{option}.frequency must be daily or weekly (got {frequency!r})")
+    if not isinstance(at, str) or not TIME.match(at):
+        raise ResourceError(f"{option}.time must be HH:MM, 00:00 to 23:59 (got {at!r})")
+    unknown = [day for day in weekdays if day not in WEEKDAYS]
+    if unknown or (frequency == "weekly" and not weekdays):
+        raise ResourceError(f"{option}.weekdays must list days from {', '.join(WEEKDAYS)} for a weekly schedule")
+
+
+def to_dsm_schedule(schedule):
+    hour, minute = (int(part) for part in schedule["time"].split(":"))
+    days = WEEKDAYS if schedule["frequency"] == "daily" else [d for d in WEEKDAYS if d in schedule["weekdays"]]
+    return {
+        "date_type": 0,
+        "repeat_date": DAILY,
+        "week_day": ",".join(str(WEEKDAYS.index(day)) for day in days),
+        "hour": hour,
+        "minute": minute,
+        "repeat_hour": 0,
+        "repeat_min": 0,
+        "last_work_hour": hour,
+        "version": 4,
+    }
+
+
+def from_dsm_schedule(dsm):
+    """The module's {frequency, time, weekdays} of a DSM schedule (None for shapes this module does not make)."""
+    if not isinstance(dsm, dict) or dsm.get("date_type") != 0 or dsm.get("repeat_date") != DAILY:
+        return None
+    numbers = [part for part in str(dsm.get("week_day", "")).split(",") if part.strip()]
+    days = [WEEKDAYS[int(n)] for n in sorted(set(numbers), key=int) if n.isdigit() and int(n) < len(WEEKDAYS)]
+    at = "{:02d}:{:02d}".format(int(dsm.get("hour", 0)), int(dsm.get("minute", 0)))
+    if len(days) == len(WEEKDAYS):
+        return {"frequency": "daily", "time": at, "weekdays": []}
+    return {"frequency": "weekly", "time": at, "weekdays": days}
+
+
+class TaskClient:
+    """The calls of Task Scheduler for root script tasks on one DSM client."""
+
+    def __init__(self, client, password):
+        self.client = client
+        self._password = password
+
+    def find(self, name):
+        """The task as get answers it, or None; fails when several root tasks share the name."""
+        data = self.client.call(
+            SCHEDULER_API, "list", {"sort_by": "name", "sort_direction": "ASC", "offset": 0, "limit": -1}, version=3
+        )
+        found = [t for t in data.get("tasks") or [] if t.get("name") == name and t.get("real_owner") == OWNER]
+        if len(found) > 1:
+            raise ResourceError(f"{len(found)} root tasks are named {name!r} in Task Scheduler; delete all but one")
+        if not found:
+            return None
+        task = self.client.call(SCHEDULER_API, "get", {"id": found[0]["id"], "real_owner": OWNER}, version=4)
+        return task if task.get("id") is not None else None
+
+    def _token(self):
+        data = self.client.call(
+            CONFIRM_API, "auth", {"password": self._password}, version=2, write=True, raw=("password",)
+        )
+        token = data.get("SynoConfirmPWToken")
+        if not token:
+            raise ResourceError(f"{CONFIRM_API} auth answered success without a SynoConfirmPWToken")
+        return token
+
+    def save(self, fields, task_id=None):
+        """create (task_id None) or set: the whole task, confirmed by a fresh password token."""
+        params = dict(fields, owner=OWNER, real_owner=OWNER, type="script")
+        if task_id is not None:
+            params["id"] = task_id
+        params["SynoConfirmPWToken"] = self._token()
+        method = "create" if task_id is None else "set"
+        self.client.call(ROOT_API, method, params, version=4, write=True, raw=("SynoConfirmPWToken",))
+
+    def run(self, task_id):
+        self.client.call(SCHEDULER_API, "run", {"tasks": [{"id": task_id, "real_owner": OWNER}]}, version=2, write=True)
+
+    def delete(self, task_id, name):
+        self.client.call(
+            SCHEDULER_API, "delete", {"tasks": [{"id": task_id, "real_owner": OWNER}]}, version=2, write=True
+        )
+        if self.find(name) is not None:
+            raise ResourceError(f"{SCHEDULER_API} delete answered success but task {name!r} is still there")

@@ -1,0 +1,77 @@
+#!/usr/bin/python
+# Copyright: ankinas.synology contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r"""
+module: dsm_container_project_info
+short_description: Read a Container Manager project of a Synology NAS (DSM 7.2+)
+version_added: 0.2.0
+author: ankinas.synology contributors (@ankinas)
+description:
+  - Reads one Container Manager project (C(SYNO.Docker.Project) C(list)), by name, as
+    M(ankinas.synology.dsm_container_project) sees it. Changes nothing.
+options:
+  name:
+    description: The project's name.
+    type: str
+    required: true
+  secret_env:
+    description:
+      - Names of environment variables whose values are masked in the returned content.
+      - Leave it empty only in a task with C(no_log=true), to compare or reuse the values.
+    type: list
+    elements: str
+    default: []
+extends_documentation_fragment:
+  - ankinas.synology.dsm
+  - ankinas.synology.attributes
+  - ankinas.synology.attributes.INFO_MODULE
+  - ankinas.synology.attributes.ACTIONGROUP_DSM
+"""
+
+EXAMPLES = r"""
+- name: Read the deployed project, to reuse its password hashes
+  ankinas.synology.dsm_container_project_info:
+    name: anki-sync-server
+  register: deployed
+  no_log: true
+"""
+
+RETURN = r"""
+exists:
+  description: Whether the project exists.
+  returned: always
+  type: bool
+project:
+  description: The project (empty when it does not exist), with O(secret_env) values masked in C(content).
+  returned: always
+  type: dict
+  sample: {"id": "0b5c…", "name": "anki-sync-server", "share_path": "/docker/anki-sync-server", "status": "RUNNING"}
+"""
+
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_container_project import ProjectClient, mask_env
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import dsm_module, run_read_module
+
+
+def main():
+    module = dsm_module(
+        dict(
+            name=dict(type="str", required=True), secret_env=dict(type="list", elements="str", default=[], no_log=False)
+        )
+    )
+
+    def gather(client):
+        project = ProjectClient(client).find(module.params["name"])
+        if project is None:
+            return {"exists": False, "project": {}}
+        shown = {key: project.get(key) for key in ("id", "name", "share_path", "path", "status", "content")}
+        shown["containers"] = list(project.get("containerIds") or [])
+        shown["content"] = mask_env(shown["content"] or "", module.params["secret_env"])
+        return {"exists": True, "project": shown}
+
+    run_read_module(module, gather)
+
+
+if __name__ == "__main__":
+    main()

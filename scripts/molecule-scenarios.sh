@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Run every molecule scenario listed in molecule/scenarios, and fail when the list and the scenario
+# directories disagree (a scenario renamed or added without the list) or when a scenario's testinfra
+# verifier ran no test (molecule's testinfra verifier passes with "no tests found").
+set -euo pipefail
+# shellcheck source=scripts/env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$ANKINAS_ROOT"
+
+mapfile -t expected < <(grep -v -e '^#' -e '^[[:space:]]*$' molecule/scenarios)
+found=()
+for file in molecule/*/molecule.yml; do
+  [[ -e $file ]] && found+=("$(basename "$(dirname "$file")")")
+done
+if ((${#expected[@]} == 0)); then
+  echo "molecule/scenarios lists no scenario" >&2
+  exit 1
+fi
+if [[ "$(printf '%s\n' "${expected[@]}" | sort)" != "$(printf '%s\n' "${found[@]}" | sort)" ]]; then
+  echo "molecule scenarios differ from molecule/scenarios: listed [${expected[*]}], found [${found[*]}]" >&2
+  exit 1
+fi
+
+reports=$(mktemp -d)
+trap 'rm -rf "$reports"' EXIT
+for scenario in "${expected[@]}"; do
+  report="$reports/$scenario.xml"
+  # The testinfra verifier runs pytest, which writes the report only when it ran.
+  PYTEST_ADDOPTS="${PYTEST_ADDOPTS:-} --junitxml=$report" molecule test -s "$scenario"
+  python - "$report" "$scenario" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+report, scenario = Path(sys.argv[1]), sys.argv[2]
+if not report.exists():
+    sys.exit(f"molecule scenario {scenario}: the testinfra verifier ran no pytest (no report)")
+suites = ET.parse(report).getroot().iter("testsuite")
+counts = [(int(s.get("tests", 0)), int(s.get("skipped", 0)), int(s.get("errors", 0)), int(s.get("failures", 0))) for s in suites]
+tests, skipped, errors, failures = (sum(column) for column in zip(*counts)) if counts else (0, 0, 0, 0)
+if tests - skipped == 0 or errors or failures:
+    sys.exit(f"molecule scenario {scenario}: testinfra ran {tests - skipped} tests ({errors} errors, {failures} failures)")
+print(f"molecule scenario {scenario}: testinfra ran {tests - skipped} tests")
+PY
+done

@@ -1,0 +1,112 @@
+"""dsm_scheduled_task against the simulated Task Scheduler: root scripts that really run, with the NAS's paths."""
+
+import time
+
+import requests
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMClient
+from simnas.runner import run_module
+
+NAME = "ankinas-test-task"
+
+
+def task(dsm, check=False, **args):
+    args.setdefault("name", NAME)
+    return run_module("dsm_scheduled_task", dsm.connection(**args), check=check, diff=True)
+
+
+def stored(dsm):
+    return dsm.state()["state"].get("scheduled_tasks", {})
+
+
+def wait_for(predicate, timeout=30):
+    deadline = time.monotonic() + timeout
+    while not (found := predicate()):
+        assert time.monotonic() < deadline, "the task's run did not finish in time"
+        time.sleep(0.2)
+    return found
+
+
+def test_schedule_is_checked_before_any_call(dsm):
+    for schedule, message in (
+        ({"time": "25:00"}, "schedule.time must be HH:MM"),
+        ({"frequency": "weekly"}, "schedule.weekdays must list days"),
+        ({"frequency": "weekly", "weekdays": ["mon", "funday"]}, "schedule.weekdays must list days"),
+    ):
+        result = task(dsm, script="true", schedule=schedule)
+        assert result.failed and message in result["msg"]
+    assert task(dsm)["msg"] == "script is required with state=present"
+    assert dsm.counters()["logins_attempted"] == 0
+
+
+def test_create_rerun_update_run_and_delete(dsm):
+    marker = dsm.home / "volumes" / "volume1" / "ran-as"
+    (dsm.home / "volumes" / "volume1").mkdir(parents=True, exist_ok=True)
+    script = "id -u > /volume1/ran-as"
+    checked = task(dsm, check=True, script=script, schedule={"time": "02:45"})
+    assert checked["changed"] and checked["operation"] == "create" and stored(dsm) == {}
+    assert dsm.counters()["writes"] == {}
+
+    created = task(dsm, script=script, schedule={"time": "02:45"})
+    assert not created.failed, created.get("msg")
+    assert created["task"]["schedule"] == {"frequency": "daily", "time": "02:45", "weekdays": []}
+    (saved,) = stored(dsm).values()
+    assert (saved["owner"], saved["type"], saved["extra"]["script"]) == ("root", "script", script)
+    assert (saved["schedule"]["hour"], saved["schedule"]["minute"], saved["schedule"]["week_day"]) == (
+        2,
+        45,
+        "0,1,2,3,4,5,6",
+    )
+    # one password confirmation per root write, the password and token sent raw (the simulator refuses JSON literals)
+    assert dsm.counters()["writes"] == {
+        "SYNO.Core.User.PasswordConfirm.auth": 1,
+        "SYNO.Core.TaskScheduler.Root.create": 1,
+    }
+    assert dsm.password not in created.stdout + created.stderr
+
+    dsm.reset_counters()
+    again = task(dsm, script=script, schedule={"time": "02:45"})
+    assert again["changed"] is False and dsm.counters()["writes"] == {}
+
+    weekly = {"frequency": "weekly", "time": "02:45", "weekdays": ["sat", "mon"]}
+    updated = task(dsm, script=script, schedule=weekly, run_now=True)
+    assert updated["operation"] == "update" and updated["changed_keys"] == ["schedule"] and updated["ran"]
+    assert updated["task"]["schedule"] == {"frequency": "weekly", "time": "02:45", "weekdays": ["mon", "sat"]}
+    assert stored(dsm)[str(saved["id"])]["schedule"]["week_day"] == "1,6"
+    # the script ran as root and wrote through the NAS's /volume1
+    assert wait_for(lambda: marker.exists() and marker.read_text().strip()) == "0"
+    assert wait_for(lambda: stored(dsm)[str(saved["id"])].get("last_run"))["exit_code"] == 0
+
+    deleted = task(dsm, state="absent")
+    assert deleted["changed"] and deleted["task"] == {} and stored(dsm) == {}
+    assert task(dsm, state="absent")["changed"] is False
+
+
+def test_confirmation_is_strict_about_raw_values(dsm):
+    """A JSON-quoted password (go-synology's shape) is not the password: the simulator follows the raw clients."""
+    session = requests.Session()
+    login = DSMClient(**dsm.client_options()).session()
+    query = {"_sid": login["sid"], "SynoToken": login["synotoken"]}  # the module's session, the calls by hand
+
+    def confirm(password):
+        form = {"api": "SYNO.Core.User.PasswordConfirm", "version": 2, "method": "auth", "password": password}
+        return session.post(dsm.http_url + "/webapi/entry.cgi", params=query, data=form, timeout=10).json()
+
+    assert confirm(f'"{dsm.password}"') == {"success": False, "error": {"code": 400}}
+    token = confirm(dsm.password)["data"]["SynoConfirmPWToken"]
+    form = {
+        "api": "SYNO.Core.TaskScheduler.Root",
+        "version": 4,
+        "method": "create",
+        "name": '"x"',
+        "owner": '"root"',
+        "real_owner": '"root"',
+        "type": '"script"',
+        "enable": "true",
+        "extra": '{"script": "true"}',
+        "schedule": '{"date_type": 0, "repeat_date": 1001, "week_day": "0", "hour": 1, "minute": 0}',
+        "SynoConfirmPWToken": f'"{token}"',
+    }
+    assert (
+        session.post(dsm.http_url + "/webapi/entry.cgi", params=query, data=form, timeout=10).json()["error"]["code"]
+        == 105
+    )

@@ -1,0 +1,9 @@
+"""What the roles' defaults must produce, written down here independently of the roles' own files."""
+
+#: the sync server container's environment by default: hashed passwords, 512 MiB per sync, data owned by 1000:1000
+DEFAULT_CONTAINER_ENV = {"PASSWORDS_HASHED": "1", "MAX_SYNC_PAYLOAD_MEGS": "512", "PUID": "1000", "PGID": "1000"}
+
+
+def container_env(container):
+    """A docker container's environment as a dict."""
+    return dict(item.split("=", 1) for item in container.attrs["Config"]["Env"])
