@@ -24,6 +24,7 @@ class SimNas:
             "SIMNAS_DSM_PORT": str(self.dsm_port),
             "SIMNAS_PORTAINER_PORT": str(self.portainer_port),
             "SIMNAS_PROXY_PORT": str(self.https_port),
+            "SIMNAS_SSH_PORT": str(free_port()),
         }
 
     def _supervisor(self, *args):
@@ -41,6 +42,8 @@ class SimNas:
             str(self.portainer_port),
             "--proxy-port",
             str(self.https_port),
+            "--ssh-port",
+            self.env["SIMNAS_SSH_PORT"],
         )
         return self
 

@@ -70,7 +70,7 @@ class Bench:
             "anki_sync_server_network": self.name,
             "anki_sync_server_portainer_stack_name": self.name,
             "anki_sync_server_host_port": self.host_port,
-            "anki_sync_server_docker_host": self.proxy.url,
+            "anki_sync_server_docker_host": "unix:///volume1/docker-proxy.sock",  # self.proxy, as the NAS sees it
         }
         if users is not None:
             extra["anki_sync_server_users"] = users
@@ -271,8 +271,11 @@ class Bench:
     def run(self):
         started, clock, load_start = report.now(), time.monotonic(), os.getloadavg()
         self.work.mkdir(parents=True, exist_ok=True)
-        self.proxy = CountingDockerProxy(self.work / "docker.sock", engine_socket()).start()
         self.nas = SimNas(self.work / "simnas").start()
+        # The Docker tasks run on the NAS (become) against a unix socket: the counting proxy listens in the NAS's
+        # /volume1, which is a folder of this machine.
+        self.proxy = CountingDockerProxy(self.nas.home / "volumes" / "volume1" / "docker-proxy.sock", engine_socket())
+        self.proxy.start()
         self.tunnel = ConnectProxy().start()
         try:
             users = self.site()

@@ -8,7 +8,9 @@ cd "$ANKINAS_ROOT"
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
-APT_PACKAGES=(docker.io docker-compose nginx debootstrap zstd iproute2 iptables ca-certificates curl git make shellcheck)
+# openssh-client and sshpass reach the simulated NAS over SSH with a password; sudo is become on a local host.
+APT_PACKAGES=(docker.io docker-compose nginx debootstrap zstd iproute2 iptables ca-certificates curl git make shellcheck
+  openssh-client sshpass sudo)
 
 install_apt_packages() {
   local missing=()
@@ -61,6 +63,12 @@ install_collections() {
   fi
 }
 
+# The simulated NAS's Task Scheduler runs root scripts on this machine; on DSM, Container Manager links its
+# docker CLI at /usr/local/bin/docker, the path the roles call it by (hyper_backup_docker_command).
+link_nas_docker() {
+  [[ -e /usr/local/bin/docker ]] || ln -s "$(command -v docker)" /usr/local/bin/docker
+}
+
 start_docker() {
   if docker info >/dev/null 2>&1; then
     return
@@ -78,6 +86,7 @@ start_docker() {
 install_apt_packages
 install_python_env
 install_collections
+link_nas_docker
 start_docker
 if [[ -x scripts/build-images.sh ]]; then
   scripts/build-images.sh

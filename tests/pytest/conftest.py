@@ -12,6 +12,7 @@ import uuid
 import docker
 import pytest
 import requests
+from simnas import sshnas
 from simnas.ca import TestCA
 from simnas.dsm import create_app as create_dsm_app
 from simnas.portainer import SimConfig, create_app
@@ -292,3 +293,56 @@ def module_dsm(dsm_ca, tmp_path_factory):
 def dsm(make_dsm):
     """A simulated DSM 7 with one administrator."""
     return make_dsm()
+
+
+# --- The simulated NAS's SSH host (a container with sshd; see simnas.sshnas) -----------------------------
+class SSHNas:
+    """A running SSH host of the simulated NAS: how Ansible logs in, and a shell as its administrator."""
+
+    def __init__(self, home, port, user, password):
+        self.home, self.port, self.user, self.password = home, port, user, password
+
+    def connection(self):
+        """The inventory's connection variables for this NAS (a real one differs in these only)."""
+        return {
+            "ansible_connection": "ssh",
+            "ansible_host": "127.0.0.1",
+            "ansible_port": self.port,
+            "ansible_user": self.user,
+            "ansible_password": self.password,
+            "ansible_ssh_common_args": f"-o HostKeyAlias={sshnas.HOST_ALIAS} -o StrictHostKeyChecking=yes"
+            f" -o UserKnownHostsFile={sshnas.known_hosts(self.home)}",
+            # No User Home on the NAS: Ansible's files go to /tmp.
+            "ansible_remote_tmp": f"/tmp/.ansible-{self.user}",
+            "ansible_python_interpreter": "/usr/bin/python3",
+        }
+
+    def shell(self, command):
+        """Runs command on the NAS as the administrator, over SSH; the CompletedProcess."""
+        ssh = ["sshpass", "-e", "ssh", "-p", str(self.port), "-o", "LogLevel=ERROR"]
+        ssh += self.connection()["ansible_ssh_common_args"].split()
+        env = dict(os.environ, SSHPASS=self.password)
+        return subprocess.run(
+            [*ssh, f"{self.user}@127.0.0.1", command], capture_output=True, text=True, env=env, timeout=60, check=False
+        )
+
+
+@pytest.fixture(scope="session")
+def ssh_nas_image(docker_client):
+    subprocess.run([os.path.join(ROOT, "scripts", "build-images.sh"), "simnas-ssh"], check=True)
+
+
+@pytest.fixture
+def make_ssh_nas(ssh_nas_image, docker_client):
+    """make_ssh_nas(home, user, password): the SSH host of a simulated NAS whose /volume1 is home/volumes/volume1."""
+    started = []
+
+    def make(home, user, password):
+        nas = SSHNas(home, free_port(), user, password)
+        sshnas.start(home, nas.port, user, password)
+        started.append(home)
+        return nas
+
+    yield make
+    for home in started:
+        sshnas.stop(home)

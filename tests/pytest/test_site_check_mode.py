@@ -27,11 +27,12 @@ SITE = ROOT / "playbooks" / "site.yml"
 
 @contextlib.contextmanager
 def simulated_nas(home, method):
-    ports = {"SIMNAS_DSM_PORT": free_port(), "SIMNAS_PORTAINER_PORT": free_port(), "SIMNAS_PROXY_PORT": free_port()}
+    services = ("dsm", "portainer", "proxy", "ssh")
+    ports = {f"SIMNAS_{name.upper()}_PORT": free_port() for name in services}
     env = dict(os.environ, SIMNAS_HOME=str(home), ANKINAS_DEPLOY_METHOD=method)
     env.update({key: str(value) for key, value in ports.items()})
     supervisor = [sys.executable, "-m", "simnas.supervisor"]
-    options = [f"--{name}-port={ports[f'SIMNAS_{name.upper()}_PORT']}" for name in ("dsm", "portainer", "proxy")]
+    options = [f"--{name}-port={ports[f'SIMNAS_{name.upper()}_PORT']}" for name in services]
     subprocess.run([*supervisor, "start", *options], env=env, check=True, cwd=ROOT)
     try:
         yield env
@@ -40,7 +41,7 @@ def simulated_nas(home, method):
 
 
 @pytest.fixture(params=["docker", "portainer"])
-def fresh_nas(request, tmp_path, docker_client, local_images):
+def fresh_nas(request, tmp_path, docker_client, local_images, ssh_nas_image):
     with simulated_nas(tmp_path / "simnas", request.param) as env:
         yield env
 
@@ -109,7 +110,7 @@ def test_check_mode_on_a_fresh_nas_changes_nothing(fresh_nas, docker_client):
 
 
 def test_each_tag_runs_its_role_then_check_mode_on_the_converged_nas_and_a_failure_logs_out(
-    tmp_path, docker_client, local_images
+    tmp_path, docker_client, local_images, ssh_nas_image
 ):
     overrides = unique_names()
     name = overrides["anki_sync_server_container_name"]

@@ -73,9 +73,16 @@ def run_module(name, args, check=False, diff=False, env=None, timeout=120):
 def run_playbook(
     path, extra_vars=None, verbosity=0, env=None, check=False, diff=False, inventory="localhost,", timeout=300
 ):
-    """Run ansible-playbook on path (against localhost by default); returns the CompletedProcess."""
-    command = ["ansible-playbook", str(path), "-i", inventory, "-c", "local"]
-    command += ["-e", f"ansible_python_interpreter={sys.executable}"]
+    """Run ansible-playbook on path (against localhost by default); returns the CompletedProcess.
+
+    inventory: one source or a list (later ones override earlier ones' host variables). Only the default
+    localhost is run with the local connection and this Python; an inventory says how to reach its hosts.
+    """
+    command = ["ansible-playbook", str(path)]
+    for source in [inventory] if isinstance(inventory, str) else inventory:
+        command += ["-i", str(source)]
+    if inventory == "localhost,":
+        command += ["-c", "local", "-e", f"ansible_python_interpreter={sys.executable}"]
     if extra_vars:
         command += ["-e", json.dumps(extra_vars)]
     if verbosity:

@@ -1,6 +1,8 @@
-"""Starts and stops the simulated NAS in the background: the DSM and Portainer simulators (DSM runs nginx).
+"""Starts and stops the simulated NAS in the background: the DSM and Portainer simulators (DSM runs nginx)
+and the NAS's SSH host (simnas.sshnas: a container with sshd, where the playbook logs in as the DSM account).
 
     python -m simnas.supervisor start [--home DIR] [--dsm-port 5001] [--portainer-port 9443] [--proxy-port 8443]
+                                      [--ssh-port 2222]
     python -m simnas.supervisor status
     python -m simnas.supervisor stop
 
@@ -20,6 +22,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from simnas import sshnas
 
 MOVE_HINT = "--dsm-port/--portainer-port/--proxy-port or SIMNAS_DSM_PORT/SIMNAS_PORTAINER_PORT/SIMNAS_PROXY_PORT"
 DEMO_ADMIN = "admin"
@@ -149,9 +153,17 @@ def start(home, args):
                 sys.exit(f"{name} did not start; see {log_path}:\n" + "\n".join(tail))
             time.sleep(0.1)
         print(f"{name}: started on port {_ports(args)[name][0]} (pid {process.pid})")
+    try:
+        started = sshnas.start(home, args.ssh_port, DEMO_ADMIN, DEMO_DSM_PASSWORD)
+    except (RuntimeError, subprocess.CalledProcessError) as error:
+        stop(home, args)
+        sys.exit(f"ssh: {getattr(error, 'stderr', None) or error} (move it with --ssh-port or SIMNAS_SSH_PORT)")
+    print(f"ssh: started on port {args.ssh_port}" if started else "ssh: already running")
 
 
 def stop(home, _args):
+    if sshnas.stop(home):
+        print("ssh: stopped")
     for name in ("portainer", "dsm"):
         # The group also holds what the service started (nginx), which may outlive a crashed service.
         pgid = _recorded_pid(home, name)
@@ -165,8 +177,10 @@ def stop(home, _args):
 
 def status(home, _args):
     running = {name: _pid(home, name) for name in ("dsm", "portainer")}
+    running["ssh"] = sshnas.running(home)
     for name, pid in running.items():
-        print(f"{name}: running (pid {pid})" if pid else f"{name}: stopped")
+        where = f"port {pid}" if name == "ssh" else f"pid {pid}"
+        print(f"{name}: running ({where})" if pid else f"{name}: stopped")
     sys.exit(0 if all(running.values()) else 3)
 
 
@@ -175,12 +189,13 @@ def running(home, **extra_env):
     """A simulated NAS for a test, on free ports with a home of its own, stopped on exit.
 
     Yields the environment of the playbooks that reach it: SIMNAS_HOME, SIMNAS_DSM_PORT, SIMNAS_PORTAINER_PORT,
-    SIMNAS_PROXY_PORT (which inventories/demo reads) and extra_env.
+    SIMNAS_PROXY_PORT, SIMNAS_SSH_PORT (which inventories/demo reads) and extra_env.
     """
     from simnas.server import free_port
 
     env = dict(os.environ, SIMNAS_HOME=str(home), **extra_env)
-    env.update({name: str(free_port()) for name in ("SIMNAS_DSM_PORT", "SIMNAS_PORTAINER_PORT", "SIMNAS_PROXY_PORT")})
+    services = ("DSM", "PORTAINER", "PROXY", "SSH")
+    env.update({f"SIMNAS_{name}_PORT": str(free_port()) for name in services})
     command = [sys.executable, "-m", "simnas.supervisor"]
     root = Path(__file__).resolve().parents[2]
     subprocess.run([*command, "start"], env=env, check=True, cwd=root, capture_output=True)
@@ -203,6 +218,7 @@ def main():
         default=int(os.environ.get("SIMNAS_PROXY_PORT", 8443)),
         help="where nginx serves the rules' port 443",
     )
+    parser.add_argument("--ssh-port", type=int, default=int(os.environ.get("SIMNAS_SSH_PORT", 2222)))
     args = parser.parse_args()
     home = Path(args.home).resolve()
     {"start": start, "stop": stop, "status": status}[args.action](home, args)

@@ -5,6 +5,7 @@ import json
 import os
 import pathlib
 import sqlite3
+import subprocess
 import tempfile
 import time
 
@@ -94,6 +95,38 @@ def test_data_directory_belongs_to_the_container_user():
     assert (data.st_uid, data.st_gid) == (1000, 1000)
     if METHOD != "container_manager":  # File Station sets no mode: the entrypoint only hands the folder over
         assert data.st_mode & 0o777 == 0o750
+
+
+def nas_shell(command):
+    """Runs command on the simulated NAS as its administrator logs in (the play's way in), over SSH."""
+    home = os.environ["SIMNAS_HOME"]
+    ssh = [
+        "sshpass",
+        "-e",
+        "ssh",
+        "-p",
+        os.environ["SIMNAS_SSH_PORT"],
+        "-o",
+        "HostKeyAlias=simnas",
+        "-o",
+        f"UserKnownHostsFile={home}/ssh/known_hosts",
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "admin@127.0.0.1",
+        command,
+    ]
+    env = dict(os.environ, SSHPASS=DEMO_DSM_PASSWORD)
+    return subprocess.run(ssh, capture_output=True, text=True, env=env, timeout=60, check=False)
+
+
+@pytest.mark.skipif(METHOD == "container_manager", reason="the container_manager scenario has no SSH host")
+def test_the_play_reached_the_nas_as_an_administrator_who_is_not_root():
+    process = nas_shell("id -un; id -Gn; stat -c '%u:%g %a' /volume1/docker/anki-server; sudo -n true")
+    assert process.returncode != 0, "sudo must ask the account's password"
+    lines = process.stdout.splitlines()
+    assert lines[0] == "admin" and "administrators" in lines[1].split()
+    # the NAS's /volume1 is the folder the container's data lives in
+    assert lines[2] == "1000:1000 750"
 
 
 @pytest.mark.skipif(METHOD != "container_manager", reason="the container_manager scenario's project")

@@ -16,9 +16,14 @@ from simnas.server import free_port
 
 
 @pytest.fixture(scope="module")
-def nas(tmp_path_factory, docker_client, local_images):
+def nas(tmp_path_factory, docker_client, local_images, ssh_nas_image):
     home = tmp_path_factory.mktemp("reliability") / "simnas"
-    ports = {"SIMNAS_DSM_PORT": free_port(), "SIMNAS_PORTAINER_PORT": free_port(), "SIMNAS_PROXY_PORT": free_port()}
+    ports = {
+        "SIMNAS_DSM_PORT": free_port(),
+        "SIMNAS_PORTAINER_PORT": free_port(),
+        "SIMNAS_PROXY_PORT": free_port(),
+        "SIMNAS_SSH_PORT": free_port(),
+    }
     env = dict(os.environ, SIMNAS_HOME=str(home), ANKINAS_DEPLOY_METHOD="docker")
     env.update({key: str(value) for key, value in ports.items()})
     supervisor = [sys.executable, "-m", "simnas.supervisor"]

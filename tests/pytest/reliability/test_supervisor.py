@@ -33,9 +33,14 @@ def answers(port):
 
 
 @pytest.fixture
-def nas_env(tmp_path):
+def nas_env(tmp_path, ssh_nas_image):
     home = tmp_path / "simnas"
-    ports = {"SIMNAS_DSM_PORT": free_port(), "SIMNAS_PORTAINER_PORT": free_port(), "SIMNAS_PROXY_PORT": free_port()}
+    ports = {
+        "SIMNAS_DSM_PORT": free_port(),
+        "SIMNAS_PORTAINER_PORT": free_port(),
+        "SIMNAS_PROXY_PORT": free_port(),
+        "SIMNAS_SSH_PORT": free_port(),
+    }
     env = dict(os.environ, SIMNAS_HOME=str(home), **{key: str(value) for key, value in ports.items()})
     yield env
     subprocess.run([*SUPERVISOR, "stop"], env=env, cwd=ROOT, check=False, capture_output=True)

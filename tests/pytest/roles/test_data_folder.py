@@ -1,27 +1,34 @@
-"""Role data_folder against the simulated DSM: the shared folder through the API, the directory on the NAS."""
+"""Role data_folder against the simulated NAS: the shared folder through the DSM API, the directory over SSH
+as the NAS's administrator with sudo."""
 
+import json
 import os
 import pathlib
 
+import pytest
 from simnas.runner import play_recap, run_playbook
 
 PLAYBOOK = pathlib.Path(__file__).parent / "playbooks" / "data_folder.yml"
 
 
+@pytest.fixture
+def nas(dsm, make_ssh_nas):
+    """The simulated DSM and its SSH host (the DSM account is the SSH account); an inventory of it."""
+    ssh = make_ssh_nas(dsm.home, "admin", dsm.password)
+    variables = {**ssh.connection(), "ansible_become_password": dsm.password}
+    dsm.inventory = dsm.home / "hosts.yml"
+    dsm.inventory.write_text(json.dumps({"all": {"hosts": {"nas": variables}}}))
+    return dsm
+
+
 def converge(dsm, **overrides):
-    variables = {
-        "dsm_url": dsm.url,
-        "dsm_username": "admin",
-        "dsm_password": dsm.password,
-        "dsm_ca_path": dsm.ca_path,
-        "data_folder_volume_root": str(dsm.home / "volumes"),
-        "data_folder_become": False,
-    }
+    variables = {"dsm_url": dsm.url, "dsm_username": "admin", "dsm_password": dsm.password, "dsm_ca_path": dsm.ca_path}
     variables.update(overrides)
-    return run_playbook(PLAYBOOK, variables)
+    return run_playbook(PLAYBOOK, variables, inventory=str(dsm.inventory))
 
 
-def test_makes_the_share_and_a_private_directory_then_changes_nothing(dsm):
+def test_makes_the_share_and_a_private_directory_then_changes_nothing(nas):
+    dsm = nas
     process = converge(dsm)
     assert process.returncode == 0, process.stdout[-3000:]
     shares = dsm.state()["state"]["shares"]
@@ -42,12 +49,13 @@ def test_makes_the_share_and_a_private_directory_then_changes_nothing(dsm):
     dsm.reset_counters()
     again = converge(dsm)
     assert again.returncode == 0, again.stdout[-3000:]
-    assert play_recap(again)["changed"] == 0
+    assert play_recap(again, "nas")["changed"] == 0
     assert dsm.counters()["writes"] == {}
     assert (directory / "alice" / "collection.anki2").read_bytes() == b"notes"
 
 
-def test_a_path_outside_the_volumes_fails_before_any_call(dsm):
+def test_a_path_outside_the_volumes_fails_before_any_call(nas):
+    dsm = nas
     dsm.reset_counters()
     process = converge(dsm, data_folder_path="/srv/anki")
     assert process.returncode != 0
