@@ -245,6 +245,9 @@ def test_each_method_takes_over_in_turn_keeping_notes_and_passwords(guide_nas, m
     container = guide_nas.docker.containers.get(guide_nas.name)
     env = dict(item.split("=", 1) for item in container.attrs["Config"]["Env"])
     assert env["PASSWORDS_HASHED"] == "1" and env["SYNC_USER1"].startswith("alice:$pbkdf2-sha256$")
+    # A switch keeps each user's hash (the server's session keys derive from it): no device logs in again.
+    credentials = {key: value for key, value in env.items() if key.startswith("SYNC_USER")}
+    assert guide_nas.__dict__.setdefault("credentials", credentials) == credentials
     assert guide_nas.stacks() == ([guide_nas.stack] if method == "portainer" else [])
     assert guide_nas.projects() == ([guide_nas.name] if method == "container_manager" else [])
     assert [rule["description"] for rule in guide_nas.rules()] == ["Anki Sync Server"]
