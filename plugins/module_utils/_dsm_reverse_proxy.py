@@ -69,6 +69,18 @@ def find_rule(rules, description):
     return found[0] if found else None
 
 
+def find_serving(rules, params):
+    """The rule that already serves source_host:source_port under another description (to adopt), or None."""
+    entry = entry_from_params(params)
+    found = [rule for rule in rules if same_frontend(rule, entry) and rule.get("description") != params["description"]]
+    return found[0] if len(found) == 1 else None
+
+
+def adoption(rule):
+    """What the module reports about a rule it adopted: its old description and UUID."""
+    return {"description": rule.get("description"), "UUID": rule_id(rule)}
+
+
 # --- validation ---------------------------------------------------------------------------------
 def valid_host(host, wildcard=False):
     """A DNS name (labels of letters, digits and '-'), an IPv4/IPv6 address, or (wildcard) *.name."""

@@ -14,6 +14,10 @@ description:
     timeouts, or does not exist.
   - The rule is identified by its O(description), DSM's only name for a rule. Several rules with the same description
     make the module fail instead of guessing.
+  - With O(state=present) and no rule of that description, the one rule that already serves O(source_host) on
+    O(source_port) (DSM allows one per host name and port), for example one made by hand with a setup guide, is
+    adopted - updated in place (its UUID, access-control profile and unmanaged fields kept) and renamed to
+    O(description) - and reported under RV(adopted) and as a warning, also in check mode.
   - An update sends the rule as DSM lists it (its C(UUID), C(_key), access-control profile and any field this module
     does not manage) with the managed fields changed, so settings made in DSM's UI survive.
   - DSM does not answer the UUID of a new rule, so the module lists the rules again to find it. A write that gets no
@@ -235,6 +239,14 @@ operation:
   returned: changed
   type: str
   sample: update
+adopted:
+  description:
+    - The rule found by its frontend (O(source_host) and O(source_port)) under another description, which the module
+      took over (in check mode, would take over), updated in place and renamed to O(description); its old
+      C(description) and its C(UUID). A warning says the same.
+  returned: when a rule was adopted
+  type: dict
+  sample: {description: Anki Sync Server, UUID: 5c4c3b7e-1f7e-4d59-9d0c-5b7a2f3f1a10}
 changed_keys:
   description: The options whose values differed from the rule (C(certificate) for a new binding).
   returned: when an existing rule was updated
@@ -265,6 +277,7 @@ class ReverseProxyRule(DSMResource):
         self._before = []  # [(certificate, descriptor)] the rule is listed under at the first read
         self._after = []  # the same at the last read
         self._rules = []
+        self._adopted = None  # {description, UUID} of a rule found by its frontend and taken over
 
     # --- reading ------------------------------------------------------------------------------
     def validate(self):
@@ -276,6 +289,11 @@ class ReverseProxyRule(DSMResource):
         self._rules = rp.list_rules(self.client)
         rule = rp.find_rule(self._rules, self.params["description"])
         present = self.params["state"] == "present"
+        if rule is None and present:
+            # A rule made by hand (the setup guide's, for one) serves the frontend under another name: adopt it.
+            rule = rp.find_serving(self._rules, self.params)
+            if rule is not None and self._adopted is None:
+                self._adopted = rp.adoption(rule)
         wanted = self.params["certificate"] if present else None
         bindings = []
         if wanted or (rule is not None and (not present or self.params["source_protocol"] == "https")):
@@ -338,7 +356,12 @@ class ReverseProxyRule(DSMResource):
 
     # --- writing ------------------------------------------------------------------------------
     def _find(self):
-        return rp.find_rule(rp.list_rules(self.client), self.params["description"])
+        rules = rp.list_rules(self.client)
+        rule = rp.find_rule(rules, self.params["description"])
+        if rule is None and self._adopted is not None:
+            # The adopted rule until the update that renames it has landed.
+            rule = next((r for r in rules if rp.rule_id(r) == self._adopted["UUID"]), None)
+        return rule
 
     def _fresh_descriptor(self, rule):
         fqdn = (rule.get("frontend") or {}).get("fqdn") or self.params["source_host"]
@@ -412,6 +435,17 @@ class ReverseProxyRule(DSMResource):
                         diff["before"] = dict(diff["before"], certificate=before)
                     if diff.get("after"):
                         diff["after"] = dict(diff["after"], certificate=after)
+            if self._adopted is not None and result:
+                result["adopted"] = self._adopted
+                self.module.warn(
+                    "adopted the reverse-proxy rule '{description}' (UUID {UUID}), which already served {host}:{port}; "
+                    "it is updated in place and renamed '{name}'".format(
+                        host=self.params["source_host"],
+                        port=self.params["source_port"],
+                        name=self.params["description"],
+                        **self._adopted,
+                    )
+                )
             rule = (result or {}).get("rule")
             if (
                 result.get("changed")

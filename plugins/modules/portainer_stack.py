@@ -202,6 +202,7 @@ changed_env:
   sample: [SYNC_USER1]
 """
 
+import re
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -221,6 +222,8 @@ from ansible_collections.ankinas.synology.plugins.module_utils._resource import 
 
 #: Portainer's Stack.Status for a stack whose containers have been stopped
 STACK_INACTIVE = 2
+#: SYNC_USERn=name:password (or SYNC_USERn: name:password) in a compose file: the rest of the line is masked
+COMPOSE_CREDENTIAL = re.compile(r"""(SYNC_USER[0-9]+["']?\s*[=:]\s*["']?[^:\s"'$]+:)[^\n]+""")
 _POLL_SECONDS = 1
 
 
@@ -305,6 +308,9 @@ class PortainerStack(PortainerResource):
     def masked(self, obj):
         shown = dict(obj)
         shown["env"] = dict.fromkeys(obj.get("env") or {}, MASK)
+        if shown.get("compose"):
+            # A stack pasted by hand (the setup guide's) may carry the users' passwords in its compose file.
+            shown["compose"] = COMPOSE_CREDENTIAL.sub(r"\g<1>" + MASK, shown["compose"])
         return shown
 
     def finish(self, result):

@@ -6,6 +6,7 @@ ignores the host name of CONNECT and connects to the same port on its target add
 """
 
 import contextlib
+import os
 import socket
 import threading
 
@@ -33,6 +34,13 @@ class ConnectProxy:
         with contextlib.suppress(OSError):
             self._sock.close()
         self._thread.join(timeout=5)
+
+    def client_env(self, ca_path):
+        """The environment of a client process (the Rust Anki client) that trusts ca_path and goes through here."""
+        env = dict(os.environ, SSL_CERT_FILE=str(ca_path), HTTPS_PROXY=self.url, https_proxy=self.url)
+        env.pop("NO_PROXY", None)
+        env.pop("no_proxy", None)
+        return env
 
     def __enter__(self):
         return self.start()

@@ -184,6 +184,27 @@ def status(home, _args):
     sys.exit(0 if all(running.values()) else 3)
 
 
+@contextlib.contextmanager
+def running(home, **extra_env):
+    """A simulated NAS for a test, on free ports with a home of its own, stopped on exit.
+
+    Yields the environment of the playbooks that reach it: SIMNAS_HOME, SIMNAS_DSM_PORT, SIMNAS_PORTAINER_PORT,
+    SIMNAS_PROXY_PORT, SIMNAS_SSH_PORT (which inventories/demo reads) and extra_env.
+    """
+    from simnas.server import free_port
+
+    env = dict(os.environ, SIMNAS_HOME=str(home), **extra_env)
+    services = ("DSM", "PORTAINER", "PROXY", "SSH")
+    env.update({f"SIMNAS_{name}_PORT": str(free_port()) for name in services})
+    command = [sys.executable, "-m", "simnas.supervisor"]
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run([*command, "start"], env=env, check=True, cwd=root, capture_output=True)
+    try:
+        yield env
+    finally:
+        subprocess.run([*command, "stop"], env=env, check=True, cwd=root, capture_output=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("action", choices=["start", "stop", "status"])

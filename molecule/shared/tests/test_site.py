@@ -145,7 +145,7 @@ def test_the_container_manager_project_runs_the_guide_stack():
 
 def test_reverse_proxy_rule_follows_the_guide():
     stored = dsm_state()["reverse_proxy"].values()
-    rules = [item["entry"] for item in stored if item["entry"]["description"] == "Anki sync server"]
+    rules = [item["entry"] for item in stored if item["entry"]["description"] == "Anki Sync Server"]
     assert len(rules) == 1
     rule = rules[0]
     assert (rule["frontend"]["fqdn"], rule["frontend"]["port"], rule["frontend"]["protocol"]) == (

@@ -265,12 +265,28 @@ def test_bad_input_fails_before_any_call(nas, overrides, words):
     assert counters["logins_attempted"] == 0 and counters["reads"] == {} and counters["writes"] == {}
 
 
-def test_another_rule_on_the_same_host_and_port_is_named(nas):
-    nas.run(**rule_args())
+def test_the_rule_serving_the_frontend_is_adopted_renamed_and_shown_first_in_check_mode(nas):
+    by_hand = nas.run(**rule_args(description="Anki sync (by hand)", hsts=False, websocket=False))
+    uuid = by_hand["rule"]["UUID"]
     nas.reset_counters()
-    result = nas.run(**rule_args(description="Second"))
-    assert result.failed and "already served by the rule 'Anki sync server'" in result["msg"]
-    assert nas.writes() == {}
+
+    predicted = nas.run(check=True, diff=True, **rule_args(description="Anki Sync Server", destination_port=27702))
+    assert predicted["changed"] and predicted["operation"] == "update", predicted
+    assert predicted["adopted"] == {"description": "Anki sync (by hand)", "UUID": uuid}
+    assert {"description", "hsts", "custom_headers", "destination_port"} <= set(predicted["changed_keys"])
+    assert predicted["diff"]["before"]["description"] == "Anki sync (by hand)"
+    assert predicted["diff"]["after"]["description"] == "Anki Sync Server"
+    assert "adopted the reverse-proxy rule 'Anki sync (by hand)'" in str(predicted["warnings"])
+    assert nas.writes() == {} and only_rule(nas)["description"] == "Anki sync (by hand)"
+
+    adopted = nas.run(**rule_args(description="Anki Sync Server", destination_port=27702))
+    assert adopted["changed"] and adopted["adopted"]["UUID"] == uuid, adopted
+    rule = only_rule(nas)
+    assert (rule["UUID"], rule["description"], rule["backend"]["port"]) == (uuid, "Anki Sync Server", 27702)
+    assert rule["frontend"]["https"]["hsts"] is True
+
+    again = nas.run(**rule_args(description="Anki Sync Server", destination_port=27702))
+    assert not again["changed"] and "adopted" not in again, again
 
 
 def test_duplicate_descriptions_are_not_guessed(nas):

@@ -8,7 +8,6 @@ REQUESTS_CA_BUNDLE). anki.nas.test does not resolve here, so the client goes thr
 untouched.
 """
 
-import os
 import subprocess
 import sys
 
@@ -41,9 +40,7 @@ def test_anki_client_syncs_through_the_reverse_proxy(nas_nginx, run_anki_contain
 
     endpoint = f"https://{FQDN}:{nas_nginx.https_port}/"
     with ConnectProxy() as tunnel:
-        env = dict(os.environ, SSL_CERT_FILE=nas_nginx.ca_path, HTTPS_PROXY=tunnel.url, https_proxy=tunnel.url)
-        env.pop("NO_PROXY", None)
-        env.pop("no_proxy", None)
+        env = tunnel.client_env(nas_nginx.ca_path)
         synced = subprocess.run(
             [sys.executable, "-c", CLIENT, endpoint, str(tmp_path / "client")],
             capture_output=True,

@@ -44,7 +44,7 @@ def test_role_applies_the_guide_rule_with_http2_and_lets_encrypt_once(make_nas, 
     output = process.stdout + process.stderr
     assert process.returncode == 0, output[-3000:]
     rule = nas.rules()[0]
-    assert rule["description"] == "Anki sync server"
+    assert rule["description"] == "Anki Sync Server"
     assert (rule["frontend"]["fqdn"], rule["frontend"]["port"], rule["frontend"]["protocol"]) == (host, 443, 1)
     assert rule["frontend"]["https"] == {"hsts": True}
     assert (rule["backend"]["fqdn"], rule["backend"]["port"], rule["backend"]["protocol"]) == ("localhost", backend, 0)
