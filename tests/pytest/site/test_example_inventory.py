@@ -131,7 +131,7 @@ def test_example_inventory_on_a_strict_nas_with_2fa(make_dsm, make_ssh_nas, vaul
         env = {
             "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACKS),
             "ANSIBLE_CALLBACKS_ENABLED": "expire_dsm_sessions",
-            "SIMNAS_EXPIRE_AT_TASK": "Ensure the reverse-proxy rule 'Anki sync server'",
+            "SIMNAS_EXPIRE_AT_TASK": "Ensure the reverse-proxy rule 'Anki Sync Server'",
             "SIMNAS_DSM_CONTROL": dsm.http_url,
         }
         rerun = run("site.yml", env=env, dsm_device_id=token)
