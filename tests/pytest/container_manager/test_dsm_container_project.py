@@ -88,10 +88,11 @@ def test_failed_build_names_the_code(dsm, project):
 
 
 def test_a_project_with_an_exited_container_is_warning_not_running(dsm, project):
-    content = compose(project, free_port()) + (
+    # compose starts the one-shot container first; it has exited by the time the server has started.
+    waits = f"    depends_on:\n      - {project}-once\n"
+    content = (compose(project, free_port()) + waits) + (
         f'  {project}-once:\n    image: jeankhawand/anki-sync-server:25.07\n    entrypoint: ["true"]\n'
     )
-    # Long enough for the one-shot container to have started and exited on a loaded machine.
-    result = converge(dsm, project, content=content, wait_timeout=10)
+    result = converge(dsm, project, content=content, wait_timeout=2)
     assert result.failed
-    assert f"project {project} is WARNING, not RUNNING, after 10s (wait_timeout)" in result["msg"]
+    assert f"project {project} is WARNING, not RUNNING, after 2s (wait_timeout)" in result["msg"]
