@@ -10,6 +10,10 @@ set -euo pipefail
 # shellcheck source=scripts/env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ANKINAS_ROOT"
+# One build at a time machine-wide (the images are shared): pytest's workers, molecule and other checkouts
+# may call this at once; whoever waits then finds the image current and skips it.
+exec {images_lock}>/tmp/ankinas-images.lock
+flock "$images_lock"
 
 log() { printf '\033[1m[images]\033[0m %s\n' "$*"; }
 

@@ -34,7 +34,7 @@ def docker_client():
 
 
 @pytest.fixture(scope="session")
-def local_images(docker_client):
+def anki_server_images(docker_client):
     """Builds the images of the Anki sync server when missing or out of date (the script skips current ones)."""
     subprocess.run([os.path.join(ROOT, "scripts", "build-images.sh"), "anki-sync-server"], check=True)
 
@@ -91,7 +91,7 @@ class AnkiContainer:
 
 
 @pytest.fixture
-def run_anki_container(docker_client, local_images):
+def run_anki_container(docker_client, anki_server_images):
     """run(users=..., data_dir=..., tag=..., env=..., port=...) starts a sync server container.
 
     users maps names to passwords (SYNC_USER1, SYNC_USER2, ... in order); data_dir is bind-mounted on
@@ -173,7 +173,7 @@ class PortainerSim:
 
 
 @pytest.fixture(scope="session")
-def portainer(tmp_path_factory, docker_client):
+def portainer_sim(tmp_path_factory, docker_client):
     """The simulated Portainer over HTTPS, deploying on the local Docker Engine (shared by the suites)."""
     home = tmp_path_factory.mktemp("portainer")
     ca = TestCA(home / "ca")

@@ -41,7 +41,7 @@ def simulated_nas(home, method):
 
 
 @pytest.fixture(params=["docker", "portainer"])
-def fresh_nas(request, tmp_path, docker_client, local_images, ssh_nas_image):
+def fresh_nas(request, tmp_path, docker_client, anki_server_images, ssh_nas_image):
     with simulated_nas(tmp_path / "simnas", request.param) as env:
         yield env
 
@@ -110,7 +110,7 @@ def test_check_mode_on_a_fresh_nas_changes_nothing(fresh_nas, docker_client):
 
 
 def test_each_tag_runs_its_role_then_check_mode_on_the_converged_nas_and_a_failure_logs_out(
-    tmp_path, docker_client, local_images, ssh_nas_image
+    tmp_path, docker_client, anki_server_images, ssh_nas_image
 ):
     overrides = unique_names()
     name = overrides["anki_sync_server_container_name"]

@@ -196,7 +196,7 @@ def wait_ready(nas, timeout=60):
 
 
 @pytest.fixture(scope="module")
-def guide_nas(tmp_path_factory, docker_client, local_images, ssh_nas_image):
+def guide_nas(tmp_path_factory, docker_client, anki_server_images, ssh_nas_image):
     home = tmp_path_factory.mktemp("guide-nas")
     with supervisor.running(home / "simnas") as env:
         nas = GuideNAS(env, docker_client)

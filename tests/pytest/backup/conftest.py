@@ -5,7 +5,7 @@ from hyper_backup_helpers import share
 
 
 @pytest.fixture
-def nas(dsm):
+def dsm_with_shares(dsm):
     """The simulated DSM with the shares docker (holding anki-server/ with a file) and backups."""
     data = share(dsm, "docker") / "anki-server"
     (data / "alice").mkdir(parents=True)

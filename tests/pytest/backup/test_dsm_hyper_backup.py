@@ -30,16 +30,16 @@ def versions_dir(dsm, task):
 @pytest.mark.unverified_contract(
     reason="Hyper Backup Task.set schedule and rotate_params payloads: no public capture (dsm-webapi.md §4.4)"
 )
-def test_create_check_mode_apply_and_rerun_without_writes(nas):
+def test_create_check_mode_apply_and_rerun_without_writes(dsm_with_shares):
     args = dict(sources=[SOURCE], destination=LOCAL, schedule=NIGHTLY, retention=KEEP_30)
 
-    checked = hyper_backup(nas, check=True, **args)
+    checked = hyper_backup(dsm_with_shares, check=True, **args)
     assert not checked.failed, checked.get("msg")
     assert checked["changed"] and checked["operation"] == "create"
     assert checked["backup_task"]["sources"] == ["/docker/anki-server"]
-    assert writes(nas) == {} and tasks(nas) == {}
+    assert writes(dsm_with_shares) == {} and tasks(dsm_with_shares) == {}
 
-    created = hyper_backup(nas, **args)
+    created = hyper_backup(dsm_with_shares, **args)
     assert not created.failed, created.get("msg")
     assert created["changed"] and created["operation"] == "create"
     task = created["backup_task"]
@@ -54,39 +54,43 @@ def test_create_check_mode_apply_and_rerun_without_writes(nas):
     assert task["retention"] == {"enabled": True, "policy": "versions", "max_versions": 30}
     assert created["diff"]["before"] == {} and created["diff"]["after"] == task
     # the verified three calls, then one Task.set for the (unverified) schedule and retention
-    assert writes(nas) == {"SYNO.Backup.Repository.create": 1, "SYNO.Backup.Task.create": 1, "SYNO.Backup.Task.set": 1}
-    assert nas.counters()["reads"]["SYNO.Backup.Target.get_candidate_dir"] == 1
-    stored = tasks(nas)[str(task["task_id"])]
+    assert writes(dsm_with_shares) == {
+        "SYNO.Backup.Repository.create": 1,
+        "SYNO.Backup.Task.create": 1,
+        "SYNO.Backup.Task.set": 1,
+    }
+    assert dsm_with_shares.counters()["reads"]["SYNO.Backup.Target.get_candidate_dir"] == 1
+    stored = tasks(dsm_with_shares)[str(task["task_id"])]
     assert stored["source"] == ["/docker/anki-server"]
     assert stored["schedule"]["schedule_enable"] is True and stored["schedule"]["schedule"]["hour"] == 3
     assert stored["rotate_params"] == {"enable_rotate": True, "rotate_condition": [0, 30]}
-    assert versions_dir(nas, task).is_dir()
+    assert versions_dir(dsm_with_shares, task).is_dir()
 
-    nas.reset_counters()
-    again = hyper_backup(nas, **args)
+    dsm_with_shares.reset_counters()
+    again = hyper_backup(dsm_with_shares, **args)
     assert again["changed"] is False and "operation" not in again
     assert again["diff"]["before"] == again["diff"]["after"]
-    assert writes(nas) == {}
+    assert writes(dsm_with_shares) == {}
 
 
-def test_create_when_task_create_answers_an_empty_body(nas):
-    nas.faults(backup_task_create_empty_body=True)
-    created = hyper_backup(nas, sources=["/docker/anki-server"], destination=LOCAL)
+def test_create_when_task_create_answers_an_empty_body(dsm_with_shares):
+    dsm_with_shares.faults(backup_task_create_empty_body=True)
+    created = hyper_backup(dsm_with_shares, sources=["/docker/anki-server"], destination=LOCAL)
     assert not created.failed, created.get("msg")
     assert created["changed"] and created["backup_task"]["task_id"] == 1
-    assert writes(nas)["SYNO.Backup.Task.create"] == 1  # found by listing, not created twice
+    assert writes(dsm_with_shares)["SYNO.Backup.Task.create"] == 1  # found by listing, not created twice
 
 
 @pytest.mark.unverified_contract(
     reason="Hyper Backup Task.set schedule and rotate_params payloads: no public capture (dsm-webapi.md §4.4)"
 )
-def test_change_sources_schedule_and_retention(nas):
-    share(nas, "media")
-    hyper_backup(nas, sources=[SOURCE], destination=LOCAL, schedule=NIGHTLY, retention=KEEP_30)
-    nas.reset_counters()
+def test_change_sources_schedule_and_retention(dsm_with_shares):
+    share(dsm_with_shares, "media")
+    hyper_backup(dsm_with_shares, sources=[SOURCE], destination=LOCAL, schedule=NIGHTLY, retention=KEEP_30)
+    dsm_with_shares.reset_counters()
 
     changed = hyper_backup(
-        nas,
+        dsm_with_shares,
         sources=[SOURCE, "/media"],
         destination=LOCAL,
         schedule={"frequency": "weekly", "weekdays": ["thu", "mon"], "time": "4:30"},
@@ -100,130 +104,137 @@ def test_change_sources_schedule_and_retention(nas):
     assert task["schedule"] == {"enabled": True, "frequency": "weekly", "time": "04:30", "weekdays": ["mon", "thu"]}
     assert task["retention"] == {"enabled": True, "policy": "smart_recycle", "max_versions": 10}
     assert changed["diff"]["before"]["schedule"]["frequency"] == "daily"
-    assert writes(nas) == {"SYNO.Backup.Task.set": 1}
-    stored = tasks(nas)[str(task["task_id"])]
+    assert writes(dsm_with_shares) == {"SYNO.Backup.Task.set": 1}
+    stored = tasks(dsm_with_shares)[str(task["task_id"])]
     assert stored["schedule"]["schedule"]["week_name"] == "1,4"
     assert stored["rotate_params"]["rotate_condition"] == [1, 10]
 
     # schedule and retention left out: the module leaves them alone; turning the schedule off keeps its time
-    off = hyper_backup(nas, sources=[SOURCE, "/media"], destination=LOCAL, schedule={"enabled": False})
+    off = hyper_backup(dsm_with_shares, sources=[SOURCE, "/media"], destination=LOCAL, schedule={"enabled": False})
     assert off["changed_keys"] == ["schedule"]
     assert off["backup_task"]["schedule"] == dict(task["schedule"], enabled=False)
     assert off["backup_task"]["retention"] == task["retention"]
-    nas.reset_counters()
+    dsm_with_shares.reset_counters()
     assert (
-        hyper_backup(nas, sources=["/media", SOURCE], destination=LOCAL, schedule={"enabled": False})["changed"]
+        hyper_backup(dsm_with_shares, sources=["/media", SOURCE], destination=LOCAL, schedule={"enabled": False})[
+            "changed"
+        ]
         is False
     )
-    assert writes(nas) == {}
+    assert writes(dsm_with_shares) == {}
 
 
-def test_check_mode_update_changes_nothing(nas):
-    hyper_backup(nas, sources=[SOURCE], destination=LOCAL, retention=KEEP_30)
-    nas.reset_counters()
-    checked = hyper_backup(nas, check=True, sources=[SOURCE], destination=LOCAL, retention={"max_versions": 5})
+def test_check_mode_update_changes_nothing(dsm_with_shares):
+    hyper_backup(dsm_with_shares, sources=[SOURCE], destination=LOCAL, retention=KEEP_30)
+    dsm_with_shares.reset_counters()
+    checked = hyper_backup(
+        dsm_with_shares, check=True, sources=[SOURCE], destination=LOCAL, retention={"max_versions": 5}
+    )
     assert checked["changed"] and checked["changed_keys"] == ["retention"]
     assert checked["backup_task"]["retention"]["max_versions"] == 5
-    assert writes(nas) == {}
-    assert hyper_backup(nas, sources=[SOURCE], destination=LOCAL)["backup_task"]["retention"]["max_versions"] == 30
+    assert writes(dsm_with_shares) == {}
+    assert (
+        hyper_backup(dsm_with_shares, sources=[SOURCE], destination=LOCAL)["backup_task"]["retention"]["max_versions"]
+        == 30
+    )
 
 
-def test_absent_twice_keeps_the_backup_data(nas):
-    task = hyper_backup(nas, sources=[SOURCE], destination=LOCAL)["backup_task"]
-    checked = hyper_backup(nas, check=True, state="absent")
-    assert checked["changed"] and checked["operation"] == "delete" and len(tasks(nas)) == 1
+def test_absent_twice_keeps_the_backup_data(dsm_with_shares):
+    task = hyper_backup(dsm_with_shares, sources=[SOURCE], destination=LOCAL)["backup_task"]
+    checked = hyper_backup(dsm_with_shares, check=True, state="absent")
+    assert checked["changed"] and checked["operation"] == "delete" and len(tasks(dsm_with_shares)) == 1
 
-    deleted = hyper_backup(nas, state="absent")
+    deleted = hyper_backup(dsm_with_shares, state="absent")
     assert deleted["changed"] and deleted["operation"] == "delete" and deleted["backup_task"] == {}
     assert deleted["diff"]["before"]["task_id"] == task["task_id"]
-    assert tasks(nas) == {}
-    assert versions_dir(nas, task).is_dir()  # remove_data defaults to false
+    assert tasks(dsm_with_shares) == {}
+    assert versions_dir(dsm_with_shares, task).is_dir()  # remove_data defaults to false
 
-    nas.reset_counters()
-    again = hyper_backup(nas, state="absent")
+    dsm_with_shares.reset_counters()
+    again = hyper_backup(dsm_with_shares, state="absent")
     assert not again.failed and again["changed"] is False
-    assert writes(nas) == {}
+    assert writes(dsm_with_shares) == {}
 
 
-def test_run_now_waits_for_a_real_backup_and_applies_the_retention(nas):
+def test_run_now_waits_for_a_real_backup_and_applies_the_retention(dsm_with_shares):
     args = dict(sources=[SOURCE], destination=LOCAL, retention={"max_versions": 2}, run_now=True)
-    nas.faults(slow_backup={"seconds": 1.5})
-    first = hyper_backup(nas, **args)
+    dsm_with_shares.faults(slow_backup={"seconds": 1.5})
+    first = hyper_backup(dsm_with_shares, **args)
     assert not first.failed, first.get("msg")
     run = first["backup_run"]
     assert run["started"] and run["waited"] and run["result"] == "done" and run["status"] == "none"
     assert first["backup_task"]["last_backup"]["result"] == "done"
-    root = versions_dir(nas, first["backup_task"])
+    root = versions_dir(dsm_with_shares, first["backup_task"])
     (version,) = sorted(root.iterdir())
     assert (version / "docker" / "anki-server" / "alice" / "collection.anki2").read_bytes() == b"collection of alice"
 
     # a rerun with run_now reports a change (it starts a backup) but writes nothing to the task
-    nas.reset_counters()
+    dsm_with_shares.reset_counters()
     for _attempt in range(2):
-        again = hyper_backup(nas, **args)
+        again = hyper_backup(dsm_with_shares, **args)
         assert again["changed"] and "operation" not in again and again["backup_run"]["result"] == "done"
-    assert writes(nas) == {"SYNO.Backup.Task.backup": 2}
+    assert writes(dsm_with_shares) == {"SYNO.Backup.Task.backup": 2}
     kept = sorted(path.name for path in root.iterdir())
     assert len(kept) == 2 and version.name not in kept  # max_versions 2: the oldest is gone
 
 
-def test_run_now_in_check_mode_starts_nothing(nas):
-    hyper_backup(nas, sources=[SOURCE], destination=LOCAL)
-    nas.reset_counters()
-    checked = hyper_backup(nas, check=True, sources=[SOURCE], destination=LOCAL, run_now=True)
+def test_run_now_in_check_mode_starts_nothing(dsm_with_shares):
+    hyper_backup(dsm_with_shares, sources=[SOURCE], destination=LOCAL)
+    dsm_with_shares.reset_counters()
+    checked = hyper_backup(dsm_with_shares, check=True, sources=[SOURCE], destination=LOCAL, run_now=True)
     assert checked["changed"] and checked["backup_run"]["started"] is False
-    assert writes(nas) == {}
+    assert writes(dsm_with_shares) == {}
 
 
-def test_missing_destination_share_fails_clearly_before_any_write(nas):
-    result = hyper_backup(nas, sources=[SOURCE], destination={"share": "nowhere"})
+def test_missing_destination_share_fails_clearly_before_any_write(dsm_with_shares):
+    result = hyper_backup(dsm_with_shares, sources=[SOURCE], destination={"share": "nowhere"})
     assert result.failed
     assert "destination.share 'nowhere' does not exist on the NAS" in result["msg"]
     assert "dsm_shared_folder" in result["msg"]
-    assert writes(nas) == {}
+    assert writes(dsm_with_shares) == {}
 
 
-def test_sources_are_resolved_by_listing_shares(nas):
-    wrong_volume = hyper_backup(nas, sources=["/volume2/docker/anki-server"], destination=LOCAL)
+def test_sources_are_resolved_by_listing_shares(dsm_with_shares):
+    wrong_volume = hyper_backup(dsm_with_shares, sources=["/volume2/docker/anki-server"], destination=LOCAL)
     assert wrong_volume.failed
     assert "'docker' on /volume2, but that shared folder is on /volume1" in wrong_volume["msg"]
-    unknown = hyper_backup(nas, sources=["/nope/dir", "/volume1"], destination=LOCAL)
+    unknown = hyper_backup(dsm_with_shares, sources=["/nope/dir", "/volume1"], destination=LOCAL)
     assert "names the shared folder 'nope', which does not exist" in unknown["msg"]
     assert "/volume1 is a whole volume" in unknown["msg"]
-    assert writes(nas) == {}
+    assert writes(dsm_with_shares) == {}
 
 
-def test_destination_cannot_move(nas):
-    share(nas, "other")
-    hyper_backup(nas, sources=[SOURCE], destination=LOCAL)
-    moved = hyper_backup(nas, sources=[SOURCE], destination={"share": "other"})
+def test_destination_cannot_move(dsm_with_shares):
+    share(dsm_with_shares, "other")
+    hyper_backup(dsm_with_shares, sources=[SOURCE], destination=LOCAL)
+    moved = hyper_backup(dsm_with_shares, sources=[SOURCE], destination={"share": "other"})
     assert moved.failed and "destination.share differ" in moved["msg"] and "state=absent" in moved["msg"]
 
 
-def test_remote_destination_masks_the_password(nas):
+def test_remote_destination_masks_the_password(dsm_with_shares):
     remote = {
         "type": "image_remote",
         "host": "127.0.0.1",
         "share": "backups",
         "account": "admin",
-        "password": nas.password,
+        "password": dsm_with_shares.password,
     }
-    created = hyper_backup(nas, name="offsite", sources=[SOURCE], destination=remote, run_now=True)
+    created = hyper_backup(dsm_with_shares, name="offsite", sources=[SOURCE], destination=remote, run_now=True)
     assert not created.failed, created.get("msg")
     destination = created["backup_task"]["destination"]
     assert destination["type"] == "image_remote" and destination["host"] == "127.0.0.1"
     assert destination["password"] == "********"
-    assert nas.password not in created.stdout + created.stderr
+    assert dsm_with_shares.password not in created.stdout + created.stderr
     assert created["backup_run"]["result"] == "done"
-    assert hyper_backup(nas, name="offsite", sources=[SOURCE], destination=remote)["changed"] is False
+    assert hyper_backup(dsm_with_shares, name="offsite", sources=[SOURCE], destination=remote)["changed"] is False
 
     wrong = dict(remote, password="not-the-password")
-    refused = hyper_backup(nas, name="offsite2", sources=[SOURCE], destination=wrong)
+    refused = hyper_backup(dsm_with_shares, name="offsite2", sources=[SOURCE], destination=wrong)
     assert refused.failed and "Hyper Backup cannot use the destination" in refused["msg"]
     assert "destination.password" in refused["msg"] and "not-the-password" not in refused.stdout
 
 
-def test_unreachable_remote_fails_clearly(nas):
+def test_unreachable_remote_fails_clearly(dsm_with_shares):
     remote = {
         "type": "image_remote",
         "host": "192.0.2.1",
@@ -232,40 +243,40 @@ def test_unreachable_remote_fails_clearly(nas):
         "account": "hb",
         "password": "vault-secret-pw",
     }
-    result = hyper_backup(nas, sources=[SOURCE], destination=remote)
+    result = hyper_backup(dsm_with_shares, sources=[SOURCE], destination=remote)
     assert result.failed
     assert "Hyper Backup cannot use the destination" in result["msg"] and "destination.host" in result["msg"]
-    assert writes(nas) == {}
+    assert writes(dsm_with_shares) == {}
 
 
-def test_input_is_checked_before_any_call(nas):
-    nas.reset_counters()
-    bad = hyper_backup(nas, sources=[SOURCE], destination=LOCAL, schedule={"frequency": "weekly"})
+def test_input_is_checked_before_any_call(dsm_with_shares):
+    dsm_with_shares.reset_counters()
+    bad = hyper_backup(dsm_with_shares, sources=[SOURCE], destination=LOCAL, schedule={"frequency": "weekly"})
     assert bad.failed and "schedule.weekdays" in bad["msg"]
-    bad = hyper_backup(nas, sources=[SOURCE], destination=LOCAL, schedule={"time": "25:00"})
+    bad = hyper_backup(dsm_with_shares, sources=[SOURCE], destination=LOCAL, schedule={"time": "25:00"})
     assert bad.failed and "schedule.time must be HH:MM" in bad["msg"]
-    bad = hyper_backup(nas, sources=[SOURCE], destination={"type": "image_remote", "share": "x"})
+    bad = hyper_backup(dsm_with_shares, sources=[SOURCE], destination={"type": "image_remote", "share": "x"})
     assert bad.failed and "destination.host" in bad["msg"]
-    bad = hyper_backup(nas, state="absent", run_now=True)
+    bad = hyper_backup(dsm_with_shares, state="absent", run_now=True)
     assert bad.failed and "run_now" in bad["msg"]
-    assert nas.counters()["reads"] == {} and writes(nas) == {}
+    assert dsm_with_shares.counters()["reads"] == {} and writes(dsm_with_shares) == {}
 
 
-def test_a_rejected_schedule_fails_only_that_step_and_the_next_run_retries_only_it(nas):
-    nas.faults(backup_task_set_reject={"count": 1, "code": 4400})
+def test_a_rejected_schedule_fails_only_that_step_and_the_next_run_retries_only_it(dsm_with_shares):
+    dsm_with_shares.faults(backup_task_set_reject={"count": 1, "code": 4400})
     args = dict(sources=[SOURCE], destination=LOCAL, schedule=NIGHTLY, retention=KEEP_30)
-    failed = hyper_backup(nas, **args)
+    failed = hyper_backup(dsm_with_shares, **args)
     assert failed.failed
     assert (
         "the Hyper Backup task 'anki' was created (task_id 1); only setting its schedule and retention failed"
         in (failed["msg"])
     )
     assert "SYNO.Backup.Task set failed: DSM error 4400" in failed["msg"]
-    assert [task["name"] for task in tasks(nas).values()] == ["anki"]
+    assert [task["name"] for task in tasks(dsm_with_shares).values()] == ["anki"]
 
-    nas.reset_counters()
-    retried = hyper_backup(nas, **args)
+    dsm_with_shares.reset_counters()
+    retried = hyper_backup(dsm_with_shares, **args)
     assert not retried.failed, retried.get("msg")
     assert retried["operation"] == "update" and retried["changed_keys"] == ["schedule", "retention"]
-    assert writes(nas) == {"SYNO.Backup.Task.set": 1}
-    assert len(tasks(nas)) == 1
+    assert writes(dsm_with_shares) == {"SYNO.Backup.Task.set": 1}
+    assert len(tasks(dsm_with_shares)) == 1

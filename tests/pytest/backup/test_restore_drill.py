@@ -23,7 +23,7 @@ DATA_DIR = "/volume1/docker/anki-server"
 
 
 @pytest.fixture(params=["docker", "container_manager"])
-def drill(request, dsm, local_images, tmp_path):
+def drill(request, dsm, anki_server_images, tmp_path):
     """Variables of a NAS with a sync server container of its own, by each deploy method; removes what it started."""
     share(dsm, "docker")
     share(dsm, "backups")

@@ -26,7 +26,7 @@ def compose(name, port, secret=SECRET, image="jeankhawand/anki-sync-server:25.07
 
 
 @pytest.fixture
-def project(dsm, docker_client, local_images):
+def project(dsm, docker_client, anki_server_images):
     name = f"ankinas-test-{uuid.uuid4().hex[:8]}"
     assert not run_module("dsm_shared_folder", dsm.connection(name="docker")).failed
     dsm.reset_counters()

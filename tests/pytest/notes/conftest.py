@@ -131,7 +131,7 @@ class NotesServer:
 
 
 @pytest.fixture(scope="module")
-def notes_server(tmp_path_factory, dsm_ca, docker_client, local_images):
+def proxied_sync_server(tmp_path_factory, dsm_ca, docker_client, anki_server_images):
     home = tmp_path_factory.mktemp("notes")
     passwords = {f"notes{index}": "pw-" + secrets.token_hex(6) for index in range(1, USERS + 1)}
     environment = {f"SYNC_USER{i}": f"{name}:{pw}" for i, (name, pw) in enumerate(sorted(passwords.items()), 1)}

@@ -48,8 +48,8 @@ def device_add(path, note_type, fields):
         col.close()
 
 
-def test_module_and_device_share_a_collection(notes_server, tmp_path):
-    server = notes_server
+def test_module_and_device_share_a_collection(proxied_sync_server, tmp_path):
+    server = proxied_sync_server
     user = server.new_user()
     own = [("device front 1", "device back 1"), ("device front 2", "device back 2")]
     device = server.device(tmp_path / "device", user, own)
@@ -117,8 +117,8 @@ def test_module_and_device_share_a_collection(notes_server, tmp_path):
     assert len(final) == 503
 
 
-def test_full_sync_required_changes_nothing(notes_server, tmp_path):
-    server = notes_server
+def test_full_sync_required_changes_nothing(proxied_sync_server, tmp_path):
+    server = proxied_sync_server
     user = server.new_user()
     first, _sent = server.run(vocabulary(server, user, rows(3)))
     assert first["added"] == 3, first
@@ -151,8 +151,8 @@ def test_full_sync_required_changes_nothing(notes_server, tmp_path):
     assert ("from the device", "", "") in device_notes(device)
 
 
-def test_note_type_schema_change_needs_opt_in(notes_server, tmp_path):
-    server = notes_server
+def test_note_type_schema_change_needs_opt_in(proxied_sync_server, tmp_path):
+    server = proxied_sync_server
     user = server.new_user()
     server.run(vocabulary(server, user, rows(2)))
     wider = dict(NOTE_TYPE, fields=[*NOTE_TYPE["fields"], "Example"])
@@ -164,8 +164,8 @@ def test_note_type_schema_change_needs_opt_in(notes_server, tmp_path):
     assert not same["changed"] and [line for line in sent if line.startswith("POST /sync/")] == READ_ONLY
 
 
-def test_wrong_password_one_attempt(notes_server):
-    server = notes_server
+def test_wrong_password_one_attempt(proxied_sync_server):
+    server = proxied_sync_server
     user = server.new_user()
     refused, sent = server.run(vocabulary(server, user, rows(1), password="not-the-password"))
     assert refused.failed and "refused the login" in refused["msg"] and "wrong user name or password" in refused["msg"]
@@ -173,8 +173,8 @@ def test_wrong_password_one_attempt(notes_server):
     assert "not-the-password" not in refused.stdout + refused.stderr
 
 
-def test_bad_input_fails_before_any_request(notes_server, tmp_path):
-    server = notes_server
+def test_bad_input_fails_before_any_request(proxied_sync_server, tmp_path):
+    server = proxied_sync_server
     user = server.new_user()
     mark = server.log_size()
     cases = [
@@ -190,8 +190,8 @@ def test_bad_input_fails_before_any_request(notes_server, tmp_path):
     assert server.requests_since(mark) == []
 
 
-def test_cache_loss_costs_a_download_only(notes_server, tmp_path):
-    server = notes_server
+def test_cache_loss_costs_a_download_only(proxied_sync_server, tmp_path):
+    server = proxied_sync_server
     user = server.new_user()
     first, _sent = server.run(vocabulary(server, user, rows(3)))
     for name in os.listdir(first["cache"]):
@@ -204,8 +204,8 @@ def test_cache_loss_costs_a_download_only(notes_server, tmp_path):
     assert "POST /sync/upload" not in sent and "POST /sync/download" in sent
 
 
-def test_schema_change_with_opt_in_is_uploaded(notes_server):
-    server = notes_server
+def test_schema_change_with_opt_in_is_uploaded(proxied_sync_server):
+    server = proxied_sync_server
     user = server.new_user()
     server.run(vocabulary(server, user, rows(2)))
     wider = dict(NOTE_TYPE, fields=[*NOTE_TYPE["fields"], "Example"])
@@ -216,8 +216,8 @@ def test_schema_change_with_opt_in_is_uploaded(notes_server):
     assert not again["changed"] and [line for line in sent if line.startswith("POST /sync/")] == READ_ONLY
 
 
-def test_apkg_import(notes_server, tmp_path):
-    server = notes_server
+def test_apkg_import(proxied_sync_server, tmp_path):
+    server = proxied_sync_server
     user = server.new_user()
     package = tmp_path / "deck.apkg"
     (tmp_path / "scratch").mkdir()
@@ -247,8 +247,8 @@ def test_apkg_import(notes_server, tmp_path):
     assert removed["removed"] == 3, removed
 
 
-def test_notes_playbook_makes_a_deck_from_the_vocabulary_file(notes_server, tmp_path):
-    server = notes_server
+def test_notes_playbook_makes_a_deck_from_the_vocabulary_file(proxied_sync_server, tmp_path):
+    server = proxied_sync_server
     user = server.new_user()
     extra = {
         "notes_hosts": "localhost",

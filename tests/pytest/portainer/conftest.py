@@ -11,29 +11,34 @@ from simnas import runner
 
 
 @pytest.fixture
-def sim(portainer):
-    """The simulator with fresh counters, no faults and its default personality."""
-    portainer.configure(version="2.21.4", missing_route_status=404, auth_limit=10, auth_window=1.0)
-    portainer.reset()
-    return portainer
+def portainer_sim(portainer_sim):
+    """The session's simulated Portainer (tests/pytest/conftest.py), here with fresh counters, no faults and its
+    default personality."""
+    portainer_sim.configure(version="2.21.4", missing_route_status=404, auth_limit=10, auth_window=1.0)
+    portainer_sim.reset()
+    return portainer_sim
 
 
 @pytest.fixture
-def stack_name(sim, docker_client):
+def stack_name(portainer_sim, docker_client):
     """A unique stack name; its stack and any container of its compose project are removed afterwards."""
     name = "pttest" + uuid.uuid4().hex[:8]
     yield name
-    stack = sim.stack_named(name)
+    stack = portainer_sim.stack_named(name)
     if stack:
-        sim.api("DELETE", f"/api/stacks/{stack['Id']}", params={"endpointId": stack["EndpointId"]})
+        portainer_sim.api("DELETE", f"/api/stacks/{stack['Id']}", params={"endpointId": stack["EndpointId"]})
     for container in docker_client.containers.list(all=True, filters={"label": f"com.docker.compose.project={name}"}):
         container.remove(force=True)
 
 
 @pytest.fixture
-def connection(sim):
+def connection(portainer_sim):
     """Module options that reach the simulator with the admin's API key."""
-    return {"portainer_url": sim.url, "portainer_api_key": sim.api_key, "portainer_ca_path": sim.ca_path}
+    return {
+        "portainer_url": portainer_sim.url,
+        "portainer_api_key": portainer_sim.api_key,
+        "portainer_ca_path": portainer_sim.ca_path,
+    }
 
 
 @pytest.fixture

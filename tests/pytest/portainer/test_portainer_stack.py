@@ -41,11 +41,13 @@ def present(connection, stack_name):
     return dict(connection, name=stack_name, compose=compose(), env={"GREETING": SECRET})
 
 
-def writes(sim):
-    return sim.counters()["writes"]
+def writes(portainer_sim):
+    return portainer_sim.counters()["writes"]
 
 
-def test_create_runs_the_containers_and_a_rerun_writes_nothing(sim, run_module, present, stack_name, docker_client):
+def test_create_runs_the_containers_and_a_rerun_writes_nothing(
+    portainer_sim, run_module, present, stack_name, docker_client
+):
     result = run_module(MODULE, present)
 
     assert result["changed"] is True, result
@@ -57,28 +59,28 @@ def test_create_runs_the_containers_and_a_rerun_writes_nothing(sim, run_module, 
     assert stack["compose"] == compose()
     assert stack["env"] == {"GREETING": MASK}
     assert SECRET not in result.stdout
-    assert sim.counters()["calls"]["POST /api/stacks/create/standalone/string"] == 1
+    assert portainer_sim.counters()["calls"]["POST /api/stacks/create/standalone/string"] == 1
 
     containers = project_containers(docker_client, stack_name)
     assert [c.status for c in containers] == ["running"]
     env = container_env(containers[0])
     assert env["GREETING"] == SECRET  # through ${GREETING} and through env_file: stack.env
 
-    sim.reset()
+    portainer_sim.reset()
     again = run_module(MODULE, present, diff=True)
     assert again["changed"] is False, again
     assert "operation" not in again
     assert again["stack"]["id"] == stack["id"]
     assert again["diff"]["before"] == again["diff"]["after"]
-    counters = sim.counters()
+    counters = portainer_sim.counters()
     assert counters["writes"] == 0
     assert counters["auth_attempts"] == 0  # API key: no login
     assert SECRET not in again.stdout
 
 
-def test_update_on_compose_change(sim, run_module, present, stack_name, docker_client):
+def test_update_on_compose_change(portainer_sim, run_module, present, stack_name, docker_client):
     run_module(MODULE, present)
-    sim.reset()
+    portainer_sim.reset()
 
     result = run_module(MODULE, dict(present, compose=compose(label="two")), diff=True)
 
@@ -88,21 +90,21 @@ def test_update_on_compose_change(sim, run_module, present, stack_name, docker_c
     assert "changed_env" not in result
     assert result["diff"]["before"]["compose"] == compose()
     assert result["diff"]["after"]["compose"] == compose(label="two")
-    assert sim.counters()["calls"]["PUT /api/stacks/<int:stack_id>"] == 1
+    assert portainer_sim.counters()["calls"]["PUT /api/stacks/<int:stack_id>"] == 1
     containers = project_containers(docker_client, stack_name)
     assert [c.labels["org.ankinas.test"] for c in containers] == ["two"]
 
-    sim.reset()
+    portainer_sim.reset()
     again = run_module(MODULE, dict(present, compose=compose(label="two")))
     assert again["changed"] is False
-    assert writes(sim) == 0
+    assert writes(portainer_sim) == 0
 
 
 def test_update_on_env_change_reaches_the_container_and_stays_masked(
-    sim, run_module, present, stack_name, docker_client
+    portainer_sim, run_module, present, stack_name, docker_client
 ):
     run_module(MODULE, present)
-    sim.reset()
+    portainer_sim.reset()
     changed_env = {"GREETING": OTHER_SECRET, "EXTRA": "added-value-5d1e"}
 
     result = run_module(MODULE, dict(present, env=changed_env), diff=True)
@@ -115,24 +117,24 @@ def test_update_on_env_change_reaches_the_container_and_stays_masked(
     assert result["diff"]["after"]["env"] == {"EXTRA": MASK, "GREETING": MASK}
     for secret in (SECRET, OTHER_SECRET, "added-value-5d1e"):
         assert secret not in result.stdout
-    assert writes(sim) == 1
+    assert writes(portainer_sim) == 1
     env = container_env(project_containers(docker_client, stack_name)[0])
     assert env["GREETING"] == OTHER_SECRET
     assert env["EXTRA"] == "added-value-5d1e"  # from env_file: stack.env
 
 
-def test_check_mode_predicts_without_writing(sim, run_module, present, stack_name, docker_client):
+def test_check_mode_predicts_without_writing(portainer_sim, run_module, present, stack_name, docker_client):
     created = run_module(MODULE, present, check=True, diff=True)
     assert created["changed"] is True
     assert created["operation"] == "create"
     assert created["stack"]["id"] is None
     assert created["diff"]["after"]["env"] == {"GREETING": MASK}
-    assert writes(sim) == 0
-    assert sim.stack_named(stack_name) is None
+    assert writes(portainer_sim) == 0
+    assert portainer_sim.stack_named(stack_name) is None
     assert project_containers(docker_client, stack_name, all=True) == []
 
     run_module(MODULE, present)
-    sim.reset()
+    portainer_sim.reset()
     updated = run_module(MODULE, dict(present, env={"GREETING": OTHER_SECRET}), check=True)
     assert updated["changed"] is True
     assert updated["operation"] == "update"
@@ -142,11 +144,11 @@ def test_check_mode_predicts_without_writing(sim, run_module, present, stack_nam
     assert deleted["changed"] is True
     assert deleted["operation"] == "delete"
     assert deleted["stack"] == {}
-    assert writes(sim) == 0
+    assert writes(portainer_sim) == 0
     assert container_env(project_containers(docker_client, stack_name)[0])["GREETING"] == SECRET
 
 
-def test_absent_twice(sim, run_module, present, stack_name, docker_client):
+def test_absent_twice(portainer_sim, run_module, present, stack_name, docker_client):
     run_module(MODULE, present)
     assert len(project_containers(docker_client, stack_name)) == 1
     absent = {k: v for k, v in present.items() if k not in ("compose", "env")}
@@ -156,26 +158,26 @@ def test_absent_twice(sim, run_module, present, stack_name, docker_client):
     assert first["changed"] is True, first
     assert first["operation"] == "delete"
     assert first["stack"] == {}
-    assert sim.stack_named(stack_name) is None
+    assert portainer_sim.stack_named(stack_name) is None
     assert project_containers(docker_client, stack_name, all=True) == []  # stopped and removed
 
-    sim.reset()
+    portainer_sim.reset()
     second = run_module(MODULE, absent)
     assert second["changed"] is False, second
-    assert writes(sim) == 0
+    assert writes(portainer_sim) == 0
 
 
-def test_password_login_authenticates_once(sim, run_module, present):
+def test_password_login_authenticates_once(portainer_sim, run_module, present):
     args = {k: v for k, v in present.items() if k != "portainer_api_key"}
-    args.update(portainer_username="admin", portainer_password=sim.admin_password)
+    args.update(portainer_username="admin", portainer_password=portainer_sim.admin_password)
 
     result = run_module(MODULE, args)
 
     assert result["changed"] is True, result
-    assert sim.counters()["auth_attempts"] == 1
+    assert portainer_sim.counters()["auth_attempts"] == 1
 
 
-def test_wrong_credentials_make_one_auth_attempt_and_a_clear_message(sim, run_module, present, stack_name):
+def test_wrong_credentials_make_one_auth_attempt_and_a_clear_message(portainer_sim, run_module, present, stack_name):
     args = {k: v for k, v in present.items() if k != "portainer_api_key"}
     args.update(portainer_username="admin", portainer_password="not-the-password")
 
@@ -185,26 +187,26 @@ def test_wrong_credentials_make_one_auth_attempt_and_a_clear_message(sim, run_mo
     assert "refused the credentials of user 'admin'" in result["msg"]
     assert "HTTP 422" in result["msg"]
     assert "not-the-password" not in result.stdout
-    counters = sim.counters()
+    counters = portainer_sim.counters()
     assert counters["auth_attempts"] == 1
     assert counters["writes"] == 0
-    assert sim.stack_named(stack_name) is None
+    assert portainer_sim.stack_named(stack_name) is None
 
 
-def test_rate_limited_login_says_so(sim, run_module, present):
-    sim.configure(auth_limit=0, auth_window=60)
+def test_rate_limited_login_says_so(portainer_sim, run_module, present):
+    portainer_sim.configure(auth_limit=0, auth_window=60)
     args = {k: v for k, v in present.items() if k != "portainer_api_key"}
-    args.update(portainer_username="admin", portainer_password=sim.admin_password)
+    args.update(portainer_username="admin", portainer_password=portainer_sim.admin_password)
 
     result = run_module(MODULE, args)
 
     assert result.get("failed") is True
     assert "HTTP 403: Access denied" in result["msg"]
     assert "rate limiter" in result["msg"]
-    assert sim.counters()["auth_attempts"] == 1
+    assert portainer_sim.counters()["auth_attempts"] == 1
 
 
-def test_wrong_api_key_is_a_clear_error(sim, run_module, present):
+def test_wrong_api_key_is_a_clear_error(portainer_sim, run_module, present):
     result = run_module(MODULE, dict(present, portainer_api_key="ptr_wrong-key-93b1"))
 
     assert result.get("failed") is True
@@ -213,16 +215,22 @@ def test_wrong_api_key_is_a_clear_error(sim, run_module, present):
     assert "ptr_wrong-key-93b1" not in result.stdout
 
 
-def test_connection_from_environment_variables(sim, run_module, stack_name):
-    environ = {"PORTAINER_URL": sim.url, "PORTAINER_API_KEY": sim.api_key, "PORTAINER_CA_PATH": sim.ca_path}
+def test_connection_from_environment_variables(portainer_sim, run_module, stack_name):
+    environ = {
+        "PORTAINER_URL": portainer_sim.url,
+        "PORTAINER_API_KEY": portainer_sim.api_key,
+        "PORTAINER_CA_PATH": portainer_sim.ca_path,
+    }
 
     result = run_module(MODULE, {"name": stack_name, "compose": compose()}, check=True, environ=environ)
 
     assert result["changed"] is True, result
-    assert sim.api_key not in result.stdout
+    assert portainer_sim.api_key not in result.stdout
 
 
-def test_conflict_with_a_compose_project_portainer_does_not_manage(sim, run_module, present, stack_name, docker_client):
+def test_conflict_with_a_compose_project_portainer_does_not_manage(
+    portainer_sim, run_module, present, stack_name, docker_client
+):
     # A container of a compose project started outside Portainer holds the name.
     docker_client.containers.run(
         "ankinas/debian:bookworm",
@@ -241,16 +249,16 @@ def test_conflict_with_a_compose_project_portainer_does_not_manage(sim, run_modu
     assert f"com.docker.compose.project={stack_name}" in result["msg"]
     assert "Portainer does not manage" in result["msg"]
     assert SECRET not in result.stdout
-    assert sim.stack_named(stack_name) is None
+    assert portainer_sim.stack_named(stack_name) is None
 
 
-def test_old_portainer_uses_the_old_routes(sim, run_module, present, stack_name, docker_client):
-    sim.configure(version="2.16.2")  # before /api/system/status (2.17) and the new create route (2.19)
+def test_old_portainer_uses_the_old_routes(portainer_sim, run_module, present, stack_name, docker_client):
+    portainer_sim.configure(version="2.16.2")  # before /api/system/status (2.17) and the new create route (2.19)
 
     result = run_module(MODULE, present)
 
     assert result["changed"] is True, result
-    calls = [entry["call"] for entry in sim.counters()["log"]]
+    calls = [entry["call"] for entry in portainer_sim.counters()["log"]]
     version_calls = [c for c in calls if c in ("GET /api/system/status", "GET /api/status")]
     assert version_calls == ["GET /api/system/status", "GET /api/status"]
     assert "POST /api/stacks" in calls
@@ -259,41 +267,43 @@ def test_old_portainer_uses_the_old_routes(sim, run_module, present, stack_name,
 
 
 @pytest.mark.parametrize("missing_route_status", [404, 405])
-def test_new_create_route_answering_404_or_405_falls_back(sim, run_module, present, stack_name, missing_route_status):
+def test_new_create_route_answering_404_or_405_falls_back(
+    portainer_sim, run_module, present, stack_name, missing_route_status
+):
     # A Portainer (or a proxy in front of it) that claims 2.19+ and yet lacks the new route.
-    sim.fault("POST", "/api/stacks/create/standalone/string", missing_route_status)
+    portainer_sim.fault("POST", "/api/stacks/create/standalone/string", missing_route_status)
 
     result = run_module(MODULE, present)
 
     assert result["changed"] is True, result
-    log = [(entry["call"], entry["status"]) for entry in sim.counters()["log"]]
+    log = [(entry["call"], entry["status"]) for entry in portainer_sim.counters()["log"]]
     assert ("POST /api/stacks/create/standalone/string", missing_route_status) in log
     assert ("POST /api/stacks", 200) in log
-    assert sim.stack_named(stack_name) is not None
+    assert portainer_sim.stack_named(stack_name) is not None
 
 
-def test_reads_are_retried_on_503(sim, run_module, present):
-    sim.fault("GET", "/api/stacks", 503, times=2)
+def test_reads_are_retried_on_503(portainer_sim, run_module, present):
+    portainer_sim.fault("GET", "/api/stacks", 503, times=2)
 
     result = run_module(MODULE, present)
 
     assert result["changed"] is True, result
-    assert sim.counters()["calls"]["GET /api/stacks"] >= 3
+    assert portainer_sim.counters()["calls"]["GET /api/stacks"] >= 3
 
 
-def test_writes_are_not_retried(sim, run_module, present, stack_name):
-    sim.fault("POST", "/api/stacks/create/standalone/string", 503)
+def test_writes_are_not_retried(portainer_sim, run_module, present, stack_name):
+    portainer_sim.fault("POST", "/api/stacks/create/standalone/string", 503)
 
     result = run_module(MODULE, present)
 
     assert result.get("failed") is True
     assert "POST /api/stacks/create/standalone/string failed with HTTP 503" in result["msg"]
     assert "re-run the task" in result["msg"]
-    assert sim.counters()["calls"]["POST /api/stacks/create/standalone/string"] == 1
-    assert sim.stack_named(stack_name) is None
+    assert portainer_sim.counters()["calls"]["POST /api/stacks/create/standalone/string"] == 1
+    assert portainer_sim.stack_named(stack_name) is None
 
 
-def test_wait_for_a_healthcheck(sim, run_module, connection, stack_name, docker_client):
+def test_wait_for_a_healthcheck(portainer_sim, run_module, connection, stack_name, docker_client):
     healthy = (
         "services:\n"
         "  web:\n"
@@ -314,7 +324,7 @@ def test_wait_for_a_healthcheck(sim, run_module, connection, stack_name, docker_
     assert container.attrs["State"]["Health"]["Status"] == "healthy"
 
 
-def test_a_container_that_exits_fails_the_wait(sim, run_module, connection, stack_name):
+def test_a_container_that_exits_fails_the_wait(portainer_sim, run_module, connection, stack_name):
     exits = "services:\n  job:\n    image: ankinas/debian:bookworm\n    command: sh -c 'exit 3'\n"
 
     result = run_module(MODULE, dict(connection, name=stack_name, compose=exits, wait_timeout=60))
@@ -324,9 +334,9 @@ def test_a_container_that_exits_fails_the_wait(sim, run_module, connection, stac
     assert "exited (exit code 3)" in result["msg"]
 
 
-def test_endpoint_by_name_or_id_and_ambiguity(sim, run_module, present, stack_name):
-    local = sim.api("GET", "/api/endpoints").json()[0]
-    extra = sim.control("POST", "endpoints", {"Name": "second-local", "URL": "unix:///var/run/other.sock"})
+def test_endpoint_by_name_or_id_and_ambiguity(portainer_sim, run_module, present, stack_name):
+    local = portainer_sim.api("GET", "/api/endpoints").json()[0]
+    extra = portainer_sim.control("POST", "endpoints", {"Name": "second-local", "URL": "unix:///var/run/other.sock"})
     try:
         ambiguous = run_module(MODULE, present)
         assert ambiguous.get("failed") is True
@@ -339,7 +349,7 @@ def test_endpoint_by_name_or_id_and_ambiguity(sim, run_module, present, stack_na
         unknown = run_module(MODULE, dict(present, endpoint="nowhere"))
         assert "no environment named or numbered 'nowhere'" in unknown["msg"]
     finally:
-        sim.control("DELETE", f"endpoints/{extra['Id']}")
+        portainer_sim.control("DELETE", f"endpoints/{extra['Id']}")
 
 
 @pytest.mark.parametrize(
@@ -351,15 +361,15 @@ def test_endpoint_by_name_or_id_and_ambiguity(sim, run_module, present, stack_na
         ({"portainer_url": "nas.local:9443"}, "portainer_url must start with https://"),
     ],
 )
-def test_input_is_validated_before_any_call(sim, run_module, present, changes, message):
+def test_input_is_validated_before_any_call(portainer_sim, run_module, present, changes, message):
     result = run_module(MODULE, dict(present, **changes))
 
     assert result.get("failed") is True
     assert message in result["msg"]
-    assert sim.counters()["calls"] == {}
+    assert portainer_sim.counters()["calls"] == {}
 
 
-def test_a_failed_deploy_is_reported_and_leaves_no_stack(sim, run_module, connection, stack_name):
+def test_a_failed_deploy_is_reported_and_leaves_no_stack(portainer_sim, run_module, connection, stack_name):
     broken = 'services:\n  app:\n    image: ankinas/debian:bookworm\n    ports: ["not-a-port"]\n'
 
     result = run_module(MODULE, dict(connection, name=stack_name, compose=broken))
@@ -368,4 +378,4 @@ def test_a_failed_deploy_is_reported_and_leaves_no_stack(sim, run_module, connec
     assert "POST /api/stacks/create/standalone/string failed with HTTP 500" in result["msg"]
     assert "Portainer does not manage" not in result["msg"]
     assert "services.app.ports" in result["msg"]  # docker-compose's own words
-    assert sim.stack_named(stack_name) is None
+    assert portainer_sim.stack_named(stack_name) is None

@@ -1,9 +1,9 @@
 """Fixtures of the reverse-proxy suite: the DSM suite's simulated NAS, with its real nginx when asked for.
 
-The DSM fixtures (dsm_ca, make_dsm) come from tests/pytest/conftest.py. `nas` is a simulated DSM 7 whose
-certificates are signed by the suite's test CA; `nas_nginx` also
-renders its reverse-proxy rules into a real nginx whose frontend port 443 listens on a free port
-(`nas_nginx.https_port`), stopped after the test.
+The DSM fixtures (dsm_ca, make_dsm) come from tests/pytest/conftest.py. `proxy_dsm` is a simulated DSM 7 whose
+certificates are signed by the suite's test CA, with the reverse-proxy module at hand (`.run()`);
+`proxy_dsm_with_nginx` also renders its reverse-proxy rules into a real nginx whose frontend port 443 listens on
+a free port (`proxy_dsm_with_nginx.https_port`), stopped after the test.
 """
 
 import collections
@@ -27,28 +27,28 @@ FQDN = "anki.nas.test"
 
 
 @pytest.fixture
-def make_nas(make_dsm, dsm_ca, tmp_path):
-    """make_nas(nginx=False, http2=True, **Simulator options): a SimulatedDSM (.sim, .run(), .rules(), .writes()).
+def make_proxy_dsm(make_dsm, dsm_ca, tmp_path):
+    """make_proxy_dsm(nginx=False, http2=True, **Simulator options): a SimulatedDSM (.sim, .run(), .rules(), .writes()).
 
     http2 sets DSM's global HTTP/2 switch (a simulated NAS starts with it off; tests of other things want it on).
     """
     started = []
 
     def make(nginx=False, http2=True, **options):
-        nas = make_dsm(**options)
-        with nas.sim.lock:
-            web.settings(nas.sim.state.data)["enable_spdy"] = http2  # DSM's global HTTP/2 switch
-        nas.sim.ca = dsm_ca  # the NAS's certificates are signed by the CA the clients trust
-        nas.run = lambda check=False, diff=False, **args: run_module(
-            MODULE, nas.connection(**args), check=check, diff=diff
+        dsm = make_dsm(**options)
+        with dsm.sim.lock:
+            web.settings(dsm.sim.state.data)["enable_spdy"] = http2  # DSM's global HTTP/2 switch
+        dsm.sim.ca = dsm_ca  # the NAS's certificates are signed by the CA the clients trust
+        dsm.run = lambda check=False, diff=False, **args: run_module(
+            MODULE, dsm.connection(**args), check=check, diff=diff
         )
-        nas.rules = lambda: list_rules(nas)
-        nas.writes = lambda: nas.counters()["writes"]
+        dsm.rules = lambda: list_rules(dsm)
+        dsm.writes = lambda: dsm.counters()["writes"]
         if nginx:
-            nas.https_port = free_port()
-            nas.nginx = attach_nginx(nas.sim, tmp_path / "nginx", frontend_port_map={443: nas.https_port})
-            started.append(nas.nginx)
-        return nas
+            dsm.https_port = free_port()
+            dsm.nginx = attach_nginx(dsm.sim, tmp_path / "nginx", frontend_port_map={443: dsm.https_port})
+            started.append(dsm.nginx)
+        return dsm
 
     yield make
     for nginx in started:
@@ -56,19 +56,19 @@ def make_nas(make_dsm, dsm_ca, tmp_path):
 
 
 @pytest.fixture
-def nas(make_nas):
-    return make_nas()
+def proxy_dsm(make_proxy_dsm):
+    return make_proxy_dsm()
 
 
 @pytest.fixture
-def nas_nginx(make_nas):
-    return make_nas(nginx=True)
+def proxy_dsm_with_nginx(make_proxy_dsm):
+    return make_proxy_dsm(nginx=True)
 
 
-def list_rules(nas):
+def list_rules(dsm):
     return [
         record["entry"]
-        for record in sorted(nas.state()["state"].get("reverse_proxy", {}).values(), key=lambda record: record["order"])
+        for record in sorted(dsm.state()["state"].get("reverse_proxy", {}).values(), key=lambda record: record["order"])
     ]
 
 
@@ -79,12 +79,12 @@ def rule_args(**overrides):
     return args
 
 
-def curl(nas, path="/health", host=FQDN, port=None, extra=()):
+def curl(dsm, path="/health", host=FQDN, port=None, extra=()):
     """curl through the simulated NAS's nginx with SNI and the test CA: Reply(status line, headers, body).
 
     On a failure of curl itself (TLS, connection) status is None and body is curl's error message.
     """
-    port = port or nas.https_port
+    port = port or dsm.https_port
     command = [
         "curl",
         "-sS",
@@ -92,7 +92,7 @@ def curl(nas, path="/health", host=FQDN, port=None, extra=()):
         "--max-time",
         "10",
         "--cacert",
-        nas.ca_path,
+        dsm.ca_path,
         "--resolve",
         f"{host}:{port}:127.0.0.1",
         *extra,
@@ -110,14 +110,14 @@ def curl(nas, path="/health", host=FQDN, port=None, extra=()):
     return Reply(status, headers, body)
 
 
-def served_common_name(nas, host=FQDN, verify=True):
+def served_common_name(dsm, host=FQDN, verify=True):
     """The CN of the certificate nginx serves for host (SNI); verified against the test CA unless verify=False."""
-    context = ssl.create_default_context(cafile=nas.ca_path)
+    context = ssl.create_default_context(cafile=dsm.ca_path)
     if not verify:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     with (
-        socket.create_connection(("127.0.0.1", nas.https_port), timeout=10) as raw,
+        socket.create_connection(("127.0.0.1", dsm.https_port), timeout=10) as raw,
         context.wrap_socket(raw, server_hostname=host) as tls,
     ):
         der = tls.getpeercert(binary_form=True)

@@ -13,34 +13,34 @@ IMPORT = "SYNO.Core.Certificate.import"
 HOST = "anki.example.test"  # no seeded certificate covers it
 
 
-def certificate(nas, check=False, diff=False, **args):
-    return run_module("dsm_certificate", nas.connection(**args), check=check, diff=diff)
+def certificate(proxy_dsm, check=False, diff=False, **args):
+    return run_module("dsm_certificate", proxy_dsm.connection(**args), check=check, diff=diff)
 
 
-def listed(nas):
-    with nas.sim.lock:
-        return copy.deepcopy(certificates(nas.sim))  # seeded on first use
+def listed(proxy_dsm):
+    with proxy_dsm.sim.lock:
+        return copy.deepcopy(certificates(proxy_dsm.sim))  # seeded on first use
 
 
-def test_letsencrypt_issues_once_then_leaves_renewal_to_dsm(nas):
-    predicted = certificate(nas, check=True, common_name=HOST, email="me@example.test")
-    assert predicted["changed"] and predicted["operation"] == "create" and nas.writes() == {}
+def test_letsencrypt_issues_once_then_leaves_renewal_to_dsm(proxy_dsm):
+    predicted = certificate(proxy_dsm, check=True, common_name=HOST, email="me@example.test")
+    assert predicted["changed"] and predicted["operation"] == "create" and proxy_dsm.writes() == {}
 
-    issued = certificate(nas, diff=True, common_name=HOST, email="me@example.test")
+    issued = certificate(proxy_dsm, diff=True, common_name=HOST, email="me@example.test")
     assert not issued.failed, issued.get("msg")
     assert issued["changed"] and issued["operation"] == "create"
     assert issued["certificate"]["common_name"] == HOST and issued["certificate"]["renewable"] is True
     assert issued["diff"]["before"] == {} and issued["diff"]["after"]["id"] == issued["certificate"]["id"]
-    assert [cert["desc"] for cert in listed(nas)].count(HOST) == 1
-    assert nas.writes() == {LE: 1}
+    assert [cert["desc"] for cert in listed(proxy_dsm)].count(HOST) == 1
+    assert proxy_dsm.writes() == {LE: 1}
 
-    nas.reset_counters()
-    again = certificate(nas, common_name=HOST, email="me@example.test")
+    proxy_dsm.reset_counters()
+    again = certificate(proxy_dsm, common_name=HOST, email="me@example.test")
     assert not again["changed"] and again["certificate"]["id"] == issued["certificate"]["id"]
     # A name a wildcard already covers needs no request either.
-    covered = certificate(nas, common_name="sync.nas.test", email="me@example.test")
+    covered = certificate(proxy_dsm, common_name="sync.nas.test", email="me@example.test")
     assert not covered["changed"] and covered["certificate"]["common_name"] == "*.nas.test"
-    assert nas.writes() == {}
+    assert proxy_dsm.writes() == {}
 
 
 @pytest.mark.parametrize(
@@ -51,28 +51,28 @@ def test_letsencrypt_issues_once_then_leaves_renewal_to_dsm(nas):
         (5528, {}, ["*.example.test"], "only for Synology DDNS names"),
     ],
 )
-def test_letsencrypt_refusals_are_not_retried(nas, code, setup, names, words):
+def test_letsencrypt_refusals_are_not_retried(proxy_dsm, code, setup, names, words):
     if setup:
-        nas.faults(**setup)
-    before = len(listed(nas))
-    result = certificate(nas, common_name=HOST, subject_alt_names=names, email="me@example.test")
+        proxy_dsm.faults(**setup)
+    before = len(listed(proxy_dsm))
+    result = certificate(proxy_dsm, common_name=HOST, subject_alt_names=names, email="me@example.test")
     assert result.failed
     assert f"{LE.rpartition('.')[0]} create failed: DSM error {code}" in result["msg"] and words in result["msg"]
-    assert nas.writes() == {LE: 1}  # exactly one attempt
-    assert len(listed(nas)) == before
+    assert proxy_dsm.writes() == {LE: 1}  # exactly one attempt
+    assert len(listed(proxy_dsm)) == before
 
 
-def test_import_replaces_in_place_keeps_the_binding_and_never_shows_the_key(nas, dsm_ca, tmp_path):
+def test_import_replaces_in_place_keeps_the_binding_and_never_shows_the_key(proxy_dsm, dsm_ca, tmp_path):
     first_cert, first_key = dsm_ca.leaf("import-first", HOST)
     pem = {"certificate": first_cert.read_text(), "private_key": first_key.read_text()}
-    imported = certificate(nas, diff=True, source="import", common_name=HOST, description="Imported", **pem)
+    imported = certificate(proxy_dsm, diff=True, source="import", common_name=HOST, description="Imported", **pem)
     assert not imported.failed, imported.get("msg")
     assert imported["changed"] and imported["operation"] == "create"
     cert_id = imported["certificate"]["id"]
-    assert nas.writes() == {IMPORT: 1}
-    assert not certificate(nas, source="import", common_name=HOST, description="Imported", **pem)["changed"]
+    assert proxy_dsm.writes() == {IMPORT: 1}
+    assert not certificate(proxy_dsm, source="import", common_name=HOST, description="Imported", **pem)["changed"]
 
-    bound = nas.run(**rule_args(source_host=HOST, certificate="Imported"))
+    bound = proxy_dsm.run(**rule_args(source_host=HOST, certificate="Imported"))
     assert bound["certificate"]["id"] == cert_id, bound.get("msg")
 
     # The renewal: a new key, valid a year longer (DSM lists no serial or fingerprint, only names and dates).
@@ -81,23 +81,23 @@ def test_import_replaces_in_place_keeps_the_binding_and_never_shows_the_key(nas,
         "certificate": leaf.cert_chain_pems[0].bytes().decode(),
         "private_key": leaf.private_key_pem.bytes().decode(),
     }
-    replaced = certificate(nas, diff=True, source="import", common_name=HOST, description="Imported", **renewed)
+    replaced = certificate(proxy_dsm, diff=True, source="import", common_name=HOST, description="Imported", **renewed)
     assert replaced["changed"] and replaced["operation"] == "update" and replaced["certificate"]["id"] == cert_id
-    record = next(cert for cert in listed(nas) if cert["id"] == cert_id)
+    record = next(cert for cert in listed(proxy_dsm) if cert["id"] == cert_id)
     assert [service["service"] for service in record["services"]] == [bound["rule"]["UUID"]]
 
     mismatched = {"certificate": pem["certificate"], "private_key": renewed["private_key"]}
-    mismatch = certificate(nas, source="import", common_name=HOST, description="Imported", **mismatched)
+    mismatch = certificate(proxy_dsm, source="import", common_name=HOST, description="Imported", **mismatched)
     assert mismatch.failed and "DSM error 5514" in mismatch["msg"]
     for result in (imported, replaced, mismatch):
         for key in (pem["private_key"], renewed["private_key"]):
             assert key.strip().splitlines()[1] not in result.stdout + result.stderr
 
 
-def test_import_of_a_certificate_for_another_name_fails_before_any_call(nas, dsm_ca):
+def test_import_of_a_certificate_for_another_name_fails_before_any_call(proxy_dsm, dsm_ca):
     cert, key = dsm_ca.leaf("import-other", "other.example.test")
     result = certificate(
-        nas, source="import", common_name=HOST, certificate=cert.read_text(), private_key=key.read_text()
+        proxy_dsm, source="import", common_name=HOST, certificate=cert.read_text(), private_key=key.read_text()
     )
     assert result.failed and "not for common_name anki.example.test" in result["msg"]
-    assert nas.counters()["logins_attempted"] == 0
+    assert proxy_dsm.counters()["logins_attempted"] == 0

@@ -29,18 +29,18 @@ print(anki_client.download_notes("{USER}", "{PASSWORD}", endpoint) == sorted(not
 """
 
 
-def test_anki_client_syncs_through_the_reverse_proxy(nas_nginx, run_anki_container, tmp_path):
+def test_anki_client_syncs_through_the_reverse_proxy(proxy_dsm_with_nginx, run_anki_container, tmp_path):
     server = run_anki_container({USER: PASSWORD})
-    created = nas_nginx.run(**rule_args(destination_port=server.port, certificate=FQDN))
+    created = proxy_dsm_with_nginx.run(**rule_args(destination_port=server.port, certificate=FQDN))
     assert created["changed"] and not created.failed, created.get("msg")
 
-    health = curl(nas_nginx, "/health")
+    health = curl(proxy_dsm_with_nginx, "/health")
     assert health.status.startswith("HTTP/2 200"), health
     assert health.headers["strict-transport-security"] == "max-age=15768000"
 
-    endpoint = f"https://{FQDN}:{nas_nginx.https_port}/"
+    endpoint = f"https://{FQDN}:{proxy_dsm_with_nginx.https_port}/"
     with ConnectProxy() as tunnel:
-        env = tunnel.client_env(nas_nginx.ca_path)
+        env = tunnel.client_env(proxy_dsm_with_nginx.ca_path)
         synced = subprocess.run(
             [sys.executable, "-c", CLIENT, endpoint, str(tmp_path / "client")],
             capture_output=True,
@@ -49,9 +49,11 @@ def test_anki_client_syncs_through_the_reverse_proxy(nas_nginx, run_anki_contain
             timeout=120,
             check=False,
         )
-        assert synced.returncode == 0, synced.stderr[-3000:] + nas_nginx.nginx.error_log.read_text()[-2000:]
+        assert synced.returncode == 0, synced.stderr[-3000:] + proxy_dsm_with_nginx.nginx.error_log.read_text()[-2000:]
         assert synced.stdout.split() == ["full", "upload", "True"], synced.stdout
-        assert tunnel.tunnels and all(target == f"{FQDN}:{nas_nginx.https_port}" for target in tunnel.tunnels)
+        assert tunnel.tunnels and all(
+            target == f"{FQDN}:{proxy_dsm_with_nginx.https_port}" for target in tunnel.tunnels
+        )
     # The requests really went through nginx.
-    access = (nas_nginx.nginx.directory / "logs" / "access.log").read_text()
+    access = (proxy_dsm_with_nginx.nginx.directory / "logs" / "access.log").read_text()
     assert "POST /sync/upload" in access and "POST /sync/download" in access

@@ -10,10 +10,10 @@ ROLE = Path(__file__).parents[3] / "roles" / "reverse_proxy"
 PLAYBOOK = Path(__file__).parent / "playbooks" / "reverse_proxy_role.yml"
 
 
-def play(nas, check=False, **extra):
-    extra_vars = {"dsm_url": nas.url, "dsm_username": "admin", "dsm_password": nas.password}
+def play(proxy_dsm, check=False, **extra):
+    extra_vars = {"dsm_url": proxy_dsm.url, "dsm_username": "admin", "dsm_password": proxy_dsm.password}
     extra_vars.update(extra)
-    return run_playbook(PLAYBOOK, extra_vars, env={"DSM_CA_PATH": nas.ca_path}, check=check)
+    return run_playbook(PLAYBOOK, extra_vars, env={"DSM_CA_PATH": proxy_dsm.ca_path}, check=check)
 
 
 def test_defaults_and_argument_specs_have_the_same_keys():
@@ -25,9 +25,9 @@ def test_defaults_and_argument_specs_have_the_same_keys():
         assert specs[key]["default"] == value, key
 
 
-def test_role_applies_the_guide_rule_with_http2_and_lets_encrypt_once(make_nas, backend):
+def test_role_applies_the_guide_rule_with_http2_and_lets_encrypt_once(make_proxy_dsm, backend):
     # A fresh NAS: HTTP/2 off (the role turns DSM's global switch on), no certificate for the host name.
-    nas = make_nas(nginx=True, http2=False)
+    proxy_dsm = make_proxy_dsm(nginx=True, http2=False)
     host = "anki.example.test"
     role_vars = {
         "reverse_proxy_source_host": host,
@@ -35,21 +35,21 @@ def test_role_applies_the_guide_rule_with_http2_and_lets_encrypt_once(make_nas, 
         "reverse_proxy_certificate_issue": "letsencrypt",
         "reverse_proxy_certificate_email": "admin@example.test",
     }
-    predicted = play(nas, check=True, **role_vars)  # the certificate to be issued does not exist yet
+    predicted = play(proxy_dsm, check=True, **role_vars)  # the certificate to be issued does not exist yet
     assert predicted.returncode == 0, (predicted.stdout + predicted.stderr)[-3000:]
-    assert nas.counters()["writes"] == {} and nas.rules() == []
-    nas.reset_counters()
+    assert proxy_dsm.counters()["writes"] == {} and proxy_dsm.rules() == []
+    proxy_dsm.reset_counters()
 
-    process = play(nas, **role_vars)
+    process = play(proxy_dsm, **role_vars)
     output = process.stdout + process.stderr
     assert process.returncode == 0, output[-3000:]
-    rule = nas.rules()[0]
+    rule = proxy_dsm.rules()[0]
     assert rule["description"] == "Anki Sync Server"
     assert (rule["frontend"]["fqdn"], rule["frontend"]["port"], rule["frontend"]["protocol"]) == (host, 443, 1)
     assert rule["frontend"]["https"] == {"hsts": True}
     assert (rule["backend"]["fqdn"], rule["backend"]["port"], rule["backend"]["protocol"]) == ("localhost", backend, 0)
     assert [h["name"] for h in rule["customize_headers"]] == ["Upgrade", "Connection"]
-    state = nas.state()["state"]
+    state = proxy_dsm.state()["state"]
     assert state["web_dsm"]["enable_spdy"] is True
     issued = [cert for cert in state["certificates"] if cert["desc"] == host]
     assert len(issued) == 1 and issued[0]["renewable"]
@@ -64,7 +64,7 @@ def test_role_applies_the_guide_rule_with_http2_and_lets_encrypt_once(make_nas, 
             "user_setable": True,
         }
     ]
-    counters = nas.counters()
+    counters = proxy_dsm.counters()
     assert counters["logins_succeeded"] == 1 and counters["logouts"] == 1
     assert counters["writes"] == {
         "SYNO.Core.Web.DSM.set": 1,
@@ -72,24 +72,24 @@ def test_role_applies_the_guide_rule_with_http2_and_lets_encrypt_once(make_nas, 
         "SYNO.Core.AppPortal.ReverseProxy.create": 1,
         "SYNO.Core.Certificate.Service.set": 1,
     }
-    assert nas.password not in output
+    assert proxy_dsm.password not in output
     # A real client: HTTP/2 at the rule's host name, TLS verified against the test CA with the issued certificate.
-    answer = curl(nas, "/echo", host=host, extra=["--http2"])
+    answer = curl(proxy_dsm, "/echo", host=host, extra=["--http2"])
     assert answer.status and answer.status.startswith("HTTP/2 200"), answer
-    assert served_common_name(nas, host) == host
+    assert served_common_name(proxy_dsm, host) == host
 
-    nas.reset_counters()
-    again = play(nas, **role_vars)
+    proxy_dsm.reset_counters()
+    again = play(proxy_dsm, **role_vars)
     assert again.returncode == 0, (again.stdout + again.stderr)[-3000:]
-    assert nas.counters()["writes"] == {}
+    assert proxy_dsm.counters()["writes"] == {}
 
 
-def test_validation_fails_before_any_call(nas):
-    process = play(nas, validate_only=True, reverse_proxy_destination_port=70000)
+def test_validation_fails_before_any_call(proxy_dsm):
+    process = play(proxy_dsm, validate_only=True, reverse_proxy_destination_port=70000)
     assert process.returncode != 0
     assert "reverse_proxy_destination_port (70000)" in process.stdout
-    process = play(nas, validate_only=True, reverse_proxy_custom_headers=[{"name": "Bad Header", "value": "x"}])
+    process = play(proxy_dsm, validate_only=True, reverse_proxy_custom_headers=[{"name": "Bad Header", "value": "x"}])
     assert process.returncode != 0 and "'Bad Header' is not a valid header" in process.stdout
-    process = play(nas, validate_only=True, reverse_proxy_certificate_issue="letsencrypt")
+    process = play(proxy_dsm, validate_only=True, reverse_proxy_certificate_issue="letsencrypt")
     assert process.returncode != 0 and "letsencrypt needs reverse_proxy_certificate_email" in process.stdout
-    assert nas.counters()["logins_attempted"] == 0 and nas.counters()["reads"] == {}
+    assert proxy_dsm.counters()["logins_attempted"] == 0 and proxy_dsm.counters()["reads"] == {}

@@ -16,7 +16,7 @@ from simnas.server import free_port
 
 
 @pytest.fixture(scope="module")
-def nas(tmp_path_factory, docker_client, local_images, ssh_nas_image):
+def deployed_nas(tmp_path_factory, docker_client, anki_server_images, ssh_nas_image):
     home = tmp_path_factory.mktemp("reliability") / "simnas"
     ports = {
         "SIMNAS_DSM_PORT": free_port(),

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.docker
 
 
 @pytest.fixture
-def stack(portainer, docker_client, local_images, tmp_path):
+def stack(portainer_sim, docker_client, anki_server_images, tmp_path):
     name = f"ankinas-rel-{uuid.uuid4().hex[:8]}"
     (tmp_path / "volume1" / "docker" / "anki-server").mkdir(parents=True)
     variables = {
@@ -27,13 +27,13 @@ def stack(portainer, docker_client, local_images, tmp_path):
         "anki_sync_server_host_port": free_port(),
         "anki_sync_server_volume_root": str(tmp_path),
         "anki_sync_server_check_timeout": 30,
-        "portainer_url": portainer.url,
-        "portainer_api_key": portainer.api_key,
-        "portainer_ca_path": portainer.ca_path,
+        "portainer_url": portainer_sim.url,
+        "portainer_api_key": portainer_sim.api_key,
+        "portainer_ca_path": portainer_sim.ca_path,
     }
     yield variables
-    if found := portainer.stack_named(name):
-        portainer.api("DELETE", f"/api/stacks/{found['Id']}", params={"endpointId": found["EndpointId"]})
+    if found := portainer_sim.stack_named(name):
+        portainer_sim.api("DELETE", f"/api/stacks/{found['Id']}", params={"endpointId": found["EndpointId"]})
     for network in docker_client.networks.list(names=[name]):
         network.remove()
 
@@ -52,10 +52,10 @@ def test_dollars_and_spaces_reach_the_server_unchanged(stack, tmp_path):
 
 
 @pytest.mark.parametrize("password", ["it's", "a${HOME}b"])
-def test_a_password_compose_cannot_carry_is_refused_before_any_change(stack, portainer, password):
+def test_a_password_compose_cannot_carry_is_refused_before_any_change(stack, portainer_sim, password):
     users = [{"name": "alice", "password": password}]
     process = run_playbook(PLAYBOOK, dict(stack, anki_sync_server_users=users))
     assert process.returncode != 0
     assert "anki_sync_server_users[0].password of user 'alice' contains a quote" in process.stdout
     assert password not in process.stdout
-    assert portainer.stack_named(stack["anki_sync_server_portainer_stack_name"]) is None
+    assert portainer_sim.stack_named(stack["anki_sync_server_portainer_stack_name"]) is None

@@ -20,15 +20,15 @@ from simnas.supervisor import DEMO_ADMIN, DEMO_DSM_PASSWORD
 pytestmark = pytest.mark.docker
 
 
-def assert_deploy_failed_showing(nas, process, *reasons):
+def assert_deploy_failed_showing(deployed_nas, process, *reasons):
     """The run failed with the reason (not "censored") and no password or deployed hash in its output."""
     assert process.returncode != 0
     shown = process.stdout.split("could not be deployed", 1)
     assert len(shown) == 2 and "censored" not in shown[1], process.stdout[-3000:]
     assert all(reason in shown[1] for reason in reasons), shown[1][:2000]
-    env = nas.container().attrs["Config"]["Env"]
+    env = deployed_nas.container().attrs["Config"]["Env"]
     secrets = [item.split(":", 1)[1] for item in env if item.startswith("SYNC_USER")]
-    secrets += [user["password"] for user in nas.overrides["anki_sync_server_users"]]
+    secrets += [user["password"] for user in deployed_nas.overrides["anki_sync_server_users"]]
     assert not [secret for secret in secrets if secret in process.stdout]
 
 
@@ -53,40 +53,42 @@ def assert_deploy_failed_showing(nas, process, *reasons):
     ],
     ids=lambda value: next(iter(value)) if isinstance(value, dict) else None,
 )
-def test_bad_input_fails_before_any_change_naming_the_variable(nas, overrides, named):
-    container_id, data = nas.container().id, nas.data_snapshot()
-    nas.reset_dsm_counters()
-    process = nas.site(**overrides)
+def test_bad_input_fails_before_any_change_naming_the_variable(deployed_nas, overrides, named):
+    container_id, data = deployed_nas.container().id, deployed_nas.data_snapshot()
+    deployed_nas.reset_dsm_counters()
+    process = deployed_nas.site(**overrides)
     assert process.returncode != 0
     assert named in process.stdout, process.stdout[-3000:]
-    assert nas.dsm_writes() == {}
-    assert nas.container().id == container_id
-    assert nas.data_snapshot() == data
+    assert deployed_nas.dsm_writes() == {}
+    assert deployed_nas.container().id == container_id
+    assert deployed_nas.data_snapshot() == data
     assert play_recap(process, "simnas")["changed"] == 0
 
 
-def test_published_on_the_loopback_only_and_checked_from_the_nas(nas):
+def test_published_on_the_loopback_only_and_checked_from_the_nas(deployed_nas):
     # 3: docker port shows 127.0.0.1, and the only listening socket of the port is on the loopback
-    published = subprocess.run(["docker", "port", nas.name, "8080/tcp"], capture_output=True, text=True, check=True)
-    assert published.stdout.split() == [f"127.0.0.1:{nas.port}"]
-    assert listening_addresses(nas.port) == {"127.0.0.1"}
+    published = subprocess.run(
+        ["docker", "port", deployed_nas.name, "8080/tcp"], capture_output=True, text=True, check=True
+    )
+    assert published.stdout.split() == [f"127.0.0.1:{deployed_nas.port}"]
+    assert listening_addresses(deployed_nas.port) == {"127.0.0.1"}
     # the login check ran on the NAS host against its loopback, and opened every user's collection
-    assert "Wait for /health, log in as every user and open each user's collection" in nas.first_run.stdout
+    assert "Wait for /health, log in as every user and open each user's collection" in deployed_nas.first_run.stdout
     for user in ("alice", "bob"):
-        assert (nas.data_dir / user / "collection.anki2").exists()
+        assert (deployed_nas.data_dir / user / "collection.anki2").exists()
     # 13: the client URLs, once-slashed
-    proxy = nas.env["SIMNAS_PROXY_PORT"]
-    assert f"https://anki.nas.test:{proxy}/," in nas.first_run.stdout
-    assert f"media URL https://anki.nas.test:{proxy}/msync/" in nas.first_run.stdout
-    assert f"{proxy}//" not in nas.first_run.stdout
+    proxy = deployed_nas.env["SIMNAS_PROXY_PORT"]
+    assert f"https://anki.nas.test:{proxy}/," in deployed_nas.first_run.stdout
+    assert f"media URL https://anki.nas.test:{proxy}/msync/" in deployed_nas.first_run.stdout
+    assert f"{proxy}//" not in deployed_nas.first_run.stdout
 
 
-def test_the_loopback_bound_server_syncs_through_the_https_reverse_proxy(nas, monkeypatch):
+def test_the_loopback_bound_server_syncs_through_the_https_reverse_proxy(deployed_nas, monkeypatch):
     # 3: with the port on 127.0.0.1 only, DSM's reverse proxy (nginx on the NAS, to localhost) still reaches it
     with ConnectProxy() as tunnel:
         monkeypatch.setenv("HTTPS_PROXY", tunnel.url)
-        monkeypatch.setenv("SSL_CERT_FILE", str(nas.home / "ca" / "ca.crt"))
-        endpoint = f"https://anki.nas.test:{nas.env['SIMNAS_PROXY_PORT']}/"
+        monkeypatch.setenv("SSL_CERT_FILE", str(deployed_nas.home / "ca" / "ca.crt"))
+        endpoint = f"https://anki.nas.test:{deployed_nas.env['SIMNAS_PROXY_PORT']}/"
         assert anki_client.download_notes("alice", USERS[0]["password"], endpoint) == sorted(NOTES["alice"])
         assert tunnel.tunnels, "the client did not go through the proxy"
 
@@ -109,49 +111,51 @@ def listening_addresses(port):
     return found
 
 
-def test_a_taken_host_port_fails_before_the_running_container_is_touched(nas):
+def test_a_taken_host_port_fails_before_the_running_container_is_touched(deployed_nas):
     # 4 and 5: the old container keeps serving; the reason shows, the secrets do not
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", 0))
         squatter.listen()
         taken = squatter.getsockname()[1]
-        container_id = nas.container().id
-        nas.reset_dsm_counters()
-        process = nas.site(anki_sync_server_host_port=taken, reverse_proxy_destination_port=taken)
+        container_id = deployed_nas.container().id
+        deployed_nas.reset_dsm_counters()
+        process = deployed_nas.site(anki_sync_server_host_port=taken, reverse_proxy_destination_port=taken)
     assert process.returncode != 0
     assert f"anki_sync_server_host_port {taken} is already in use" in process.stdout
-    assert nas.dsm_writes() == {}
-    assert nas.container().id == container_id
-    nas.assert_serves_every_users_notes()
+    assert deployed_nas.dsm_writes() == {}
+    assert deployed_nas.container().id == container_id
+    deployed_nas.assert_serves_every_users_notes()
 
 
-def test_a_failed_replacement_puts_the_previous_container_back(nas):
+def test_a_failed_replacement_puts_the_previous_container_back(deployed_nas):
     # 4 and 5: the new container cannot start (its volume lies under a file); the old one comes back
-    before = nas.container().attrs
-    process = nas.site(anki_sync_server_volume_root="/etc/hostname")
-    assert_deploy_failed_showing(nas, process, "not a directory", "The previous container was put back")
-    after = nas.container().attrs
+    before = deployed_nas.container().attrs
+    process = deployed_nas.site(anki_sync_server_volume_root="/etc/hostname")
+    assert_deploy_failed_showing(deployed_nas, process, "not a directory", "The previous container was put back")
+    after = deployed_nas.container().attrs
     assert after["State"]["Running"]
     assert after["Config"]["Env"] == before["Config"]["Env"]
     assert after["HostConfig"]["PortBindings"] == before["HostConfig"]["PortBindings"]
     assert after["HostConfig"]["Binds"] == before["HostConfig"]["Binds"]
-    nas.assert_serves_every_users_notes()
+    deployed_nas.assert_serves_every_users_notes()
 
 
-def test_ownership_drift_is_repaired(nas):
+def test_ownership_drift_is_repaired(deployed_nas):
     # 8: everything chowned to root (a copy as root); the deploy repairs it and every user syncs again
-    subprocess.run(["chown", "-R", "0:0", str(nas.data_dir)], check=True)
-    process = nas.site()
+    subprocess.run(["chown", "-R", "0:0", str(deployed_nas.data_dir)], check=True)
+    process = deployed_nas.site()
     assert process.returncode == 0, process.stdout[-3000:]
-    owners = {(path.stat().st_uid, path.stat().st_gid) for path in [nas.data_dir, *nas.data_dir.rglob("*")]}
+    owners = {
+        (path.stat().st_uid, path.stat().st_gid) for path in [deployed_nas.data_dir, *deployed_nas.data_dir.rglob("*")]
+    }
     assert owners == {(1000, 1000)}
-    nas.assert_serves_every_users_notes()
+    deployed_nas.assert_serves_every_users_notes()
 
 
-def test_the_snapshot_job_snapshots_every_collection(nas):
+def test_the_snapshot_job_snapshots_every_collection(deployed_nas):
     # 11: the snapshot job, a root Task Scheduler task, started through the DSM Web API as DSM would start it
-    dsm = f"https://127.0.0.1:{nas.env['SIMNAS_DSM_PORT']}"
-    ca = str(nas.home / "ca" / "ca.crt")
+    dsm = f"https://127.0.0.1:{deployed_nas.env['SIMNAS_DSM_PORT']}"
+    ca = str(deployed_nas.home / "ca" / "ca.crt")
 
     def snapshot_task():
         tasks = requests.get(f"{dsm}/_sim/state", verify=ca, timeout=30).json()["state"]["scheduled_tasks"]
@@ -168,40 +172,40 @@ def test_the_snapshot_job_snapshots_every_collection(nas):
         time.sleep(0.2)
     assert last_run["exit_code"] == 0, last_run["output"]
     for user in ("alice", "bob"):
-        assert (nas.data_dir / user / "collection.snapshot.anki2").stat().st_size > 0
-    nas.wait_healthy()  # the job stopped the server for the snapshot and started it again
-    nas.assert_serves_every_users_notes()
+        assert (deployed_nas.data_dir / user / "collection.snapshot.anki2").stat().st_size > 0
+    deployed_nas.wait_healthy()  # the job stopped the server for the snapshot and started it again
+    deployed_nas.assert_serves_every_users_notes()
 
 
-def test_check_diff_names_the_users_that_change(nas):
+def test_check_diff_names_the_users_that_change(deployed_nas):
     # 12: names only, nothing changed
-    container_id = nas.container().id
+    container_id = deployed_nas.container().id
     users = [{"name": "alice", "password": "alice-changed-2"}, {"name": "carol", "password": "carol-new-1"}]
-    nas.reset_dsm_counters()
-    process = nas.site(check=True, diff=True, anki_sync_server_users=users)
+    deployed_nas.reset_dsm_counters()
+    process = deployed_nas.site(check=True, diff=True, anki_sync_server_users=users)
     assert process.returncode == 0, process.stdout[-3000:]
     assert "Users added: carol" in process.stdout
     assert "Users removed: bob" in process.stdout
     assert "Users with a new password: alice" in process.stdout
     for secret in ["alice-changed-2", "carol-new-1", "$pbkdf2"]:
         assert secret not in process.stdout
-    assert nas.dsm_writes() == {}
-    assert nas.container().id == container_id
+    assert deployed_nas.dsm_writes() == {}
+    assert deployed_nas.container().id == container_id
 
 
-def test_restore_drill_runs_with_the_demo_inventory(nas):
+def test_restore_drill_runs_with_the_demo_inventory(deployed_nas):
     # 14: the inventory that runs site.yml runs the drill
-    process = nas.site("restore_drill.yml", restore_drill_confirm=True)
+    process = deployed_nas.site("restore_drill.yml", restore_drill_confirm=True)
     assert process.returncode == 0, process.stdout[-4000:]
-    nas.assert_serves_every_users_notes()
+    deployed_nas.assert_serves_every_users_notes()
 
 
-def test_restore_drill_resolves_the_example_inventory(nas, tmp_path):
+def test_restore_drill_resolves_the_example_inventory(deployed_nas, tmp_path):
     # 14: with the example inventory (connection values only) the drill gets past every variable to its
     # confirmation guard, instead of failing on data_folder_path from another role's defaults
     vault = tmp_path / "vault-pass"
     vault.write_text("ankinas-example")
-    env = dict(nas.env, ANSIBLE_VAULT_PASSWORD_FILE=str(vault))
+    env = dict(deployed_nas.env, ANSIBLE_VAULT_PASSWORD_FILE=str(vault))
     process = run_playbook(
         ROOT / "playbooks" / "restore_drill.yml",
         {"ansible_host": "127.0.0.1", "ansible_connection": "local"},
@@ -217,12 +221,12 @@ def test_restore_drill_resolves_the_example_inventory(nas, tmp_path):
 # --- playbooks/status.yml (issue 16) ---------------------------------------------------------------
 
 
-def status(nas):
+def status(deployed_nas):
     """Runs the status playbook: (exit code, the report's lines, the number of changed tasks)."""
     process = run_playbook(
         ROOT / "playbooks" / "status.yml",
-        nas.overrides,
-        env=dict(nas.env, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json"),
+        deployed_nas.overrides,
+        env=dict(deployed_nas.env, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json"),
         inventory=str(ROOT / "inventories" / "demo"),
     )
     output = json.loads(process.stdout)
@@ -232,52 +236,52 @@ def status(nas):
     return process.returncode, lines, output["stats"]["simnas"]["changed"]
 
 
-def backup_now(nas, snapshot=True):
+def backup_now(deployed_nas, snapshot=True):
     """The hyper_backup role with a backup (and a snapshot) taken now (site.yml, tag hyper_backup)."""
     return run_playbook(
         ROOT / "playbooks" / "site.yml",
-        dict(nas.overrides, hyper_backup_run_now=True, hyper_backup_snapshot_now=snapshot),
-        env=dict(nas.env, ANSIBLE_RUN_TAGS="hyper_backup"),
+        dict(deployed_nas.overrides, hyper_backup_run_now=True, hyper_backup_snapshot_now=snapshot),
+        env=dict(deployed_nas.env, ANSIBLE_RUN_TAGS="hyper_backup"),
         inventory=str(ROOT / "inventories" / "demo"),
     )
 
 
-def test_status_is_green_when_healthy_and_names_a_failed_backup_and_a_stopped_container(nas):
-    backed_up = backup_now(nas)
+def test_status_is_green_when_healthy_and_names_a_failed_backup_and_a_stopped_container(deployed_nas):
+    backed_up = backup_now(deployed_nas)
     assert backed_up.returncode == 0, backed_up.stdout[-3000:]
-    nas.wait_healthy()  # the snapshot job restarted the server
-    nas.reset_dsm_counters()
+    deployed_nas.wait_healthy()  # the snapshot job restarted the server
+    deployed_nas.reset_dsm_counters()
 
-    returncode, lines, changed = status(nas)
+    returncode, lines, changed = status(deployed_nas)
     assert returncode == 0, lines
-    assert f"container {nas.name} (docker): running, image jeankhawand/anki-sync-server:25.07" in lines
+    assert f"container {deployed_nas.name} (docker): running, image jeankhawand/anki-sync-server:25.07" in lines
     assert "logins: 2 of 2 users can log in" in lines
-    assert f"reverse proxy: https://anki.nas.test:443 -> localhost:{nas.port} (as in the inventory)" in lines
+    assert f"reverse proxy: https://anki.nas.test:443 -> localhost:{deployed_nas.port} (as in the inventory)" in lines
     assert any(line.startswith("certificate: anki.nas.test, valid till ") for line in lines), lines
     assert any(line.startswith("last backup: ") and ", done (" in line for line in lines), lines
     assert any(line.startswith("snapshots: 2 of 2 collections, oldest ") for line in lines), lines
     assert lines[-1] == "HEALTHY" and not any(line.startswith("PROBLEM") for line in lines)
     assert changed == 0
-    assert nas.dsm_writes() == {}
+    assert deployed_nas.dsm_writes() == {}
 
     # A backup that fails (its destination directory turned into a file), then the container stopped.
-    (target,) = (nas.home / "volumes" / "volume1" / "backups").iterdir()
+    (target,) = (deployed_nas.home / "volumes" / "volume1" / "backups").iterdir()
     moved = target.with_name(target.name + ".moved")
     target.rename(moved)
     try:
         target.write_text("not a directory")
-        assert backup_now(nas, snapshot=False).returncode != 0, "the backup was meant to fail"
-        nas.container().stop()
-        returncode, lines, _changed = status(nas)
+        assert backup_now(deployed_nas, snapshot=False).returncode != 0, "the backup was meant to fail"
+        deployed_nas.container().stop()
+        returncode, lines, _changed = status(deployed_nas)
         assert returncode != 0
         assert "logins: not checked (the container is not running)" in lines, lines
         assert [line for line in lines if line.startswith("PROBLEM")] == [
-            f"PROBLEM: the container {nas.name} is exited (expected running)",
+            f"PROBLEM: the container {deployed_nas.name} is exited (expected running)",
             "PROBLEM: the last backup ended with fail",
         ]
     finally:
         target.unlink(missing_ok=True)
         moved.rename(target)
-        nas.container().start()
-        nas.wait_healthy()
-    nas.assert_serves_every_users_notes()
+        deployed_nas.container().start()
+        deployed_nas.wait_healthy()
+    deployed_nas.assert_serves_every_users_notes()

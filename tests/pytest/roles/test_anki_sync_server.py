@@ -73,8 +73,8 @@ def container_manager(module_dsm):
 
 
 @pytest.fixture(params=["docker", "portainer", "container_manager"])
-def deployment(request, tmp_path_factory, docker_client, local_images):
-    portainer = request.getfixturevalue("portainer") if request.param == "portainer" else None
+def deployment(request, tmp_path_factory, docker_client, anki_server_images):
+    portainer = request.getfixturevalue("portainer_sim") if request.param == "portainer" else None
     dsm = request.getfixturevalue("container_manager") if request.param == "container_manager" else None
     root = dsm.home / "volumes" if dsm else tmp_path_factory.mktemp("nas")
     deployment = Deployment(root, request.param, portainer, dsm)

@@ -12,7 +12,7 @@ PLAYBOOK = pathlib.Path(__file__).parent / "playbooks" / "data_folder.yml"
 
 
 @pytest.fixture
-def nas(dsm, make_ssh_nas):
+def dsm_with_ssh_host(dsm, make_ssh_nas):
     """The simulated DSM and its SSH host (the DSM account is the SSH account); an inventory of it."""
     ssh = make_ssh_nas(dsm.home, "admin", dsm.password)
     variables = {**ssh.connection(), "ansible_become_password": dsm.password}
@@ -27,8 +27,8 @@ def converge(dsm, **overrides):
     return run_playbook(PLAYBOOK, variables, inventory=str(dsm.inventory))
 
 
-def test_makes_the_share_and_a_private_directory_then_changes_nothing(nas):
-    dsm = nas
+def test_makes_the_share_and_a_private_directory_then_changes_nothing(dsm_with_ssh_host):
+    dsm = dsm_with_ssh_host
     process = converge(dsm)
     assert process.returncode == 0, process.stdout[-3000:]
     shares = dsm.state()["state"]["shares"]
@@ -54,8 +54,8 @@ def test_makes_the_share_and_a_private_directory_then_changes_nothing(nas):
     assert (directory / "alice" / "collection.anki2").read_bytes() == b"notes"
 
 
-def test_a_path_outside_the_volumes_fails_before_any_call(nas):
-    dsm = nas
+def test_a_path_outside_the_volumes_fails_before_any_call(dsm_with_ssh_host):
+    dsm = dsm_with_ssh_host
     dsm.reset_counters()
     process = converge(dsm, data_folder_path="/srv/anki")
     assert process.returncode != 0

@@ -46,7 +46,7 @@ def vault(tmp_path_factory):
     return password_file, yaml.safe_load(shown.stdout)
 
 
-def test_example_inventory_on_a_strict_nas_with_2fa(make_dsm, make_ssh_nas, vault, docker_client, local_images):
+def test_example_inventory_on_a_strict_nas_with_2fa(make_dsm, make_ssh_nas, vault, docker_client, anki_server_images):
     password_file, secrets = vault
     account, password = "ansible", secrets["vault_dsm_password"]  # the example's dsm_username and ansible_user
     otp_secret = pyotp.random_base32()
