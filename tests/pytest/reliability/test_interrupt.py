@@ -30,7 +30,7 @@ def test_ctrl_c_logs_the_play_session_out(dsm):
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         wait_for(lambda: dsm.counters()["logins_succeeded"] == 1 and dsm.state()["sessions"] == 1)
-        wait_for(_long_task_runs)
+        wait_for(lambda: _long_task_runs(process.pid))
         process.send_signal(signal.SIGINT)
         output = process.communicate(timeout=60)[0]
     finally:
@@ -43,12 +43,23 @@ def test_ctrl_c_logs_the_play_session_out(dsm):
     assert dsm.password not in output
 
 
-def _long_task_runs():
-    """The long task runs: a `sleep 120` child exists below ansible-playbook."""
-    for status in Path("/proc").glob("[0-9]*/cmdline"):
+def _long_task_runs(playbook_pid):
+    """The long task runs: a `sleep 120` exists below this test's ansible-playbook (not another test's)."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
-            if status.read_bytes().split(b"\0")[:2] == [b"sleep", b"120"]:
+            if cmdline.read_bytes().split(b"\0")[:2] == [b"sleep", b"120"] and _descends_from(
+                int(cmdline.parent.name), playbook_pid
+            ):
                 return True
         except OSError:
             continue
+    return False
+
+
+def _descends_from(pid, ancestor):
+    while pid > 1:
+        if pid == ancestor:
+            return True
+        # /proc/PID/stat: "pid (comm) state ppid ...", comm may hold spaces and parentheses
+        pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
     return False
