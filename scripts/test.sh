@@ -26,8 +26,8 @@ stage() {
   printf '[%s] %s: %s in %ss\n' "$(date +%T)" "$name" "$result" "$((SECONDS - start))"
 }
 
-# ansible-lint (ansible-compat) installs a copy of the checkout under $ANSIBLE_HOME/collections; a copy an
-# earlier run left there once shadowed the checkout, so ansible-lint judged stale files.
+# ansible-lint (ansible-compat) may install a built copy of the checkout under $ANSIBLE_HOME/collections;
+# a copy an earlier run left there once shadowed the checkout, so ansible-lint judged stale files.
 ansible_lint() {
   rm -rf "$ANSIBLE_HOME/collections/ansible_collections/ankinas"
   ansible-lint --offline --profile production
