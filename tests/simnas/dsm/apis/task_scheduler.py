@@ -227,6 +227,7 @@ def _run(sim, task_id, script, started):
         },
         capture_output=True,
         text=True,
+        errors="replace",  # a script's output is not always UTF-8; its result must be recorded whatever it printed
         check=False,
     )
     with sim.lock:
