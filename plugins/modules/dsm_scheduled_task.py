@@ -21,8 +21,8 @@ notes:
     task's results (C(get_history_status_list), the shape N4S4 synology-api shows from a real NAS) until a new one
     is there, and fails when its exit code is not 0. The script's output is not in the Web API, so a script tells
     what went wrong by its exit code (returned in RV(run) also when the module fails).
-  - UNVERIFIED on a real NAS; how DSM lists a run that is still going: only results with a stop time and an exit
-    code count.
+  - UNVERIFIED on a real NAS; how DSM lists a run that is still going (only results with a stop time and an exit
+    code count).
   - UNVERIFIED on a real NAS; a weekly schedule is sent as DSM's daily repeat (C(repeat_date) 1001) limited to the
     chosen C(week_day)s, the shape the UI's "Run on the following days" produces in public captures.
 options:
