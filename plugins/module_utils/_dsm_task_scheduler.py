@@ -22,9 +22,9 @@ every parameter set N4S4 tried), so a script tells its result by its exit code.
 """
 
 import re
+import time
 
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import API_ERRORS
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import read_until
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
 
 SCHEDULER_API = "SYNO.Core.TaskScheduler"
@@ -33,6 +33,7 @@ CONFIRM_API = "SYNO.Core.User.PasswordConfirm"
 OWNER = "root"
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 DAILY = 1001
+POLL_SECONDS = 1
 TIME = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 
 API_ERRORS[SCHEDULER_API] = {4800: "Invalid parameters (the schedule or the task does not fit this DSM)"}
@@ -165,9 +166,13 @@ class TaskClient:
         self.client.call(SCHEDULER_API, "run", {"tasks": [{"id": task_id, "real_owner": OWNER}]}, version=2, write=True)
         if wait_timeout is None:
             return None
-        new_runs = read_until(
-            lambda: [entry for entry in self.history(task_id) if _run_key(entry) not in seen], bool, wait_timeout
-        )
+        # An API error here is reported as it is, not waited out: the run's result would never come.
+        deadline = time.monotonic() + wait_timeout
+        while True:
+            new_runs = [entry for entry in self.history(task_id) if _run_key(entry) not in seen]
+            if new_runs or time.monotonic() >= deadline:
+                break
+            time.sleep(POLL_SECONDS)
         if not new_runs:
             raise ResourceError(
                 f"root task {name!r} (id {task_id}) has no result {wait_timeout}s after {SCHEDULER_API} run "
