@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -218,6 +219,16 @@ def notes_rows(endpoint, env, user, password, workdir, count=10_000, part="4"):
 
 
 # --- standalone -----------------------------------------------------------------------------------------------
+def healthy(port):
+    """True when the sync server on 127.0.0.1:port answers /health."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(f"http://127.0.0.1:{port}/health", timeout=2) as answer:
+            return answer.status == 200
+    except OSError:
+        return False
+
+
 def _start_server(user, password):
     import docker
     from simnas.server import free_port
@@ -234,17 +245,7 @@ def _start_server(user, password):
         labels={"org.ankinas.bench": "notes"},
     )
 
-    def healthy():
-        import urllib.request
-
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        try:
-            with opener.open(f"http://127.0.0.1:{port}/health", timeout=2) as answer:
-                return answer.status == 200
-        except OSError:
-            return False
-
-    wait_until(healthy, 60, "the sync server's /health")
+    wait_until(lambda: healthy(port), 60, "the sync server's /health")
     return container, f"http://127.0.0.1:{port}/"
 
 
