@@ -212,10 +212,52 @@ def notes_rows(endpoint, env, user, password, workdir, count=10_000, part="4"):
                 "rate / ratio": f"wire {_mb(full_received)} down, {_mb(full_sent)} up",
             }
         )
+        rows += playbook_rows(counted, env, user, password, workdir, count, part, details)
     finally:
         relay.stop()
         shutil.rmtree(workdir, ignore_errors=True)
     return rows, details
+
+
+def playbook_rows(endpoint, env, user, password, workdir, count, part, details):
+    """playbooks/notes.yml with a count-row vocabulary file, first push and rerun: what the user waits for."""
+    import yaml
+    from simnas.runner import run_playbook
+
+    vocabulary_file = Path(workdir) / "vocabulary.yml"
+    entries = [
+        {"word": f"mot {n}", "translation": f"word {n}", "example": f"Exemple numéro {n}.", "tags": ["bench"]}
+        for n in range(count)
+    ]
+    vocabulary_file.write_text(yaml.safe_dump(entries, allow_unicode=True))
+    extra = {
+        "notes_hosts": "localhost",
+        "notes_user": user,
+        "notes_password": password,
+        "notes_url": endpoint,
+        "notes_cache_dir": str(Path(workdir) / "playbook-cache"),
+        "notes_vocabulary_file": str(vocabulary_file),
+    }
+    if env.get("SSL_CERT_FILE"):
+        extra["notes_ca_path"] = env["SSL_CERT_FILE"]
+    client_env = {key: value for key, value in env.items() if key != "SSL_CERT_FILE"}
+    rows = []
+    for label in ("first push", "rerun, nothing to do"):
+        started = time.monotonic()
+        done = run_playbook(ROOT / "playbooks" / "notes.yml", extra, env=client_env, timeout=1800)
+        seconds = time.monotonic() - started
+        if done.returncode != 0:
+            raise RuntimeError(f"notes.yml {label} failed: {done.stdout[-2000:]}{done.stderr[-2000:]}")
+        details[f"playbook {label}"] = {"seconds": seconds}
+        rows.append(
+            {
+                "part": part,
+                "case": f"playbooks/notes.yml {label}: a {count}-row vocabulary file (ansible-playbook, wall)",
+                "time": f"{seconds:.1f} s",
+                "rate / ratio": "",
+            }
+        )
+    return rows
 
 
 # --- standalone -----------------------------------------------------------------------------------------------
