@@ -271,24 +271,38 @@ def healthy(port):
         return False
 
 
-def _start_server(user, password):
+def role_payload_limit():
+    """MAX_SYNC_PAYLOAD_MEGS as the role deploys it (the server's own default is 100 MiB)."""
+    import yaml
+
+    defaults = yaml.safe_load((ROOT / "roles" / "anki_sync_server" / "defaults" / "main.yml").read_text())
+    return str(defaults["anki_sync_server_max_sync_payload_megs"])
+
+
+def start_server(users, kind):
+    """A sync server container for users ([{"name", "password"}]) on a free port, configured as the role deploys
+    it; (container, port). The caller removes it."""
     import docker
     from simnas.server import free_port
     from simnas.waiting import wait_until
 
-    client = docker.from_env()
+    environment = {f"SYNC_USER{i}": f"{u['name']}:{u['password']}" for i, u in enumerate(users, 1)}
+    environment["MAX_SYNC_PAYLOAD_MEGS"] = role_payload_limit()
     port = free_port()
-    container = client.containers.run(
+    container = docker.from_env().containers.run(
         IMAGE,
-        name=f"ankinas-bench-notes-{uuid.uuid4().hex[:10]}",
+        name=f"ankinas-bench-{kind}-{uuid.uuid4().hex[:10]}",
         detach=True,
-        environment={"SYNC_USER1": f"{user}:{password}"},
+        environment=environment,
         ports={"8080/tcp": ("127.0.0.1", port)},
-        labels={"org.ankinas.bench": "notes"},
+        labels={"org.ankinas.bench": kind},
     )
-
-    wait_until(lambda: healthy(port), 60, "the sync server's /health")
-    return container, f"http://127.0.0.1:{port}/"
+    try:
+        wait_until(lambda: healthy(port), 60, "the sync server's /health")
+    except Exception:
+        container.remove(force=True, v=True)
+        raise
+    return container, port
 
 
 def main(argv=None):
@@ -298,9 +312,11 @@ def main(argv=None):
     args = parser.parse_args(argv)
     count = 1_000 if args.quick else args.notes
     user, password = "bench-notes", "bench-" + uuid.uuid4().hex[:12]
-    container, endpoint = _start_server(user, password)
+    container, port = start_server([{"name": user, "password": password}], "notes")
     try:
-        rows, details = notes_rows(endpoint, {}, user, password, ROOT / ".cache" / f"bench-notes-{os.getpid()}", count)
+        rows, details = notes_rows(
+            f"http://127.0.0.1:{port}/", {}, user, password, ROOT / ".cache" / f"bench-notes-{os.getpid()}", count
+        )
     finally:
         container.remove(force=True, v=True)
     print(report.table(rows))

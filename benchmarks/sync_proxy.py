@@ -16,12 +16,10 @@ import secrets
 import shutil
 import subprocess
 import tempfile
-import uuid
 from pathlib import Path
 
 from benchmarks import report, sync
 
-IMAGE = "jeankhawand/anki-sync-server:25.07"
 FQDN = "anki.nas.test"
 
 
@@ -70,39 +68,30 @@ http {{
 @contextlib.contextmanager
 def proxied_server(home, users):
     """{label: (endpoint, env)} of one sync server: direct, and behind the simulated NAS's nginx; torn down after."""
-    import docker
     from simnas.ca import TestCA
     from simnas.connect_proxy import ConnectProxy
     from simnas.dsm import create_app as create_dsm_app
     from simnas.dsm.apis.reverse_proxy import attach_nginx
     from simnas.runner import run_module
     from simnas.server import RunningServer, free_port
-    from simnas.waiting import wait_until
 
-    from benchmarks.notes import healthy
+    from benchmarks.notes import start_server
 
     home = Path(home)
     ca = TestCA(home / "ca")
-    client = docker.from_env()
-    port = free_port()
-    container = client.containers.run(
-        IMAGE,
-        name=f"ankinas-bench-sync-{uuid.uuid4().hex[:10]}",
-        detach=True,
-        environment={f"SYNC_USER{i}": f"{u['name']}:{u['password']}" for i, u in enumerate(users, 1)},
-        ports={"8080/tcp": ("127.0.0.1", port)},
-        labels={"org.ankinas.bench": "sync"},
-    )
     admin = "pw-" + secrets.token_hex(8)
     app = create_dsm_app(users={"admin": admin}, state_path=home / "dsm.json", volumes_root=home / "volumes")
     app.config["SIMULATOR"].ca = ca
     cert, key = ca.leaf("dsm", "localhost", "127.0.0.1")
-    dsm = RunningServer(app, certfile=cert, keyfile=key).start()
     https_port = free_port()
-    nginx = attach_nginx(app.config["SIMULATOR"], home / "nginx", frontend_port_map={443: https_port})
-    tunnel = ConnectProxy().start()
-    try:
-        wait_until(lambda: healthy(port), 60, "the sync server's /health")
+    with contextlib.ExitStack() as stack:
+        container, port = start_server(users, "sync")
+        stack.callback(container.remove, force=True, v=True)
+        dsm = RunningServer(app, certfile=cert, keyfile=key).start()
+        stack.callback(dsm.stop)
+        nginx = attach_nginx(app.config["SIMULATOR"], home / "nginx", frontend_port_map={443: https_port})
+        stack.callback(nginx.stop)
+        tunnel = stack.enter_context(ConnectProxy())
         rule = run_module(
             "dsm_reverse_proxy",
             {
@@ -120,11 +109,6 @@ def proxied_server(home, users):
             raise RuntimeError(f"dsm_reverse_proxy failed: {rule.get('msg')}")
         env = {"SSL_CERT_FILE": str(ca.cert_path), "HTTPS_PROXY": tunnel.url, "https_proxy": tunnel.url}
         yield port, {"direct": (f"http://127.0.0.1:{port}/", {}), "HTTPS proxy": (f"https://{FQDN}:{https_port}/", env)}
-    finally:
-        tunnel.stop()
-        nginx.stop()
-        dsm.stop()
-        container.remove(force=True, v=True)
 
 
 def main(argv=None):
