@@ -176,7 +176,7 @@ def notes_rows(endpoint, env, user, password, workdir, count=10_000, part="4"):
                 {
                     "part": part,
                     "case": f"anki_notes {label}: {count} notes into a collection of {count} "
-                    f"({result['first_sync']}; changed={result['changed']})",
+                    f"(start: {result['first_sync']}; changed={result['changed']})",
                     "time": f"{seconds:.1f} s",
                     "rate / ratio": f"peak RSS {peak / 2**20:.0f} MiB; wire {_mb(sent)} up, {_mb(received)} down",
                 }

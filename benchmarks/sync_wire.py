@@ -10,20 +10,18 @@ import socket
 import threading
 import urllib.parse
 
+from simnas.connect_proxy import ConnectProxy
 
-class CountingRelay:
+
+class CountingRelay(ConnectProxy):
+    """ConnectProxy's listener and threads; every connection is relayed as it is to target_port, and counted."""
+
     def __init__(self, target_port, target_host="127.0.0.1"):
-        self.target = (target_host, int(target_port))
-        self._sock = socket.socket()
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind(("127.0.0.1", 0))
-        self._sock.listen(64)
-        self.port = self._sock.getsockname()[1]
+        super().__init__(target_host)
+        self.target_port = int(target_port)
         self._lock = threading.Lock()
         self.sent = 0  # client -> server
         self.received = 0  # server -> client
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
 
     @classmethod
     def in_front_of(cls, endpoint):
@@ -34,16 +32,6 @@ class CountingRelay:
         rewritten = parts._replace(netloc=f"{parts.hostname}:{relay.port}")
         return relay, urllib.parse.urlunsplit(rewritten)
 
-    def start(self):
-        self._thread.start()
-        return self
-
-    def stop(self):
-        self._stopped.set()
-        with contextlib.suppress(OSError):
-            self._sock.close()
-        self._thread.join(timeout=5)
-
     def reset(self):
         with self._lock:
             self.sent = self.received = 0
@@ -52,33 +40,22 @@ class CountingRelay:
         with self._lock:
             return self.sent, self.received
 
-    def _serve(self):
-        while not self._stopped.is_set():
-            try:
-                client, _address = self._sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._relay, args=(client,), daemon=True).start()
-
-    def _relay(self, client):
+    def _tunnel(self, client):
         with contextlib.closing(client):
             try:
-                upstream = socket.create_connection(self.target, timeout=10)
+                upstream = socket.create_connection((self.target, self.target_port), timeout=10)
             except OSError:
                 return
             with contextlib.closing(upstream):
                 upstream.settimeout(None)
-                back = threading.Thread(target=self._pipe, args=(upstream, client, "received"), daemon=True)
+                back = threading.Thread(target=self._count, args=(upstream, client, "received"), daemon=True)
                 back.start()
-                self._pipe(client, upstream, "sent")
+                self._count(client, upstream, "sent")
                 back.join(timeout=60)
 
-    def _pipe(self, source, sink, counter):
+    def _count(self, source, sink, counter):
         try:
-            while True:
-                data = source.recv(262144)
-                if not data:
-                    break
+            while data := source.recv(262144):
                 sink.sendall(data)
                 with self._lock:
                     setattr(self, counter, getattr(self, counter) + len(data))
