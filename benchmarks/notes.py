@@ -19,6 +19,7 @@ on the wire (benchmarks/sync_wire.py, TLS included when the endpoint is https).
 """
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -309,16 +310,25 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--notes", type=int, default=10_000, help="notes on the device and notes pushed")
     parser.add_argument("--quick", action="store_true", help="1,000 notes instead")
+    parser.add_argument("--proxied", action="store_true", help="through the simulated NAS's HTTPS reverse proxy")
     args = parser.parse_args(argv)
     count = 1_000 if args.quick else args.notes
-    user, password = "bench-notes", "bench-" + uuid.uuid4().hex[:12]
-    container, port = start_server([{"name": user, "password": password}], "notes")
+    user = {"name": "bench-notes", "password": "bench-" + uuid.uuid4().hex[:12]}
+    work = ROOT / ".cache" / f"bench-notes-{os.getpid()}"
     try:
-        rows, details = notes_rows(
-            f"http://127.0.0.1:{port}/", {}, user, password, ROOT / ".cache" / f"bench-notes-{os.getpid()}", count
-        )
+        with contextlib.ExitStack() as stack:
+            if args.proxied:
+                from benchmarks.sync_proxy import proxied_server
+
+                _port, endpoints = stack.enter_context(proxied_server(work / "nas", [user]))
+                endpoint, env = endpoints["HTTPS proxy"]
+            else:
+                container, port = start_server([user], "notes")
+                stack.callback(container.remove, force=True, v=True)
+                endpoint, env = f"http://127.0.0.1:{port}/", {}
+            rows, details = notes_rows(endpoint, env, user["name"], user["password"], work / "run", count)
     finally:
-        container.remove(force=True, v=True)
+        shutil.rmtree(work, ignore_errors=True)
     print(report.table(rows))
     print(json.dumps(details, indent=1))
 
