@@ -1,5 +1,5 @@
-"""Part 3 and 4: full syncs of generated collections and many users at once, each client a real Anki
-client in its own process (benchmarks/sync_worker.py)."""
+"""Full syncs of generated collections (transfer_rows: the table's rows) and many users at once, each client a
+real Anki client in its own process (benchmarks/sync_worker.py)."""
 
 import json
 import os
