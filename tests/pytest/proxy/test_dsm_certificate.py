@@ -4,7 +4,7 @@ import copy
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from conftest import rule_args
+from proxy_helpers import rule_args
 from simnas.dsm.apis.certificate import certificates
 from simnas.runner import run_module
 

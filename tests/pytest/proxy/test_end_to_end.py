@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import FQDN, curl, rule_args
+from proxy_helpers import FQDN, curl, rule_args
 from simnas.connect_proxy import ConnectProxy
 
 pytestmark = pytest.mark.docker

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import yaml
-from conftest import curl, served_common_name
+from proxy_helpers import curl, served_common_name
 from simnas.runner import run_playbook
 
 ROLE = Path(__file__).parents[3] / "roles" / "reverse_proxy"

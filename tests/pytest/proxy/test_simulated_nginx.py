@@ -4,7 +4,7 @@ import json
 
 import pytest
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError, DSMClient
-from conftest import FQDN, curl, rule_args, served_common_name
+from proxy_helpers import FQDN, curl, rule_args, served_common_name
 from simnas.runner import run_module
 
 pytestmark = pytest.mark.simulator
