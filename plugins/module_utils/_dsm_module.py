@@ -6,13 +6,12 @@
 PRIVATE to the collection: it can change at any time.
 
 - dsm_argument_spec(): the connection options (documented in the doc fragment ankinas.synology.dsm);
-- DSMResource: a Resource (see _resource.py) with a DSM client, logged out in finish() only when it
+- DSMResource: a Resource (see _resource.py) with a DSM client, logged out in close() only when it
   logged in itself (a session passed in with dsm_session stays open for the next task);
 - run_read_module(): the same for read-only modules (info modules): gather facts, log out, exit.
 """
 
 import contextlib
-import time
 import traceback
 from urllib.parse import urlsplit
 
@@ -105,26 +104,14 @@ class DSMResource(Resource):
     def validate(self):
         validate_connection(self.params)
 
-    def finish(self, result):
+    def close(self):
         if self._client is not None:
             self._client.close()
 
 
-def read_until(read, done, budget):
-    """read()'s answer once done(answer) holds, or None after budget seconds.
-
-    DSM restarts its web server after a certificate or web-service change and drops connections for up to
-    about a minute; failed reads in that time are retried, not reported.
-    """
-    deadline = time.monotonic() + budget
-    while True:
-        with contextlib.suppress(ResourceError):
-            answer = read()
-            if done(answer):
-                return answer
-        if time.monotonic() >= deadline:
-            return None
-        time.sleep(1)
+#: what a read that waits for a change retries (wait_until's retry_on): DSM restarts its web server after a
+#: certificate or web-service change and drops connections for up to about a minute
+RESTARTING = (ResourceError,)
 
 
 def run_read_module(module, gather):

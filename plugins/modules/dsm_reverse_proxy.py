@@ -420,45 +420,42 @@ class ReverseProxyRule(DSMResource):
         )
 
     # --- reporting ----------------------------------------------------------------------------
-    def finish(self, result):
-        try:
-            if result and self.params["state"] == "present" and self.params["certificate"]:
-                before = certs.summary(self._before[0][0]) if self._before else None
-                if self.module.check_mode or self._reads < 2:
-                    after = certs.summary(self._target) if result.get("rule") else before
-                else:
-                    after = certs.summary(self._after[0][0]) if self._after else None
-                result["certificate"] = after
-                diff = result.get("diff")
-                if diff is not None:
-                    if diff.get("before"):
-                        diff["before"] = dict(diff["before"], certificate=before)
-                    if diff.get("after"):
-                        diff["after"] = dict(diff["after"], certificate=after)
-            if self._adopted is not None and result:
-                result["adopted"] = self._adopted
-                self.module.warn(
-                    "adopted the reverse-proxy rule '{description}' (UUID {UUID}), which already served {host}:{port}; "
-                    "it is updated in place and renamed '{name}'".format(
-                        host=self.params["source_host"],
-                        port=self.params["source_port"],
-                        name=self.params["description"],
-                        **self._adopted,
-                    )
+    def report(self, result):
+        if result and self.params["state"] == "present" and self.params["certificate"]:
+            before = certs.summary(self._before[0][0]) if self._before else None
+            if self.module.check_mode or self._reads < 2:
+                after = certs.summary(self._target) if result.get("rule") else before
+            else:
+                after = certs.summary(self._after[0][0]) if self._after else None
+            result["certificate"] = after
+            diff = result.get("diff")
+            if diff is not None:
+                if diff.get("before"):
+                    diff["before"] = dict(diff["before"], certificate=before)
+                if diff.get("after"):
+                    diff["after"] = dict(diff["after"], certificate=after)
+        if self._adopted is not None and result:
+            result["adopted"] = self._adopted
+            self.module.warn(
+                "adopted the reverse-proxy rule '{description}' (UUID {UUID}), which already served {host}:{port}; "
+                "it is updated in place and renamed '{name}'".format(
+                    host=self.params["source_host"],
+                    port=self.params["source_port"],
+                    name=self.params["description"],
+                    **self._adopted,
                 )
-            rule = (result or {}).get("rule")
-            if (
-                result.get("changed")
-                and rule
-                and self.params["http2"] is not None
-                and rp.managed_view(rule)["http2"] is None
-            ):
-                self.module.warn(
-                    "DSM does not list frontend.https.http2 for this rule: DSM 7 offers HTTP/2 by its global switch "
-                    "(ankinas.synology.dsm_http2), not per rule"
-                )
-        finally:
-            super().finish(result)
+            )
+        rule = (result or {}).get("rule")
+        if (
+            result.get("changed")
+            and rule
+            and self.params["http2"] is not None
+            and rp.managed_view(rule)["http2"] is None
+        ):
+            self.module.warn(
+                "DSM does not list frontend.https.http2 for this rule: DSM 7 offers HTTP/2 by its global switch "
+                "(ankinas.synology.dsm_http2), not per rule"
+            )
 
 
 def _name(cert):

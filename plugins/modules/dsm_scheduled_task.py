@@ -213,17 +213,12 @@ class ScheduledTask(DSMResource):
     def delete(self, current):
         self.tasks.delete(current["id"], current["name"])
 
-    def finish(self, result):
+    def report(self, result):
         result["ran"] = False
-        try:
-            if self.params["run_now"] and self.params["state"] == "present" and result.get("task"):
-                result["ran"] = result["changed"] = True
-                if not self.module.check_mode:
-                    self.tasks.run(result["task"]["id"])
-        except ResourceError as exc:
-            super().finish(result)
-            self.module.fail_json(msg=str(exc))
-        super().finish(result)
+        if self.params["run_now"] and self.params["state"] == "present" and result.get("task"):
+            result["ran"] = result["changed"] = True
+            if not self.module.check_mode:
+                self.tasks.run(result["task"]["id"])
 
 
 def main():
