@@ -23,7 +23,6 @@ PRIVATE to the collection: it can change at any time.
 
 from datetime import datetime, timezone
 
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import API_ERRORS
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import RESTARTING
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
 from ansible_collections.ankinas.synology.plugins.module_utils._wait import WaitTimeout, wait_until
@@ -35,9 +34,9 @@ IMPORT_API = "SYNO.Core.Certificate"
 #: seconds to wait for CRT list to show a change (DSM restarts its web server, up to about a minute)
 SETTLE = 90
 
-API_ERRORS.setdefault(
-    "SYNO.Core.Certificate",
-    {
+#: DSM error codes of the certificate APIs (a module passes them to its client)
+ERRORS = {
+    "SYNO.Core.Certificate": {
         5503: "Certificate validation failed",
         5510: "Invalid certificate",
         5511: "Invalid private key",
@@ -57,7 +56,7 @@ API_ERRORS.setdefault(
         5530: "Let's Encrypt refused the challenge (unauthorized)",
         5534: "The key is too short",
     },
-)
+}
 
 
 def list_certificates(client):

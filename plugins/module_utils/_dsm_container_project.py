@@ -16,7 +16,7 @@ the status of a project that is still building (anything but RUNNING/STOPPED/WAR
 
 import re
 
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import API_ERRORS, DSMAPIError
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_file_station import FolderClient
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import MASK, ResourceError
 from ansible_collections.ankinas.synology.plugins.module_utils._wait import wait_until
@@ -24,8 +24,11 @@ from ansible_collections.ankinas.synology.plugins.module_utils._wait import wait
 PROJECT_API = "SYNO.Docker.Project"
 RUNNING, STOPPED, WARNING = "RUNNING", "STOPPED", "WARNING"
 
-API_ERRORS[PROJECT_API] = {
-    2202: "The project failed to build (an image could not be pulled, or the compose content is invalid)",
+#: DSM error codes of the project API (a module passes them to its client)
+ERRORS = {
+    PROJECT_API: {
+        2202: "The project failed to build (an image could not be pulled, or the compose content is invalid)",
+    },
 }
 
 

@@ -72,7 +72,8 @@ def validate_connection(params):
         raise ResourceError("dsm_timeout must be a positive number of seconds")
 
 
-def client_from_params(params, enable_device_token=False):
+def client_from_params(params, enable_device_token=False, errors=None):
+    """A DSMClient from the connection options; errors: the DSM error tables of the APIs the caller uses."""
     return DSMClient(
         url=params["dsm_url"],
         username=params["dsm_username"],
@@ -85,11 +86,15 @@ def client_from_params(params, enable_device_token=False):
         timeout=params["dsm_timeout"],
         session=params.get("dsm_session"),
         enable_device_token=enable_device_token,
+        errors=errors,
     )
 
 
 class DSMResource(Resource):
     """A Resource on DSM. Subclasses use self.client and call super().validate() if they refine validate()."""
+
+    #: the DSM error tables of the APIs the resource calls ({API prefix: {code: meaning}}), for its client
+    dsm_errors = {}
 
     def __init__(self, module):
         super().__init__(module)
@@ -98,7 +103,7 @@ class DSMResource(Resource):
     @property
     def client(self):
         if self._client is None:
-            self._client = client_from_params(self.params)
+            self._client = client_from_params(self.params, errors=self.dsm_errors)
         return self._client
 
     def validate(self):
@@ -114,12 +119,15 @@ class DSMResource(Resource):
 RESTARTING = (ResourceError,)
 
 
-def run_read_module(module, gather):
-    """Run a read-only DSM module: gather(client) returns the facts, returned with changed=false."""
+def run_read_module(module, gather, errors=None):
+    """Run a read-only DSM module: gather(client) returns the facts, returned with changed=false.
+
+    errors: the DSM error tables of the APIs gather calls.
+    """
     client = None
     try:
         validate_connection(module.params)
-        client = client_from_params(module.params)
+        client = client_from_params(module.params, errors=errors)
         facts = gather(client)
         client.close()
     except ResourceError as exc:

@@ -16,7 +16,6 @@ UNVERIFIED on a real NAS: a weekly schedule as repeat_date 1001 (daily) limited 
 
 import re
 
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import API_ERRORS
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
 
 SCHEDULER_API = "SYNO.Core.TaskScheduler"
@@ -27,8 +26,11 @@ WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 DAILY = 1001
 TIME = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 
-API_ERRORS[SCHEDULER_API] = {4800: "Invalid parameters (the schedule or the task does not fit this DSM)"}
-API_ERRORS[CONFIRM_API] = {400: "The password was not confirmed (dsm_password)"}
+#: DSM error codes of the Task Scheduler APIs (a module passes them to its client)
+ERRORS = {
+    SCHEDULER_API: {4800: "Invalid parameters (the schedule or the task does not fit this DSM)"},
+    CONFIRM_API: {400: "The password was not confirmed (dsm_password)"},
+}
 
 
 def check_schedule(schedule, option="schedule"):

@@ -211,6 +211,7 @@ def shown(cert):
 
 class Certificate(DSMResource):
     result_key = "certificate"
+    dsm_errors = certs.ERRORS
 
     def __init__(self, module):
         super().__init__(module)

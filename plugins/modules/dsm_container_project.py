@@ -133,6 +133,7 @@ changed_keys:
 import re
 
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_container_project import (
+    ERRORS,
     RUNNING,
     STOPPED,
     ProjectClient,
@@ -149,6 +150,7 @@ WANTED_STATUS = {"running": RUNNING, "stopped": STOPPED}
 class ContainerProject(DSMResource):
     result_key = "project"
     compared_keys = ("content", "status")
+    dsm_errors = ERRORS
 
     @property
     def projects(self):

@@ -269,6 +269,7 @@ NEW_RULE_LISTED = 10
 
 class ReverseProxyRule(DSMResource):
     result_key = "rule"
+    dsm_errors = dict(rp.ERRORS, **certs.ERRORS)
 
     def __init__(self, module):
         super().__init__(module)

@@ -134,6 +134,7 @@ operation:
 
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import DSMResource, dsm_module
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_task_scheduler import (
+    ERRORS,
     TaskClient,
     check_schedule,
     from_dsm_schedule,
@@ -145,6 +146,7 @@ from ansible_collections.ankinas.synology.plugins.module_utils._resource import 
 class ScheduledTask(DSMResource):
     result_key = "task"
     compared_keys = ("script", "enabled", "schedule", "notify_mail")
+    dsm_errors = ERRORS
 
     @property
     def tasks(self):
