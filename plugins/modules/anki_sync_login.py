@@ -52,7 +52,6 @@ options:
     description: A CA bundle to verify the server's certificate with.
     type: path
 extends_documentation_fragment:
-  - ankinas.synology.attributes
   - ankinas.synology.attributes.INFO_MODULE
 notes:
   - The requests are protocol v11 (Anki 2.1.57 and later), whose bodies are zstd frames. The module writes the

@@ -74,16 +74,10 @@ options:
 extends_documentation_fragment:
   - ankinas.synology.dsm
   - ankinas.synology.attributes
-  - ankinas.synology.attributes.ACTIONGROUP_DSM
 attributes:
-  check_mode:
-    support: full
   diff_mode:
-    support: full
     details:
       - The diff shows DSM's listing of the certificate (names, validity, id); never a key.
-  idempotent:
-    support: full
 notes:
   - B(Verified) by public clients of real DSM 7.x (dsm-webapi.md §3) are C(SYNO.Core.Certificate.CRT list), the
     Let's Encrypt C(create) parameters C(domain_name) (C(;)-separated, common name first), C(email), C(desc)

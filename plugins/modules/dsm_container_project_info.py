@@ -25,9 +25,7 @@ options:
     default: []
 extends_documentation_fragment:
   - ankinas.synology.dsm
-  - ankinas.synology.attributes
   - ankinas.synology.attributes.INFO_MODULE
-  - ankinas.synology.attributes.ACTIONGROUP_DSM
 """
 
 EXAMPLES = r"""

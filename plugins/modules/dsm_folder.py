@@ -27,14 +27,6 @@ options:
 extends_documentation_fragment:
   - ankinas.synology.dsm
   - ankinas.synology.attributes
-  - ankinas.synology.attributes.ACTIONGROUP_DSM
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  idempotent:
-    support: full
 """
 
 EXAMPLES = r"""

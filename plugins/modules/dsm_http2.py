@@ -25,14 +25,6 @@ options:
 extends_documentation_fragment:
   - ankinas.synology.dsm
   - ankinas.synology.attributes
-  - ankinas.synology.attributes.ACTIONGROUP_DSM
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  idempotent:
-    support: full
 notes:
   - B(Verified) against public captures of DSM 7.3 (ychiu1211/dsmctl) are the API, the versions and the eight fields of
     C(set). B(Unverified) is whether DSM also takes C(set) with C(enable_spdy) alone; the module always sends all eight.

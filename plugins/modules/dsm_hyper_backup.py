@@ -146,16 +146,12 @@ options:
 extends_documentation_fragment:
   - ankinas.synology.dsm
   - ankinas.synology.attributes
-  - ankinas.synology.attributes.ACTIONGROUP_DSM
 attributes:
   check_mode:
-    support: full
     details:
       - With O(run_now), check mode reports the change and starts nothing.
       - A shared folder that does not exist yet (because an earlier task of the same check run would create it)
         is assumed to exist, with a warning; a real run fails on it.
-  diff_mode:
-    support: full
   idempotent:
     support: partial
     details:

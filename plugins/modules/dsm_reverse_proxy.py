@@ -135,16 +135,11 @@ options:
 extends_documentation_fragment:
   - ankinas.synology.dsm
   - ankinas.synology.attributes
-  - ankinas.synology.attributes.ACTIONGROUP_DSM
 attributes:
-  check_mode:
-    support: full
   diff_mode:
-    support: full
     details:
       - The diff shows the rule as DSM lists it, plus the bound certificate under C(certificate).
   idempotent:
-    support: full
     details:
       - Where DSM does not list C(frontend.https.http2) (DSM 7), a change of O(http2) alone is not detected.
 notes:

@@ -19,16 +19,10 @@ author:
 extends_documentation_fragment:
   - ankinas.synology.portainer
   - ankinas.synology.attributes
-  - ankinas.synology.attributes.ACTIONGROUP_PORTAINER
 attributes:
-  check_mode:
-    support: full
   diff_mode:
-    support: full
     details:
       - The values of O(env) are masked in the diff; their names are shown.
-  idempotent:
-    support: full
 options:
   name:
     description:
