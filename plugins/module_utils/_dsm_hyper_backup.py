@@ -1,9 +1,9 @@
 # Copyright: ankinas.synology contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Hyper Backup (SYNO.Backup.*) wire shapes, in one place.
+"""Hyper Backup (SYNO.Backup.*): the module's option checks, the wire shapes in one place, and the run-now.
 
-PRIVATE to the collection: it can change at any time.
+PRIVATE to the collection: it can change at any time. The task as a Resource is in _dsm_hyper_backup_task.py.
 
 Two kinds of shapes live here, and the difference matters on a real NAS (see the DSM Web API
 notes, section 4):

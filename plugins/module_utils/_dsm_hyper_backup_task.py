@@ -161,18 +161,13 @@ class HyperBackupTask(DSMResource):
                     "cannot move a task: delete it (state=absent, its data stays) and create it again"
                 )
         desired = {"name": self.params["name"], "sources": self._sources(), "destination": destination}
-        schedule = self.params["schedule"]
-        if schedule is not None:
-            if not schedule["enabled"] and current is not None:
-                desired["schedule"] = dict(current["schedule"], enabled=False)
-            else:
-                desired["schedule"] = hb.normalize_schedule(schedule)
-        retention = self.params["retention"]
-        if retention is not None:
-            if not retention["enabled"] and current is not None:
-                desired["retention"] = dict(current["retention"], enabled=False)
-            else:
-                desired["retention"] = hb.normalize_retention(retention)
+        for key, normalize in (("schedule", hb.normalize_schedule), ("retention", hb.normalize_retention)):
+            wanted = self.params[key]
+            if wanted is None:
+                continue
+            # enabled=false turns it off and leaves the other fields as DSM has them (the documented meaning)
+            off = not wanted["enabled"] and current is not None
+            desired[key] = dict(current[key], enabled=False) if off else normalize(wanted)
         return desired
 
     def predict(self, current, desired):

@@ -417,7 +417,7 @@ class ReverseProxyRule(DSMResource):
 
     # --- reporting ----------------------------------------------------------------------------
     def report(self, result):
-        if result and self.params["state"] == "present" and self.params["certificate"]:
+        if self.params["state"] == "present" and self.params["certificate"]:
             before = certs.summary(self._before[0][0]) if self._before else None
             if self.module.check_mode or self._reads < 2:
                 after = certs.summary(self._target) if result.get("rule") else before
@@ -430,7 +430,7 @@ class ReverseProxyRule(DSMResource):
                     diff["before"] = dict(diff["before"], certificate=before)
                 if diff.get("after"):
                     diff["after"] = dict(diff["after"], certificate=after)
-        if self._adopted is not None and result:
+        if self._adopted is not None:
             result["adopted"] = self._adopted
             self.module.warn(
                 "adopted the reverse-proxy rule '{description}' (UUID {UUID}), which already served {host}:{port}; "
@@ -441,7 +441,7 @@ class ReverseProxyRule(DSMResource):
                     **self._adopted,
                 )
             )
-        rule = (result or {}).get("rule")
+        rule = result.get("rule")
         if (
             result.get("changed")
             and rule
