@@ -170,3 +170,21 @@ def test_bad_input_fails_before_any_call_with_the_validation_message():
 def test_secrets_never_reach_the_result():
     exited, _widget = converge({}, diff=True)
     assert "t0ps3cret" not in repr(exited.result)
+
+
+class RunNowWidget(Widget):
+    """A widget whose report() acts on the object after the converge (as a run-now does) and fails."""
+
+    def report(self, result):
+        super().report(result)
+        result["run"] = {"started": True}
+        raise ResourceError("the run of w1 ended with result 'error'")
+
+
+def test_a_failing_report_fails_with_the_result_so_far_and_still_closes():
+    widget = RunNowWidget(AnsibleSide({"name": "w1", "size": 2, "token": "t0ps3cret", "state": "present"}), {})
+    with pytest.raises(ModuleExit) as exited:
+        run_resource_module(widget)
+    assert exited.value.failed and exited.value.result["msg"] == "the run of w1 ended with result 'error'"
+    assert exited.value.result["operation"] == "create" and exited.value.result["run"] == {"started": True}
+    assert widget.writes == ["create"] and widget.closed == 1
