@@ -1,7 +1,8 @@
 """The benchmarks of ankinas.synology (`make bench`); not part of the test suite.
 
     python -m benchmarks.run [--fleet 1,4,8] [--methods docker,portainer,container_manager] [--repeat 3]
-                             [--parts fleet,methods,floors,sync] [--sizes 10,100,250] [--users 20] [--keep]
+                             [--parts fleet,methods,floors,users,cards,transfers] [--users 20] [--notes 10000]
+                             [--sizes 10,100,400] [--results PATH] [--keep]
 
 Every simulated NAS has its own SIMNAS_HOME under .cache/bench/, its own DSM, Portainer, SSH host, free ports,
 container, network and host port, and a counting proxy in front of the Docker Engine (benchmarks/nas.py).
@@ -11,7 +12,9 @@ container, network and host port, and a counting proxy in front of the Docker En
      converge, idempotent rerun, upgrade 25.07 -> 25.09, with the calls per API;
   3. floors: the idempotent rerun next to its floors in one run (a no-op play with as many tasks, and the
      same with `ping` where the rerun ran a module, where it ran it), medians of --repeat;
-  sync: full syncs of generated collections, direct and through the NAS's HTTPS proxy, and many users at once.
+  then, on the floors' NAS grown to --users users: many users syncing at once through the HTTPS proxy, and
+  parts 4 (cards from code, benchmarks/notes.py) and 5 (full syncs at --sizes MB, sync.transfer_rows), which
+  the branch i17b-bench-cards adds (a row says so when this checkout lacks them).
 Each case holds /tmp/ankinas-heavy.lock while it runs (others' molecule and tests get it between cases).
 Prints one table and writes benchmarks/RESULTS.md. Removes what it created, also on failure.
 """
@@ -19,6 +22,8 @@ Prints one table and writes benchmarks/RESULTS.md. Removes what it created, also
 import argparse
 import contextlib
 import fcntl
+import importlib
+import importlib.util
 import os
 import shutil
 import statistics
@@ -29,7 +34,7 @@ from pathlib import Path
 
 from simnas.connect_proxy import ConnectProxy
 
-from benchmarks import decks, report, sync
+from benchmarks import report, sync
 from benchmarks.dockerproxy import split_calls
 from benchmarks.nas import Fleet, dsm_split, portainer_split
 from benchmarks.playbook import SITE, run_playbook, write_floor_play
@@ -40,9 +45,9 @@ IMAGE = "jeankhawand/anki-sync-server:25.07"
 UPGRADE_TAG = "25.09"
 HEAVY_LOCK = "/tmp/ankinas-heavy.lock"
 ANSIBLE_DEFAULT_FORKS = 5
-MB = 1_000_000
 FQDN = "anki.nas.test"  # reverse_proxy_source_host of inventories/demo; the simulated NAS has its certificate
-PARTS = ("fleet", "methods", "floors", "sync")
+PARTS = ("fleet", "methods", "floors", "users", "cards", "transfers")
+PART_NUMBERS = {"fleet": "1", "methods": "2", "floors": "3"}
 
 
 @contextlib.contextmanager
@@ -138,8 +143,8 @@ class Bench:
     # --- part 1: a fleet -----------------------------------------------------------------------
     def part_fleet(self):
         lines = [
-            "| NAS | forks | run | wall | wall / NAS | busy per NAS (median) | DSM logins per NAS |",
-            "|" + "---|" * 7,
+            "| NAS | forks | run | wall | wall / NAS | busy per NAS (median) | DSM logins per NAS | fleet memory |",
+            "|" + "---|" * 8,
         ]
         for count in self.args.fleet:
             forks_cases = [None] if count <= ANSIBLE_DEFAULT_FORKS else [None, count]
@@ -147,13 +152,15 @@ class Bench:
                 shown = forks or ANSIBLE_DEFAULT_FORKS
                 name = f"fleet{count}-forks{shown}"
                 with heavy_lock(f"fleet: {count} NAS, forks {shown}"):
+                    available = mem_available()
                     fleet = self.fleet(name, count)
                     try:
                         fresh, fresh_counters = self.measured(fleet, f"{name}-fresh", forks=forks)
+                        memory = f"{(available - mem_available()) / 2**30:.1f} GiB"
                         rerun, rerun_counters = self.idempotent(fleet, f"{name}-rerun", forks=forks)
                     finally:
                         self.retire(fleet)
-                same = " (= hosts)" if count <= ANSIBLE_DEFAULT_FORKS else ""
+                same = " (>= hosts)" if count <= ANSIBLE_DEFAULT_FORKS else ""
                 for label, run, counters in (
                     ("fresh converge", fresh, fresh_counters),
                     ("idempotent rerun", rerun, rerun_counters),
@@ -171,7 +178,7 @@ class Bench:
                     )
                     lines.append(
                         f"| {count} | {shown}{same} | {label} | {run.seconds:.1f} s | {run.seconds / count:.1f} s"
-                        f" | {run.busy_median():.1f} s | {columns['DSM logins']} |"
+                        f" | {run.busy_median():.1f} s | {columns['DSM logins']} | {memory} |"
                     )
         self.sections["Fleet: wall time per run and per NAS"] = "\n".join(lines)
 
@@ -223,9 +230,13 @@ class Bench:
                     floors.append(self.measured(fleet, f"floor-{attempt}", floor_play)[0])
                     module_floors.append(self.measured(fleet, f"floor-modules-{attempt}", module_play)[0])
                     reruns.append(rerun)
-            if "sync" in self.args.parts:
-                with heavy_lock("sync: many users at once, full transfers"):
-                    self.sync(fleet.nas[0])
+            if {"users", "cards", "transfers"} & set(self.args.parts):
+                with heavy_lock("clients: many users at once, cards from code, full syncs"):
+                    try:
+                        self.clients(fleet)
+                    except Exception as error:  # the floors' rows stand; the clients' failure is a row
+                        traceback.print_exc()
+                        self.rows.append({"part": "5", "case": f"clients failed: {str(error)[:200]}"})
         finally:
             self.retire(fleet)
         median = statistics.median
@@ -261,11 +272,14 @@ class Bench:
         )
         self.sections["Calls of the idempotent rerun (docker, 1 NAS)"] = calls_detail("Idempotent rerun", counters[0])
 
-    # --- sync: full transfers and many users (on the floors' NAS) ---------------------------------
-    def sync(self, nas):
+    # --- on the floors' NAS: many users at once, cards from code (4), full syncs (5) -------------------
+    def clients(self, fleet):
+        """Grow the NAS to --users users (and one for the cards), then the client parts through its endpoints."""
         users = bench_users(self.args.users)
-        grow, _counters = self.measured(self.fleets[-1], "grow-users", extra_vars={"anki_sync_server_users": users})
-        print(f"[bench] grew to {len(users)} users in {grow.seconds:.1f} s", flush=True)
+        cards = {"name": "cards", "password": "bench-password-cards"}
+        grown, _counters = self.measured(fleet, "grow-users", extra_vars={"anki_sync_server_users": [*users, cards]})
+        print(f"[bench] grew to {len(users) + 1} users in {grown.seconds:.1f} s", flush=True)
+        nas = fleet.nas[0]
         tunnel = ConnectProxy().start()
         try:
             # anki.nas.test does not resolve here: the client reaches nginx through a CONNECT tunnel to
@@ -275,44 +289,56 @@ class Bench:
                 "direct": (f"http://127.0.0.1:{nas.host_port}/", {}),
                 "HTTPS proxy": (f"https://{FQDN}:{nas.https_port}/", proxy_env),
             }
-            self.many_users(endpoints, users)
-            self.transfers(endpoints, users)
+            if "users" in self.args.parts:
+                self.many_users(endpoints["HTTPS proxy"], users)
+            # Parts 4 and 5 are benchmarks/notes.py and sync.transfer_rows (branch i17b-bench-cards).
+            if "cards" in self.args.parts:
+                self.optional_part(
+                    "4",
+                    "benchmarks.notes",
+                    "notes_rows",
+                    lambda notes_rows: notes_rows(
+                        *endpoints["HTTPS proxy"],
+                        cards["name"],
+                        cards["password"],
+                        self.work / "cards",
+                        count=self.args.notes,
+                        part="4",
+                    )[0],
+                )
+            if "transfers" in self.args.parts:
+                self.optional_part(
+                    "5",
+                    "benchmarks.sync",
+                    "transfer_rows",
+                    lambda transfer_rows: transfer_rows(
+                        endpoints, users, self.args.sizes, self.work / "transfers", part="5"
+                    ),
+                )
         finally:
             tunnel.stop()
 
-    def transfers(self, endpoints, users):
-        results = {}
-        for index, size in enumerate(self.args.sizes):
-            print(f"[bench] generating a {size} MB collection", flush=True)
-            path, notes, actual = decks.make_sized_collection(self.work / "decks" / str(size), size * MB)
-            for offset, (label, (endpoint, env)) in enumerate(endpoints.items()):
-                user = users[(index * len(endpoints) + offset) % len(users)]
-                got = sync.full_transfer(endpoint, env, user["name"], user["password"], path, self.work / "client")
-                results[(size, label)] = got
-                for direction in ("upload", "download"):
-                    seconds = got[direction]["transfer"]
-                    ratio = ""
-                    if label != "direct" and (size, "direct") in results:
-                        ratio = f", {seconds / results[(size, 'direct')][direction]['transfer']:.2f}x direct"
-                    self.rows.append(
-                        {
-                            "part": "sync",
-                            "case": f"full {direction}, {actual / MB:.1f} MB collection ({notes} notes), {label}",
-                            "time": f"{seconds:.2f} s",
-                            "rate / ratio": f"{actual / MB / seconds:.0f} MB/s{ratio}",
-                        }
-                    )
-            shutil.rmtree(path.parent, ignore_errors=True)
+    def optional_part(self, part, module_name, function, call):
+        """Rows of another file's part; a row saying it is missing when this checkout does not have it yet."""
+        found = (
+            getattr(importlib.import_module(module_name), function, None)
+            if importlib.util.find_spec(module_name)
+            else None
+        )
+        if found is None:
+            self.rows.append({"part": part, "case": f"not run: {module_name}.{function} is not in this checkout"})
+            return
+        self.rows += call(found)
 
-    def many_users(self, endpoints, users):
-        label, (endpoint, env) = list(endpoints.items())[-1]
-        got = sync.many_users(endpoint, env, users, self.work / "many")
+    def many_users(self, endpoint, users):
+        url, env = endpoint
+        got = sync.many_users(url, env, users, self.work / "many")
         if got["failures"]:
             raise RuntimeError(f"{len(got['failures'])} of {len(users)} users failed: {got['failures']}")
         self.rows.append(
             {
-                "part": "sync",
-                "case": f"{got['succeeded']}/{got['users']} users at once, {label}: login + full upload, "
+                "part": "5",
+                "case": f"{got['succeeded']}/{got['users']} users at once, HTTPS proxy: login + full upload, "
                 "fresh client's full download (200 notes)",
                 "time": f"{got['wall']:.1f} s wall",
                 "rate / ratio": f"per sync p50 {got['sync_p50']:.2f} s, p95 {got['sync_p95']:.2f} s "
@@ -325,14 +351,18 @@ class Bench:
     def run(self):
         started, clock, load_start = report.now(), time.monotonic(), os.getloadavg()
         self.work.mkdir(parents=True, exist_ok=True)
+        failed = []
         try:
             for part in ("floors", "methods", "fleet"):
-                if part in self.args.parts:
+                if part not in self.args.parts:
+                    continue
+                try:
                     getattr(self, f"part_{part}")()
-        except Exception:
-            traceback.print_exc()
-            print(f"[bench] failed; logs were in {self.work} (kept with --keep)", file=sys.stderr)
-            raise
+                except Exception as error:  # a failed part is a row; the other parts still run
+                    traceback.print_exc()
+                    failed.append(part)
+                    reason = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
+                    self.rows.append({"part": PART_NUMBERS[part], "case": f"{part} failed: {reason}"})
         finally:
             self.cleanup()
         elapsed = time.monotonic() - clock
@@ -347,6 +377,16 @@ class Bench:
                 self.args.results, started, elapsed, self.rows, self.sections, "make bench", load_start
             )
             print(f"\n[bench] wrote {self.args.results} ({elapsed / 60:.1f} min)")
+        if failed:
+            sys.exit(f"[bench] failed: {', '.join(failed)} (logs in {self.work} with --keep)")
+
+
+def mem_available():
+    """MemAvailable of this machine, in bytes (shared with others: an indication, not a measurement)."""
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) * 1024
+    return 0
 
 
 def gap_by_task(rerun, floor):
@@ -392,7 +432,8 @@ def main(argv=None):
         "--methods", type=csv(str), default=["docker", "portainer", "container_manager"], help="deploy methods"
     )
     parser.add_argument("--repeat", type=int, default=3, help="idempotent reruns (and floors) to take the median of")
-    parser.add_argument("--sizes", type=csv(int), default=[10, 100, 250], help="collection sizes in MB")
+    parser.add_argument("--sizes", type=csv(int), default=[10, 100, 400], help="full-sync collection sizes in MB")
+    parser.add_argument("--notes", type=int, default=10_000, help="notes anki_notes pushes (part 4)")
     parser.add_argument("--users", type=int, default=20, help="users syncing at once")
     parser.add_argument("--results", default=str(HERE / "RESULTS.md"), help="results file ('' for none)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, task timings)")
