@@ -4,8 +4,9 @@
                              [--parts fleet,methods,floors,users,cards,transfers] [--users 20] [--notes 10000]
                              [--sizes 10,100,400] [--results PATH] [--keep]
 
-Every simulated NAS has its own SIMNAS_HOME under .cache/bench/, its own DSM, Portainer, SSH host, free ports,
-container, network and host port, and a counting proxy in front of the Docker Engine (benchmarks/nas.py).
+Every simulated NAS has its own SIMNAS_HOME under $TMPDIR/ankinas-bench-RUN/, its own DSM, Portainer, SSH
+host, free ports, container, network and host port, and a counting proxy in front of the Docker Engine
+(benchmarks/nas.py).
   1. fleet: site.yml on 1, 4 and 8 NAS in one inventory, with Ansible's default forks and forks = hosts:
      fresh converge and idempotent rerun, wall time per run and per NAS, DSM logins per NAS;
   2. methods: per deploy method (docker over SSH, portainer, container_manager with no SSH): fresh
@@ -28,6 +29,7 @@ import os
 import shutil
 import statistics
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -37,7 +39,7 @@ from simnas.connect_proxy import ConnectProxy
 from benchmarks import report, sync
 from benchmarks.dockerproxy import split_calls
 from benchmarks.nas import Fleet, dsm_split, portainer_split
-from benchmarks.playbook import SITE, run_playbook, write_floor_play
+from benchmarks.playbook import CONTROLLER_ONLY, SITE, run_playbook, write_floor_play
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
@@ -104,7 +106,8 @@ class Bench:
     def __init__(self, args):
         self.args = args
         self.run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
-        self.work = ROOT / ".cache" / "bench" / self.run_id
+        # Short: each NAS's counting Docker proxy is a unix socket in its home (a path of at most 107 bytes).
+        self.work = Path(tempfile.gettempdir()) / f"ankinas-bench-{self.run_id}"
         self.rows = []
         self.sections = {}
         self.fleets = []
@@ -137,8 +140,6 @@ class Bench:
                 self.retire(fleet)
         if not self.args.keep:
             shutil.rmtree(self.work, ignore_errors=True)
-            with contextlib.suppress(OSError):
-                (ROOT / ".cache" / "bench").rmdir()
 
     # --- part 1: a fleet -----------------------------------------------------------------------
     def part_fleet(self):
@@ -407,7 +408,10 @@ def gap_by_task(rerun, floor):
             others[1] += floor_seconds
             others[2] += 1
             continue
-        where = "controller" if got["controller"] else ("NAS, root" if got["become"] else "NAS")
+        if task["action"] in CONTROLLER_ONLY:
+            where = "controller (no module)"
+        else:
+            where = "controller" if got["controller"] else ("NAS, root" if got["become"] else "NAS")
         lines.append(
             f"| {task['name']} | `{task['action']}` ({got['status']}) | {where} | {seconds:.2f} | {floor_seconds:.2f}"
             f" | {seconds - floor_seconds:+.2f} |"
