@@ -21,12 +21,18 @@ class APIError(Exception):
         self.details = details or message
 
 
+def not_found(message):
+    """Portainer's 404 for an identifier its database does not hold."""
+    return APIError(404, message, "Object not found inside the database")
+
+
 @dataclass
 class Route:
     rule: str
     method: str
     handler: object
-    #: behind Portainer's bouncer (JWT or X-API-Key), checked before the handler as its middleware does
+    #: behind Portainer's bouncer (JWT or X-API-Key), checked before the handler reads anything, as its
+    #: middleware does (portainer/portainer api/http/handler/stacks/handler.go: bouncer.AuthenticatedAccess)
     authenticated: bool = True
     #: (major, minor) of the first Portainer version that has the route; older personalities answer as
     #: their router does for an unknown route

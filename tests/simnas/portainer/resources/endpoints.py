@@ -2,17 +2,13 @@
 
 from flask import jsonify
 
-from simnas.portainer.registry import APIError, route
+from simnas.portainer.registry import not_found, route
 
 
 def endpoint_or_404(sim, endpoint_id):
     endpoint = sim.store.endpoint(endpoint_id)
     if endpoint is None:
-        raise APIError(
-            404,
-            "Unable to find an environment with the specified identifier inside the database",
-            "Object not found inside the database",
-        )
+        raise not_found("Unable to find an environment with the specified identifier inside the database")
     return endpoint
 
 

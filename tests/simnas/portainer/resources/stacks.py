@@ -12,7 +12,7 @@ import time
 from flask import Response
 
 from simnas.portainer.dockerhost import DeployError
-from simnas.portainer.registry import APIError, route
+from simnas.portainer.registry import APIError, not_found, route
 from simnas.portainer.resources.endpoints import endpoint_or_404
 
 RESOURCE_CONTROL_STACK = 6
@@ -26,11 +26,7 @@ def normalize_stack_name(name):
 def _stack_or_404(sim, stack_id):
     stack = sim.store.stack(stack_id)
     if stack is None:
-        raise APIError(
-            404,
-            "Unable to find a stack with the specified identifier inside the database",
-            "Object not found inside the database",
-        )
+        raise not_found("Unable to find a stack with the specified identifier inside the database")
     return stack
 
 
@@ -178,11 +174,7 @@ def delete_stack(call, stack_id):
     with sim.store.lock:
         deleted = _stack_or_404(sim, stack_id)
         if sim.store.endpoint(endpoint_id) is None:
-            raise APIError(
-                404,
-                "Unable to find the endpoint associated to the stack inside the database",
-                "Object not found inside the database",
-            )
+            raise not_found("Unable to find the endpoint associated to the stack inside the database")
         try:
             sim.docker.down(stack_id, deleted["Name"])
         except DeployError as exc:
@@ -194,36 +186,30 @@ def delete_stack(call, stack_id):
 
 @route("/api/stacks/<int:stack_id>/start", "POST")
 def start_stack(call, stack_id):
-    sim = call.sim
-    endpoint_or_404(sim, call.int_query("endpointId"))
-    with sim.store.lock:
-        started = dict(_stack_or_404(sim, stack_id))
-        # As in Portainer, the label check runs first and does not exclude the stack's own containers.
-        if sim.docker.project_in_use(started["Name"]):
-            raise APIError(409, f"A stack with the name '{started['Name']}' is already running")
-        if started["Status"] == ACTIVE:
-            raise APIError(400, "Stack is already active")
-        try:
-            sim.docker.up(stack_id, started["Name"])
-        except DeployError as exc:
-            raise APIError(500, "Unable to start stack", str(exc)) from None
-        started["Status"] = ACTIVE
-        sim.store.put_stack(started, sim.store.stack_file(stack_id))
-    return started
+    return _switch(call, stack_id, ACTIVE)
 
 
 @route("/api/stacks/<int:stack_id>/stop", "POST")
 def stop_stack(call, stack_id):
+    return _switch(call, stack_id, INACTIVE)
+
+
+def _switch(call, stack_id, wanted):
+    """Start (ACTIVE) or stop (INACTIVE) a stack: compose up or down, then its new Status."""
     sim = call.sim
     endpoint_or_404(sim, call.int_query("endpointId"))
+    verb = "start" if wanted == ACTIVE else "stop"
     with sim.store.lock:
-        stopped = dict(_stack_or_404(sim, stack_id))
-        if stopped["Status"] == INACTIVE:
-            raise APIError(400, "Stack is already inactive")
+        switched = dict(_stack_or_404(sim, stack_id))
+        # As in Portainer, the label check runs first and does not exclude the stack's own containers.
+        if wanted == ACTIVE and sim.docker.project_in_use(switched["Name"]):
+            raise APIError(409, f"A stack with the name '{switched['Name']}' is already running")
+        if switched["Status"] == wanted:
+            raise APIError(400, "Stack is already " + ("active" if wanted == ACTIVE else "inactive"))
         try:
-            sim.docker.down(stack_id, stopped["Name"])
+            (sim.docker.up if wanted == ACTIVE else sim.docker.down)(stack_id, switched["Name"])
         except DeployError as exc:
-            raise APIError(500, "Unable to stop stack", str(exc)) from None
-        stopped["Status"] = INACTIVE
-        sim.store.put_stack(stopped, sim.store.stack_file(stack_id))
-    return stopped
+            raise APIError(500, f"Unable to {verb} stack", str(exc)) from None
+        switched["Status"] = wanted
+        sim.store.put_stack(switched, sim.store.stack_file(stack_id))
+    return switched
