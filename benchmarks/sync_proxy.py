@@ -58,7 +58,7 @@ http {{
     )
     process = subprocess.Popen(["nginx", "-p", str(directory), "-c", str(directory / "nginx.conf")])
     try:
-        wait_until(lambda: (directory / "nginx.pid").exists(), 10, "the unbuffered nginx to start")
+        wait_until((directory / "nginx.pid").exists, 10, "the unbuffered nginx to start")
         yield f"http://127.0.0.1:{port}/"
     finally:
         process.terminate()

@@ -22,10 +22,9 @@ every parameter set N4S4 tried), so a script tells its result by its exit code.
 """
 
 import re
-import time
 
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import API_ERRORS
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
+from ansible_collections.ankinas.synology.plugins.module_utils._wait import wait_until
 
 SCHEDULER_API = "SYNO.Core.TaskScheduler"
 ROOT_API = "SYNO.Core.TaskScheduler.Root"
@@ -36,8 +35,11 @@ DAILY = 1001
 POLL_SECONDS = 1
 TIME = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 
-API_ERRORS[SCHEDULER_API] = {4800: "Invalid parameters (the schedule or the task does not fit this DSM)"}
-API_ERRORS[CONFIRM_API] = {400: "The password was not confirmed (dsm_password)"}
+#: DSM error codes of the Task Scheduler APIs (a module passes them to its client)
+ERRORS = {
+    SCHEDULER_API: {4800: "Invalid parameters (the schedule or the task does not fit this DSM)"},
+    CONFIRM_API: {400: "The password was not confirmed (dsm_password)"},
+}
 
 
 def check_schedule(schedule, option="schedule"):
@@ -167,18 +169,15 @@ class TaskClient:
         if wait_timeout is None:
             return None
         # An API error here is reported as it is, not waited out: the run's result would never come.
-        deadline = time.monotonic() + wait_timeout
-        while True:
-            new_runs = [entry for entry in self.history(task_id) if _run_key(entry) not in seen]
-            if new_runs or time.monotonic() >= deadline:
-                break
-            time.sleep(POLL_SECONDS)
-        if not new_runs:
-            raise ResourceError(
-                f"root task {name!r} (id {task_id}) has no result {wait_timeout}s after {SCHEDULER_API} run "
-                "answered success (wait_timeout): still running, or DSM did not start it; "
-                "see Task Scheduler > Action > View result"
-            )
+        new_runs = wait_until(
+            lambda: [entry for entry in self.history(task_id) if _run_key(entry) not in seen],
+            bool,
+            wait_timeout,
+            f"root task {name!r} (id {task_id}) has no result {wait_timeout}s after {SCHEDULER_API} run "
+            "answered success (wait_timeout): still running, or DSM did not start it; "
+            "see Task Scheduler > Action > View result",
+            interval=POLL_SECONDS,
+        )
         result = {key: new_runs[0].get(key) for key in ("exit_code", "exit_type", "start_time", "stop_time")}
         result["exit_code"] = int(result["exit_code"])
         if result["exit_code"] != 0 or result["exit_type"] not in (None, "normal"):

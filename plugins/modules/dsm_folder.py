@@ -41,14 +41,6 @@ options:
 extends_documentation_fragment:
   - ankinas.synology.dsm
   - ankinas.synology.attributes
-  - ankinas.synology.attributes.ACTIONGROUP_DSM
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  idempotent:
-    support: full
 """
 
 EXAMPLES = r"""
@@ -94,7 +86,11 @@ import shlex
 
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_file_station import FolderClient
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import DSMResource, dsm_module
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_task_scheduler import TaskClient, task_fields
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_task_scheduler import (
+    ERRORS,
+    TaskClient,
+    task_fields,
+)
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError, run_resource_module
 
 VOLUME_PREFIX = re.compile(r"^/volume[0-9]+(?=/)")
@@ -105,6 +101,7 @@ PERMISSION_TIMEOUT = 120
 
 class Folder(DSMResource):
     result_key = "folder"
+    dsm_errors = ERRORS  # Task Scheduler's, for the root task that sets owner and mode
 
     @property
     def path(self):

@@ -84,12 +84,7 @@ options:
 extends_documentation_fragment:
   - ankinas.synology.dsm
   - ankinas.synology.attributes
-  - ankinas.synology.attributes.ACTIONGROUP_DSM
 attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
   idempotent:
     support: partial
     details: Idempotent unless O(run_now=true) or O(state=once).
@@ -167,6 +162,7 @@ operation:
 
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import DSMResource, dsm_module
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_task_scheduler import (
+    ERRORS,
     RunFailed,
     TaskClient,
     check_schedule,
@@ -179,6 +175,7 @@ from ansible_collections.ankinas.synology.plugins.module_utils._resource import 
 class ScheduledTask(DSMResource):
     result_key = "task"
     compared_keys = ("script", "enabled", "schedule", "notify_mail")
+    dsm_errors = ERRORS
 
     @property
     def tasks(self):
@@ -241,22 +238,17 @@ class ScheduledTask(DSMResource):
     def delete(self, current):
         self.tasks.delete(current["id"], current["name"])
 
-    def finish(self, result):
+    def report(self, result):
         result["ran"] = False
         once = self.params["state"] == "once"
-        try:
-            if (self.params["run_now"] or once) and self.params["state"] != "absent" and result.get("task"):
-                result["ran"] = result["changed"] = True
-                if not self.module.check_mode:
+        if (self.params["run_now"] or once) and self.params["state"] != "absent" and result.get("task"):
+            result["ran"] = result["changed"] = True
+            if not self.module.check_mode:
+                try:
                     self._run(result, once)
-        except RunFailed as exc:
-            result["run"] = exc.result
-            super().finish(result)
-            self.module.fail_json(msg=str(exc), **result)
-        except ResourceError as exc:
-            super().finish(result)
-            self.module.fail_json(msg=str(exc))
-        super().finish(result)
+                except RunFailed as exc:
+                    result["run"] = exc.result  # the failed run's exit code and times go with the failure
+                    raise
 
     def _run(self, result, once):
         task = result["task"]
