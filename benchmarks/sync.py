@@ -1,5 +1,5 @@
-"""Part 3 and 4: full syncs of generated collections and many users at once, each client a real Anki
-client in its own process (benchmarks/sync_worker.py)."""
+"""Full syncs of generated collections (transfer_rows: the table's rows) and many users at once, each client a
+real Anki client in its own process (benchmarks/sync_worker.py)."""
 
 import json
 import os
@@ -10,6 +10,9 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks import decks
+
+MB = 1_000_000
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -103,3 +106,50 @@ def many_users(endpoint, env, users, workdir, notes=200):
         "roundtrip_p50": statistics.median(r["sync"] for r in results) if results else None,
         "roundtrip_p95": percentile([r["sync"] for r in results], 0.95) if results else None,
     }
+
+
+def transfer_rows(endpoints, users, sizes_mb, workdir, part="5"):
+    """Full upload and a fresh client's full download of generated collections of each size, at each endpoint.
+
+    endpoints: {label: (base URL, client environment)}, in order (put "direct" first: later labels get a ratio to
+    it); users: [{"name", "password"}] of the server (reused round-robin); sizes_mb: e.g. [10, 100, 400].
+    Returns rows in benchmarks/report.py's shape. A transfer that fails (e.g. the client's I/O timeout) is a row
+    saying so, not an exception: that is a result too.
+    """
+    workdir = Path(workdir)
+    rows, seconds = [], {}
+    for index, size in enumerate(sizes_mb):
+        print(f"[bench] generating a {size} MB collection", flush=True)
+        path, notes, actual = decks.make_sized_collection(workdir / "decks" / str(size), size * MB)
+        for offset, (label, (endpoint, env)) in enumerate(endpoints.items()):
+            user = users[(index * len(endpoints) + offset) % len(users)]
+            print(f"[bench] {actual / MB:.0f} MB: full upload and download, {label}", flush=True)
+            started = time.monotonic()
+            try:
+                got = full_transfer(endpoint, env, user["name"], user["password"], path, workdir / "client")
+            except RuntimeError as failure:
+                reason = str(failure).strip().splitlines()[-1][:160]
+                rows.append(
+                    {
+                        "part": part,
+                        "case": f"full upload + download, {actual / MB:.1f} MB collection ({notes} notes), {label}",
+                        "time": f"failed after {time.monotonic() - started:.0f} s",
+                        "rate / ratio": reason,
+                    }
+                )
+                continue
+            for direction in ("upload", "download"):
+                took = got[direction]["transfer"]
+                seconds[(size, label, direction)] = took
+                direct = seconds.get((size, "direct", direction))
+                ratio = f", {took / direct:.2f}x direct" if direct and label != "direct" else ""
+                rows.append(
+                    {
+                        "part": part,
+                        "case": f"full {direction}, {actual / MB:.1f} MB collection ({notes} notes), {label}",
+                        "time": f"{took:.2f} s",
+                        "rate / ratio": f"{actual / MB / took:.0f} MB/s{ratio}",
+                    }
+                )
+        shutil.rmtree(path.parent, ignore_errors=True)
+    return rows

@@ -4,48 +4,37 @@
 
 
 class ModuleDocFragment:
-    # The standard attributes; a module adds `details` where its support is partial.
+    # A module that changes things: check mode, diff mode and idempotence fully supported. A module states only
+    # where it differs (support: partial, details): its keys win over these when Ansible merges the two.
+    # The action group comes with the connection fragment (ankinas.synology.dsm, ankinas.synology.portainer).
     DOCUMENTATION = r"""
 options: {}
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
   idempotent:
     description:
       - When run twice in a row outside check mode, with the same arguments, the second invocation indicates no change.
+    support: full
 """
 
     # A module that only reads (an _info module, a check): it changes nothing, in check mode or not.
     INFO_MODULE = r"""
 options: {}
 attributes:
+  idempotent:
+    description:
+      - When run twice in a row outside check mode, with the same arguments, the second invocation indicates no change.
+    support: full
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: The module only reads; it runs in check mode too.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
-  idempotent:
-    support: full
-"""
-
-    ACTIONGROUP_DSM = r"""
-options: {}
-attributes:
-  action_group:
-    description: Use C(group/ankinas.synology.dsm) in C(module_defaults) to set defaults for this module.
-    support: full
-    membership:
-      - ankinas.synology.dsm
-"""
-
-    ACTIONGROUP_PORTAINER = r"""
-options: {}
-attributes:
-  action_group:
-    description: Use C(group/ankinas.synology.portainer) in C(module_defaults) to set defaults for this module.
-    support: full
-    membership:
-      - ankinas.synology.portainer
 """

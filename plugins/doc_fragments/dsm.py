@@ -107,6 +107,12 @@ options:
       ca_path:
         description: The CA bundle the session's connection verifies with.
         type: str
+attributes:
+  action_group:
+    description: Use C(group/ankinas.synology.dsm) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - ankinas.synology.dsm
 notes:
   - The module talks to the DSM Web API from the controller (it does not need Python on the NAS) with C(_sid) and
     C(SynoToken) in the URL query, the C(X-SYNO-TOKEN) header and the C(id) cookie, as DSM 7.3 requires.

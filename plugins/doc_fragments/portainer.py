@@ -51,6 +51,12 @@ options:
       - If not set, the value of the environment variable E(PORTAINER_TIMEOUT) is used.
     type: int
     default: 30
+attributes:
+  action_group:
+    description: Use C(group/ankinas.synology.portainer) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - ankinas.synology.portainer
 notes:
   - Reads are retried a few times on connection errors and on HTTP 502, 503 and 504; writes are sent once.
 """

@@ -22,9 +22,10 @@ import json
 import os
 import shutil
 import tempfile
-import time
 import traceback
 import unicodedata
+
+from ansible_collections.ankinas.synology.plugins.module_utils._wait import WaitTimeout, wait_until
 
 try:
     from anki.collection import (
@@ -224,12 +225,17 @@ class Session:
     def sync_media(self):
         try:
             self.col.sync_media(self.auth)
-            deadline = time.monotonic() + MEDIA_SYNC_TIMEOUT
-            while self.col.media_sync_status().active:
-                if time.monotonic() > deadline:
-                    self.col.abort_media_sync()
-                    raise NotesError(f"the media sync did not finish within {MEDIA_SYNC_TIMEOUT} s")
-                time.sleep(0.1)
+            try:
+                wait_until(
+                    lambda: self.col.media_sync_status().active,
+                    lambda active: not active,
+                    MEDIA_SYNC_TIMEOUT,
+                    f"the media sync did not finish within {MEDIA_SYNC_TIMEOUT} s",
+                    interval=0.1,
+                )
+            except WaitTimeout as exc:
+                self.col.abort_media_sync()
+                raise NotesError(str(exc)) from None
         except NotesError:
             raise
         except Exception as exc:

@@ -23,9 +23,9 @@ PRIVATE to the collection: it can change at any time.
 
 from datetime import datetime, timezone
 
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import API_ERRORS
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import read_until
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import RESTARTING
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
+from ansible_collections.ankinas.synology.plugins.module_utils._wait import WaitTimeout, wait_until
 
 CRT_API = "SYNO.Core.Certificate.CRT"
 SERVICE_API = "SYNO.Core.Certificate.Service"
@@ -34,9 +34,9 @@ IMPORT_API = "SYNO.Core.Certificate"
 #: seconds to wait for CRT list to show a change (DSM restarts its web server, up to about a minute)
 SETTLE = 90
 
-API_ERRORS.setdefault(
-    "SYNO.Core.Certificate",
-    {
+#: DSM error codes of the certificate APIs (a module passes them to its client)
+ERRORS = {
+    "SYNO.Core.Certificate": {
         5503: "Certificate validation failed",
         5510: "Invalid certificate",
         5511: "Invalid private key",
@@ -56,7 +56,7 @@ API_ERRORS.setdefault(
         5530: "Let's Encrypt refused the challenge (unauthorized)",
         5534: "The key is too short",
     },
-)
+}
 
 
 def list_certificates(client):
@@ -167,12 +167,25 @@ def reverse_proxy_descriptor(rule_id, fqdn, dsm_major):
 
 def settle(client, subscriber, service, done, budget=SETTLE):
     """The service's bindings once done(bindings) holds, or None after budget seconds (the caller decides)."""
-    return read_until(lambda: find_bindings(list_certificates(client), subscriber, service), done, budget)
+    try:
+        return wait_until(
+            lambda: find_bindings(list_certificates(client), subscriber, service),
+            done,
+            budget,
+            "",
+            retry_on=RESTARTING,
+        )
+    except WaitTimeout:
+        return None
 
 
 def answering(client):
     """Whether CRT list answers again within the settle budget (DSM's web server restarts after a change)."""
-    return read_until(lambda: list_certificates(client), lambda _listed: True, SETTLE) is not None
+    try:
+        wait_until(lambda: list_certificates(client), lambda _listed: True, SETTLE, "", retry_on=RESTARTING)
+    except WaitTimeout:
+        return False
+    return True
 
 
 def bind(client, descriptor, old_id, new_id):

@@ -99,7 +99,8 @@ AUTH_ERRORS = {
     411: "Account locked",
 }
 
-#: error tables of single API families (the longest matching prefix wins over the common table)
+#: error tables of single API families (the longest matching prefix wins over the common table): the client's
+#: own APIs here; a module passes its APIs' tables to DSMClient(errors=...) (each module_utils file's ERRORS)
 API_ERRORS = {
     "SYNO.Core.Share": {
         402: "No such shared folder",
@@ -185,12 +186,14 @@ class DSMUncertainWriteError(DSMAPIError):
     """A write got no usable answer: DSM may or may not have applied it."""
 
 
-def error_meaning(api, code):
+def error_meaning(api, code, api_errors=None):
+    """The meaning of DSM error code of api, looked up in api_errors (default API_ERRORS) and the common tables."""
     if code is None:
         return "no error code"
+    api_errors = API_ERRORS if api_errors is None else api_errors
     # The most specific table first: an API family's own codes reuse numbers of the common table.
-    prefixes = sorted((p for p in API_ERRORS if api == p or api.startswith(p + ".")), key=len, reverse=True)
-    tables = [API_ERRORS[prefix] for prefix in prefixes]
+    prefixes = sorted((p for p in api_errors if api == p or api.startswith(p + ".")), key=len, reverse=True)
+    tables = [api_errors[prefix] for prefix in prefixes]
     if api == AUTH_API:
         tables.append(AUTH_ERRORS)
     for table in tables:
@@ -261,8 +264,11 @@ class DSMClient:
         timeout=30,
         session=None,
         enable_device_token=False,
+        errors=None,
     ):
         self.url = url.rstrip("/")
+        #: {API prefix: {code: meaning}}: the client's own tables and those of the APIs the caller uses
+        self.api_errors = dict(API_ERRORS, **(errors or {}))
         self.username = username
         self._password = password
         self._otp_code = otp_code
@@ -460,6 +466,7 @@ class DSMClient:
                         api,
                         method,
                         exc.code,
+                        meaning=exc.meaning,
                         hint=f"DSM stayed busy through {attempt} attempts; retry when its other operation has ended",
                     ) from None
             time.sleep(self.busy_backoff * 2 ** (attempt - 1))
@@ -494,6 +501,7 @@ class DSMClient:
                     api,
                     method,
                     exc.code,
+                    meaning=exc.meaning,
                     hint="DSM rejected a session it had just issued; check that nothing between this machine and "
                     "DSM strips the query string, the X-SYNO-TOKEN header or the id cookie",
                 ) from None
@@ -648,7 +656,7 @@ class DSMClient:
         detail = _item_errors(error) if api != AUTH_API else None
         if code == 105 and detail is None:
             detail = NO_PERMISSION_HINT.format(account=self.username)
-        raise DSMAPIError(api, method, code, hint=detail)
+        raise DSMAPIError(api, method, code, meaning=error_meaning(api, code, self.api_errors), hint=detail)
 
 
 def _body_kind(body):

@@ -15,17 +15,20 @@ the status of a project that is still building (anything but RUNNING/STOPPED/WAR
 """
 
 import re
-import time
 
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import API_ERRORS, DSMAPIError
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_file_station import FolderClient
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import MASK, ResourceError
+from ansible_collections.ankinas.synology.plugins.module_utils._wait import wait_until
 
 PROJECT_API = "SYNO.Docker.Project"
 RUNNING, STOPPED, WARNING = "RUNNING", "STOPPED", "WARNING"
 
-API_ERRORS[PROJECT_API] = {
-    2202: "The project failed to build (an image could not be pulled, or the compose content is invalid)",
+#: DSM error codes of the project API (a module passes them to its client)
+ERRORS = {
+    PROJECT_API: {
+        2202: "The project failed to build (an image could not be pulled, or the compose content is invalid)",
+    },
 }
 
 
@@ -112,15 +115,13 @@ class ProjectClient:
 
     def wait(self, project_id, wanted, timeout, poll=1.0):
         """Poll until the project's status is wanted; fail naming the last status after timeout seconds."""
-        deadline = time.monotonic() + timeout
-        while True:
-            project = self.get(project_id)
-            status = project.get("status")
-            if status == wanted:
-                return project
-            if time.monotonic() >= deadline:
-                raise ResourceError(
-                    f"project {project.get('name')} is {status}, not {wanted}, after {timeout}s (wait_timeout); "
-                    "see its containers' logs in Container Manager"
-                )
-            time.sleep(poll)
+        return wait_until(
+            lambda: self.get(project_id),
+            lambda project: project.get("status") == wanted,
+            timeout,
+            lambda project: (
+                f"project {project.get('name')} is {project.get('status')}, not {wanted}, after {timeout}s "
+                "(wait_timeout); see its containers' logs in Container Manager"
+            ),
+            interval=poll,
+        )

@@ -20,9 +20,9 @@ class FolderClient:
         self.client = client
 
     def info(self, path):
-        """The File Station entry of path (with real_path and owner), or None when it does not exist."""
+        """The File Station entry of path (with real_path, owner and perm), or None when it does not exist."""
         data = self.client.call(
-            LIST_API, "getinfo", {"path": [path], "additional": ["real_path", "owner"]}, version=(1, 2)
+            LIST_API, "getinfo", {"path": [path], "additional": ["real_path", "owner", "perm"]}, version=(1, 2)
         )
         entries = data.get("files") or []
         entry = entries[0] if entries else {}

@@ -1,9 +1,9 @@
 # Copyright: ankinas.synology contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Hyper Backup (SYNO.Backup.*) wire shapes, in one place.
+"""Hyper Backup (SYNO.Backup.*): the module's option checks, the wire shapes in one place, and the run-now.
 
-PRIVATE to the collection: it can change at any time.
+PRIVATE to the collection: it can change at any time. The task as a Resource is in _dsm_hyper_backup_task.py.
 
 Two kinds of shapes live here, and the difference matters on a real NAS (see the DSM Web API
 notes, section 4):
@@ -20,7 +20,18 @@ correction after a capture from a real DSM touches this file only.
 """
 
 import re
+import time
 
+from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
+from ansible_collections.ankinas.synology.plugins.module_utils._wait import wait_until
+
+TASK_API = "SYNO.Backup.Task"
+TARGET_API = "SYNO.Backup.Target"
+REPOSITORY_API = "SYNO.Backup.Repository"
+LIST_ADDITIONAL = ["last_bkp_time", "last_bkp_result", "get_source", "schedule"]
+GET_ADDITIONAL = ["backup_params", "rotate_params", "schedule", "repository", "last_bkp_time", "last_bkp_result"]
+STATUS_ADDITIONAL = ["last_bkp_time", "last_bkp_result", "is_modified", "last_bkp_progress"]
+POLL_SECONDS = 1.0
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # DSM numbers the days 0..6 from Sunday
 ALL_DAYS = list(WEEKDAYS)
 
@@ -34,6 +45,54 @@ TIME = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 
 #: Task.status values that mean "idle"; anything else is a running (or preparing) backup
 IDLE_STATUSES = ("none", "", None)
+
+
+# --- input ----------------------------------------------------------------------------------------
+def check_params(params):
+    """Check the module's options before any call to DSM; the ResourceError names the option and the fix."""
+    if not params["name"] or not params["name"].strip():
+        raise ResourceError("name must not be empty")
+    if params["state"] == "absent":
+        if params["run_now"]:
+            raise ResourceError("run_now cannot be combined with state=absent")
+        return
+    if not params["sources"]:
+        raise ResourceError("sources must list at least one folder with state=present, such as /docker/anki-server")
+    destination = params["destination"]
+    if not destination:
+        raise ResourceError(
+            "destination is required with state=present, for example {type: image_local, share: backups}"
+        )
+    if not destination["share"] or "/" in destination["share"]:
+        raise ResourceError("destination.share must be the name of a shared folder, such as backups (no slashes)")
+    remote_keys = ("host", "account", "password")
+    if destination["type"] == "image_remote":
+        missing = [key for key in remote_keys if not destination.get(key)]
+        if missing:
+            raise ResourceError(
+                "destination.type=image_remote needs {}".format(", ".join("destination." + key for key in missing))
+            )
+        if not 1 <= destination["port"] <= 65535:
+            raise ResourceError("destination.port must be a port from 1 to 65535")
+    else:
+        extra = [key for key in remote_keys if destination.get(key)]
+        if extra:
+            raise ResourceError(
+                "{} only apply to destination.type=image_remote".format(", ".join("destination." + k for k in extra))
+            )
+    schedule = params["schedule"]
+    if schedule is not None:
+        if not TIME.match(schedule["time"] or ""):
+            raise ResourceError("schedule.time must be HH:MM, such as 03:00 (got {!r})".format(schedule["time"]))
+        if schedule["frequency"] == "weekly" and not schedule["weekdays"]:
+            raise ResourceError("schedule.frequency=weekly needs schedule.weekdays, such as [mon, thu]")
+        if schedule["frequency"] == "daily" and schedule["weekdays"] and set(schedule["weekdays"]) != set(WEEKDAYS):
+            raise ResourceError("schedule.weekdays only applies to schedule.frequency=weekly; set frequency: weekly")
+    retention = params["retention"]
+    if retention is not None and not 1 <= retention["max_versions"] <= 65535:
+        raise ResourceError("retention.max_versions must be from 1 to 65535")
+    if params["wait_timeout"] <= 0:
+        raise ResourceError("wait_timeout must be a positive number of seconds")
 
 
 # --- destination (verified) -----------------------------------------------------------------------
@@ -280,6 +339,62 @@ def retention_from_wire(block):
     policy = "smart_recycle" if policy_code == 1 else "versions"
     enabled = _bool(block.get("enable_rotate", True))
     return {"enabled": enabled, "policy": policy, "max_versions": max_versions}
+
+
+# --- run now (verified: Task.status and Task.backup) ----------------------------------------------
+def task_status(client, task_id):
+    return client.call(
+        TASK_API, "status", {"task_id": task_id, "blOnline": False, "additional": STATUS_ADDITIONAL}, version=1
+    )
+
+
+def backup_ended(before, status):
+    """Whether status shows a backup that ended after the status before (idle, with a new last backup time)."""
+    return status.get("status") in IDLE_STATUSES and (
+        status.get("last_bkp_end_time") != before.get("last_bkp_end_time")
+        or status.get("last_bkp_time") != before.get("last_bkp_time")
+    )
+
+
+def run_backup(client, task, name, wait, timeout):
+    """Start a backup of task (unless one runs) and with wait, wait for its end; what the run did.
+
+    After the wait, task's last_backup is the run's; a run that did not succeed raises ResourceError.
+    """
+    started = time.monotonic()
+    before = task_status(client, task["task_id"])
+    running = before.get("status") not in IDLE_STATUSES
+    if not running:
+        client.call(TASK_API, "backup", {"task_id": task["task_id"]}, version=1, write=True)
+    run = {"started": not running, "already_running": running, "waited": False}
+    if not wait:
+        return run
+    status = wait_until(
+        lambda: task_status(client, task["task_id"]),
+        lambda status: backup_ended(before, status),
+        timeout,
+        f"the backup of {name!r} is still running after {timeout} seconds (wait_timeout); it goes on in DSM",
+        interval=POLL_SECONDS,
+    )
+    run.update(
+        waited=True,
+        result=status.get("last_bkp_result", ""),
+        status=status.get("status", ""),
+        last_backup_time=status.get("last_bkp_time", ""),
+        last_backup_end_time=status.get("last_bkp_end_time", ""),
+        seconds=round(time.monotonic() - started, 1),
+    )
+    task["last_backup"] = {
+        "time": run["last_backup_time"],
+        "end_time": run["last_backup_end_time"],
+        "result": run["result"],
+    }
+    if run["result"] not in ("done", "success"):
+        error = status.get("last_bkp_error")
+        raise ResourceError(
+            "the backup of {!r} ended with result {!r}{}".format(name, run["result"], f": {error}" if error else "")
+        )
+    return run
 
 
 # --- small helpers --------------------------------------------------------------------------------

@@ -6,13 +6,12 @@
 PRIVATE to the collection: it can change at any time.
 
 - dsm_argument_spec(): the connection options (documented in the doc fragment ankinas.synology.dsm);
-- DSMResource: a Resource (see _resource.py) with a DSM client, logged out in finish() only when it
+- DSMResource: a Resource (see _resource.py) with a DSM client, logged out in close() only when it
   logged in itself (a session passed in with dsm_session stays open for the next task);
 - run_read_module(): the same for read-only modules (info modules): gather facts, log out, exit.
 """
 
 import contextlib
-import time
 import traceback
 from urllib.parse import urlsplit
 
@@ -73,7 +72,8 @@ def validate_connection(params):
         raise ResourceError("dsm_timeout must be a positive number of seconds")
 
 
-def client_from_params(params, enable_device_token=False):
+def client_from_params(params, enable_device_token=False, errors=None):
+    """A DSMClient from the connection options; errors: the DSM error tables of the APIs the caller uses."""
     return DSMClient(
         url=params["dsm_url"],
         username=params["dsm_username"],
@@ -86,11 +86,15 @@ def client_from_params(params, enable_device_token=False):
         timeout=params["dsm_timeout"],
         session=params.get("dsm_session"),
         enable_device_token=enable_device_token,
+        errors=errors,
     )
 
 
 class DSMResource(Resource):
     """A Resource on DSM. Subclasses use self.client and call super().validate() if they refine validate()."""
+
+    #: the DSM error tables of the APIs the resource calls ({API prefix: {code: meaning}}), for its client
+    dsm_errors = {}
 
     def __init__(self, module):
         super().__init__(module)
@@ -99,40 +103,31 @@ class DSMResource(Resource):
     @property
     def client(self):
         if self._client is None:
-            self._client = client_from_params(self.params)
+            self._client = client_from_params(self.params, errors=self.dsm_errors)
         return self._client
 
     def validate(self):
         validate_connection(self.params)
 
-    def finish(self, result):
+    def close(self):
         if self._client is not None:
             self._client.close()
 
 
-def read_until(read, done, budget):
-    """read()'s answer once done(answer) holds, or None after budget seconds.
+#: what a read that waits for a change retries (wait_until's retry_on): DSM restarts its web server after a
+#: certificate or web-service change and drops connections for up to about a minute
+RESTARTING = (ResourceError,)
 
-    DSM restarts its web server after a certificate or web-service change and drops connections for up to
-    about a minute; failed reads in that time are retried, not reported.
+
+def run_read_module(module, gather, errors=None):
+    """Run a read-only DSM module: gather(client) returns the facts, returned with changed=false.
+
+    errors: the DSM error tables of the APIs gather calls.
     """
-    deadline = time.monotonic() + budget
-    while True:
-        with contextlib.suppress(ResourceError):
-            answer = read()
-            if done(answer):
-                return answer
-        if time.monotonic() >= deadline:
-            return None
-        time.sleep(1)
-
-
-def run_read_module(module, gather):
-    """Run a read-only DSM module: gather(client) returns the facts, returned with changed=false."""
     client = None
     try:
         validate_connection(module.params)
-        client = client_from_params(module.params)
+        client = client_from_params(module.params, errors=errors)
         facts = gather(client)
         client.close()
     except ResourceError as exc:

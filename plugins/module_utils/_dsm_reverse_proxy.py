@@ -17,7 +17,6 @@ import copy
 import ipaddress
 import re
 
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import API_ERRORS
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
 
 API = "SYNO.Core.AppPortal.ReverseProxy"
@@ -28,9 +27,9 @@ MAX_TIMEOUT = 86400
 HEADER_NAME = re.compile(r"^[A-Za-z0-9-]+$")
 HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 
-API_ERRORS.setdefault(
-    "SYNO.Core.AppPortal",
-    {
+#: DSM error codes of the reverse-proxy API (a module passes them to its client)
+ERRORS = {
+    "SYNO.Core.AppPortal": {
         4151: "The rule (entry) is missing or is not one JSON object",
         4154: "Another rule already serves this host name and port",
         4155: "The port is already in use",
@@ -42,7 +41,7 @@ API_ERRORS.setdefault(
         4169: "Invalid proxy timeout",
         4170: "Invalid proxy timeout",
     },
-)
+}
 
 
 def rule_id(rule):

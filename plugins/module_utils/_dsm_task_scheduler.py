@@ -12,12 +12,19 @@ and that password go RAW (the public clients that talk to DSM 7.2/7.3 send them 
 tasks=[{id, real_owner}]. Every write is read back (a DSM 7.3.2 note reports root-task deletes that
 answer success and change nothing).
 UNVERIFIED on a real NAS: a weekly schedule as repeat_date 1001 (daily) limited to week_day.
+
+A run's result: v1 get_history_status_list{id} answers the task's results, newest first, each {exit_code,
+exit_type ("normal", "by_signal"), start_time, stop_time, timestamp} (N4S4 get_task_results, sampled on a
+real NAS). Whether a run still going is listed, and how, no public capture shows: a run counts as finished
+when an entry that was not there before the run has a stop_time and an exit code, and anything else in the
+answer is ignored (UNVERIFIED). The script's output is not in the Web API (get_history_log answers 4800 to
+every parameter set N4S4 tried), so a script tells its result by its exit code.
 """
 
 import re
 
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import API_ERRORS
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
+from ansible_collections.ankinas.synology.plugins.module_utils._wait import wait_until
 
 SCHEDULER_API = "SYNO.Core.TaskScheduler"
 ROOT_API = "SYNO.Core.TaskScheduler.Root"
@@ -25,10 +32,14 @@ CONFIRM_API = "SYNO.Core.User.PasswordConfirm"
 OWNER = "root"
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 DAILY = 1001
+POLL_SECONDS = 1
 TIME = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 
-API_ERRORS[SCHEDULER_API] = {4800: "Invalid parameters (the schedule or the task does not fit this DSM)"}
-API_ERRORS[CONFIRM_API] = {400: "The password was not confirmed (dsm_password)"}
+#: DSM error codes of the Task Scheduler APIs (a module passes them to its client)
+ERRORS = {
+    SCHEDULER_API: {4800: "Invalid parameters (the schedule or the task does not fit this DSM)"},
+    CONFIRM_API: {400: "The password was not confirmed (dsm_password)"},
+}
 
 
 def check_schedule(schedule, option="schedule"):
@@ -71,6 +82,34 @@ def from_dsm_schedule(dsm):
     return {"frequency": "weekly", "time": at, "weekdays": days}
 
 
+class RunFailed(ResourceError):
+    """A run that finished with a failure; result is DSM's {exit_code, exit_type, start_time, stop_time}."""
+
+    def __init__(self, message, result):
+        super().__init__(message)
+        self.result = result
+
+
+def _run_key(entry):
+    return (str(entry.get("timestamp")), str(entry.get("start_time")), str(entry.get("stop_time")))
+
+
+def task_fields(name, script, enabled=False, schedule=None, notify_mail=""):
+    """The fields of a root script task; by default one that runs only when started (disabled, with the
+    schedule DSM requires anyway)."""
+    return {
+        "name": name,
+        "enable": enabled,
+        "schedule": to_dsm_schedule(schedule or {"frequency": "daily", "time": "00:00", "weekdays": []}),
+        "extra": {
+            "script": script,
+            "notify_enable": bool(notify_mail),
+            "notify_mail": notify_mail,
+            "notify_if_error": False,
+        },
+    }
+
+
 class TaskClient:
     """The calls of Task Scheduler for root script tasks on one DSM client."""
 
@@ -109,8 +148,61 @@ class TaskClient:
         method = "create" if task_id is None else "set"
         self.client.call(ROOT_API, method, params, version=4, write=True, raw=("SynoConfirmPWToken",))
 
-    def run(self, task_id):
+    def history(self, task_id):
+        """The task's finished runs as DSM lists them (entries of other shapes left out)."""
+        data = self.client.call(SCHEDULER_API, "get_history_status_list", {"id": task_id}, version=1)
+        if isinstance(data, dict):  # defensive: a list wrapped in an object
+            data = next((value for value in data.values() if isinstance(value, list)), [])
+        return [
+            entry
+            for entry in data
+            if isinstance(entry, dict) and entry.get("stop_time") and str(entry.get("exit_code", "")).isdigit()
+        ]
+
+    def run(self, task_id, name=None, wait_timeout=None):
+        """Start the task; with wait_timeout, wait for its run's result and fail when the script failed.
+
+        Returns the run's result {exit_code, exit_type, start_time, stop_time} when waited for, else None.
+        """
+        seen = {_run_key(entry) for entry in self.history(task_id)} if wait_timeout is not None else set()
         self.client.call(SCHEDULER_API, "run", {"tasks": [{"id": task_id, "real_owner": OWNER}]}, version=2, write=True)
+        if wait_timeout is None:
+            return None
+        # An API error here is reported as it is, not waited out: the run's result would never come.
+        new_runs = wait_until(
+            lambda: [entry for entry in self.history(task_id) if _run_key(entry) not in seen],
+            bool,
+            wait_timeout,
+            f"root task {name!r} (id {task_id}) has no result {wait_timeout}s after {SCHEDULER_API} run "
+            "answered success (wait_timeout): still running, or DSM did not start it; "
+            "see Task Scheduler > Action > View result",
+            interval=POLL_SECONDS,
+        )
+        result = {key: new_runs[0].get(key) for key in ("exit_code", "exit_type", "start_time", "stop_time")}
+        result["exit_code"] = int(result["exit_code"])
+        if result["exit_code"] != 0 or result["exit_type"] not in (None, "normal"):
+            raise RunFailed(
+                f"root task {name!r} failed: exit code {result['exit_code']} ({result['exit_type']}), "
+                f"{result['start_time']} to {result['stop_time']}",
+                result,
+            )
+        return result
+
+    def run_once(self, fields, wait_timeout):
+        """A one-shot run of a task that is not kept: create (or replace one left by an interrupted run), run,
+        wait for the result, delete (also when the run failed). Returns the run's result."""
+        task = self.find(fields["name"])
+        self.save(fields, task_id=task["id"] if task else None)
+        task = self.find(fields["name"])
+        if task is None:
+            raise ResourceError(f"{ROOT_API} answered success but task {fields['name']!r} is not there")
+        return self.run_and_delete(task["id"], fields["name"], wait_timeout)
+
+    def run_and_delete(self, task_id, name, wait_timeout):
+        try:
+            return self.run(task_id, name, wait_timeout)
+        finally:
+            self.delete(task_id, name)
 
     def delete(self, task_id, name):
         self.client.call(

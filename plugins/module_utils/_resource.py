@@ -8,6 +8,9 @@ PRIVATE to the collection: it can change at any time.
 A module declares a Resource subclass (how to read, build, compare, create, update and delete one
 remote object, and which fields are secret) and calls run_resource_module(). The flow here owns
 check mode, diff mode, the "changed" verdict and the returned object, so every module behaves alike.
+After the converge comes report() (extra return values, actions such as a run-now), then close()
+(sessions released), which runs whatever happened before it, as community.docker's
+`manager.run(); manager.cleanup()` does.
 """
 
 import contextlib
@@ -68,19 +71,30 @@ class Resource:
         """The object as it may be shown (returned, diffed): secrets replaced by MASK."""
         return obj
 
-    def finish(self, result):
-        """Last hook before exit: release sessions, add extra return values."""
+    def report(self, result):
+        """After a successful converge: add return values to result, or act on the object (a run-now).
+
+        A ResourceError here fails the module with the result so far.
+        """
+
+    def close(self):
+        """Release what the module holds (a session); runs after report() and after any failure."""
 
 
 def run_resource_module(resource):
-    """Run the shared flow for one Resource and exit the module."""
+    """Run the shared flow for one Resource, close it, and exit the module."""
     module = resource.module
+    result = {}
     try:
         result = _converge(resource)
+        resource.report(result)
     except ResourceError as exc:
-        _finish_quietly(resource, {})
-        module.fail_json(msg=str(exc), exception=traceback.format_exc())
-    resource.finish(result)
+        _close_quietly(resource)
+        module.fail_json(msg=str(exc), exception=traceback.format_exc(), **result)
+    except BaseException:
+        _close_quietly(resource)
+        raise
+    resource.close()
     module.exit_json(**result)
 
 
@@ -134,7 +148,7 @@ def _converge(resource):
     return result
 
 
-def _finish_quietly(resource, result):
+def _close_quietly(resource):
     # The original error is the one worth reporting; a failing clean-up must not replace it.
     with contextlib.suppress(Exception):
-        resource.finish(result)
+        resource.close()

@@ -163,16 +163,12 @@ extends_documentation_fragment:
   - ankinas.synology.attributes
 attributes:
   check_mode:
-    support: full
     details:
       - Sends no change. When the cache is current it only asks the server's sync status; otherwise it reads the
         server's collection with a full download into a temporary copy (the server counts the download, so a device's
         next sync is a normal one that transfers nothing). Media are compared with the cache.
   diff_mode:
-    support: full
     details: Per note, the managed fields and tags before and after.
-  idempotent:
-    support: full
 notes:
   - The module belongs to no action group (it does not talk to DSM or Portainer).
   - Tested with the C(anki) 26.9 client against the Anki 25.07 sync server.

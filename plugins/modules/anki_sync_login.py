@@ -52,7 +52,6 @@ options:
     description: A CA bundle to verify the server's certificate with.
     type: path
 extends_documentation_fragment:
-  - ankinas.synology.attributes
   - ankinas.synology.attributes.INFO_MODULE
 notes:
   - The requests are protocol v11 (Anki 2.1.57 and later), whose bodies are zstd frames. The module writes the
@@ -90,6 +89,7 @@ from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import open_url
+from ansible_collections.ankinas.synology.plugins.module_utils._wait import WaitTimeout, wait_until
 
 SYNC_VERSION = 11
 CLIENT = "ankinas-login-check,0.2.0,linux"
@@ -178,19 +178,21 @@ class SyncServer:
 
     def wait_healthy(self):
         started = time.monotonic()
-        deadline = started + self.module.params["wait_timeout"]
-        last_error = None
-        while time.monotonic() < deadline:
-            try:
-                self._open("health")
-                return time.monotonic() - started
-            except (HTTPError, URLError, OSError) as exc:
-                last_error = exc
-            time.sleep(1)
-        self.module.fail_json(
-            msg=f"the Anki sync server at {self.base} did not answer /health within "
-            f"{self.module.params['wait_timeout']} s (last error: {last_error}); check the container's log"
-        )
+        timeout = self.module.params["wait_timeout"]
+        try:
+            wait_until(
+                lambda: self._open("health"),
+                lambda _answer: True,
+                timeout,
+                lambda last_error: (
+                    f"the Anki sync server at {self.base} did not answer /health within {timeout} s "
+                    f"(last error: {last_error}); check the container's log"
+                ),
+                retry_on=(HTTPError, URLError, OSError),
+            )
+        except WaitTimeout as exc:
+            self.module.fail_json(msg=str(exc))
+        return time.monotonic() - started
 
     def host_key(self, name, password):
         """The user's host key, or None when the server refuses the login."""

@@ -74,16 +74,10 @@ options:
 extends_documentation_fragment:
   - ankinas.synology.dsm
   - ankinas.synology.attributes
-  - ankinas.synology.attributes.ACTIONGROUP_DSM
 attributes:
-  check_mode:
-    support: full
   diff_mode:
-    support: full
     details:
       - The diff shows DSM's listing of the certificate (names, validity, id); never a key.
-  idempotent:
-    support: full
 notes:
   - B(Verified) by public clients of real DSM 7.x (dsm-webapi.md §3) are C(SYNO.Core.Certificate.CRT list), the
     Let's Encrypt C(create) parameters C(domain_name) (C(;)-separated, common name first), C(email), C(desc)
@@ -162,12 +156,9 @@ import tempfile
 
 from ansible_collections.ankinas.synology.plugins.module_utils import _dsm_certificate as certs
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import (
-    DSMResource,
-    dsm_module,
-    read_until,
-)
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import RESTARTING, DSMResource, dsm_module
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError, run_resource_module
+from ansible_collections.ankinas.synology.plugins.module_utils._wait import wait_until
 
 #: what to do about a Let's Encrypt refusal; none of them is retried
 LETSENCRYPT_HINTS = {
@@ -214,6 +205,7 @@ def shown(cert):
 
 class Certificate(DSMResource):
     result_key = "certificate"
+    dsm_errors = certs.ERRORS
 
     def __init__(self, module):
         super().__init__(module)
@@ -329,11 +321,14 @@ class Certificate(DSMResource):
             if hint:
                 raise ResourceError(f"{exc}; {hint.format(name=self.params['common_name'])}") from None
             raise
-        if read_until(self.read, lambda current: current is not None, certs.SETTLE) is None:
-            raise ResourceError(
-                f"{certs.LETSENCRYPT_API} create answered success, but after {certs.SETTLE}s CRT list shows no "
-                f"certificate for {', '.join(self._names())}"
-            )
+        wait_until(
+            self.read,
+            lambda current: current is not None,
+            certs.SETTLE,
+            f"{certs.LETSENCRYPT_API} create answered success, but after {certs.SETTLE}s CRT list shows no "
+            f"certificate for {', '.join(self._names())}",
+            retry_on=RESTARTING,
+        )
 
     def _import(self, cert_id, desired):
         files = {
@@ -352,11 +347,14 @@ class Certificate(DSMResource):
             files=files,
             confirm=lambda: landed(self.read()),
         )
-        if read_until(self.read, landed, certs.SETTLE) is None:
-            raise ResourceError(
-                f"{certs.IMPORT_API} import answered success, but after {certs.SETTLE}s CRT list does not show the "
-                f"certificate described '{self._description}'"
-            )
+        wait_until(
+            self.read,
+            landed,
+            certs.SETTLE,
+            f"{certs.IMPORT_API} import answered success, but after {certs.SETTLE}s CRT list does not show the "
+            f"certificate described '{self._description}'",
+            retry_on=RESTARTING,
+        )
 
 
 def main():

@@ -65,14 +65,6 @@ options:
 extends_documentation_fragment:
   - ankinas.synology.dsm
   - ankinas.synology.attributes
-  - ankinas.synology.attributes.ACTIONGROUP_DSM
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  idempotent:
-    support: full
 seealso:
   - module: ankinas.synology.dsm_session
   - module: ankinas.synology.dsm_container_project_info
@@ -133,6 +125,7 @@ changed_keys:
 import re
 
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_container_project import (
+    ERRORS,
     RUNNING,
     STOPPED,
     ProjectClient,
@@ -149,6 +142,7 @@ WANTED_STATUS = {"running": RUNNING, "stopped": STOPPED}
 class ContainerProject(DSMResource):
     result_key = "project"
     compared_keys = ("content", "status")
+    dsm_errors = ERRORS
 
     @property
     def projects(self):

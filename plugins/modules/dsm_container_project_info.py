@@ -25,9 +25,7 @@ options:
     default: []
 extends_documentation_fragment:
   - ankinas.synology.dsm
-  - ankinas.synology.attributes
   - ankinas.synology.attributes.INFO_MODULE
-  - ankinas.synology.attributes.ACTIONGROUP_DSM
 """
 
 EXAMPLES = r"""
@@ -50,7 +48,11 @@ project:
   sample: {"id": "0b5c…", "name": "anki-sync-server", "share_path": "/docker/anki-sync-server", "status": "RUNNING"}
 """
 
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_container_project import ProjectClient, mask_env
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_container_project import (
+    ERRORS,
+    ProjectClient,
+    mask_env,
+)
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import dsm_module, run_read_module
 
 
@@ -70,7 +72,7 @@ def main():
         shown["content"] = mask_env(shown["content"] or "", module.params["secret_env"])
         return {"exists": True, "project": shown}
 
-    run_read_module(module, gather)
+    run_read_module(module, gather, errors=ERRORS)
 
 
 if __name__ == "__main__":

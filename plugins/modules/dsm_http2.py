@@ -25,14 +25,6 @@ options:
 extends_documentation_fragment:
   - ankinas.synology.dsm
   - ankinas.synology.attributes
-  - ankinas.synology.attributes.ACTIONGROUP_DSM
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  idempotent:
-    support: full
 notes:
   - B(Verified) against public captures of DSM 7.3 (ychiu1211/dsmctl) are the API, the versions and the eight fields of
     C(set). B(Unverified) is whether DSM also takes C(set) with C(enable_spdy) alone; the module always sends all eight.
@@ -66,12 +58,9 @@ operation:
   type: str
 """
 
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import (
-    DSMResource,
-    dsm_module,
-    read_until,
-)
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import RESTARTING, DSMResource, dsm_module
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError, run_resource_module
+from ansible_collections.ankinas.synology.plugins.module_utils._wait import wait_until
 
 API = "SYNO.Core.Web.DSM"
 #: what set takes besides enable_spdy, sent with the listed values (dsmctl, live DSM 7.3)
@@ -115,8 +104,13 @@ class Http2Setting(DSMResource):
         params["enable_spdy"] = desired["enabled"]
         self.client.call(API, "set", params, version=1, write=True, confirm=lambda: self._now() == desired["enabled"])
         # DSM restarts its web server after the change: read until it answers the new value.
-        if read_until(self._now, lambda now: now == desired["enabled"], SETTLE) is None:
-            raise ResourceError(f"{API} set answered success, but after {SETTLE}s DSM does not list the change")
+        wait_until(
+            self._now,
+            lambda now: now == desired["enabled"],
+            SETTLE,
+            f"{API} set answered success, but after {SETTLE}s DSM does not list the change",
+            retry_on=RESTARTING,
+        )
 
     def _now(self):
         return bool(self.client.call(API, "get", version=1).get("enable_spdy"))

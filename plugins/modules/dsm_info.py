@@ -17,9 +17,7 @@ description:
 options: {}
 extends_documentation_fragment:
   - ankinas.synology.dsm
-  - ankinas.synology.attributes
   - ankinas.synology.attributes.INFO_MODULE
-  - ankinas.synology.attributes.ACTIONGROUP_DSM
 """
 
 EXAMPLES = r"""

@@ -135,16 +135,11 @@ options:
 extends_documentation_fragment:
   - ankinas.synology.dsm
   - ankinas.synology.attributes
-  - ankinas.synology.attributes.ACTIONGROUP_DSM
 attributes:
-  check_mode:
-    support: full
   diff_mode:
-    support: full
     details:
       - The diff shows the rule as DSM lists it, plus the bound certificate under C(certificate).
   idempotent:
-    support: full
     details:
       - Where DSM does not list C(frontend.https.http2) (DSM 7), a change of O(http2) alone is not detected.
 notes:
@@ -269,6 +264,7 @@ NEW_RULE_LISTED = 10
 
 class ReverseProxyRule(DSMResource):
     result_key = "rule"
+    dsm_errors = dict(rp.ERRORS, **certs.ERRORS)
 
     def __init__(self, module):
         super().__init__(module)
@@ -420,45 +416,42 @@ class ReverseProxyRule(DSMResource):
         )
 
     # --- reporting ----------------------------------------------------------------------------
-    def finish(self, result):
-        try:
-            if result and self.params["state"] == "present" and self.params["certificate"]:
-                before = certs.summary(self._before[0][0]) if self._before else None
-                if self.module.check_mode or self._reads < 2:
-                    after = certs.summary(self._target) if result.get("rule") else before
-                else:
-                    after = certs.summary(self._after[0][0]) if self._after else None
-                result["certificate"] = after
-                diff = result.get("diff")
-                if diff is not None:
-                    if diff.get("before"):
-                        diff["before"] = dict(diff["before"], certificate=before)
-                    if diff.get("after"):
-                        diff["after"] = dict(diff["after"], certificate=after)
-            if self._adopted is not None and result:
-                result["adopted"] = self._adopted
-                self.module.warn(
-                    "adopted the reverse-proxy rule '{description}' (UUID {UUID}), which already served {host}:{port}; "
-                    "it is updated in place and renamed '{name}'".format(
-                        host=self.params["source_host"],
-                        port=self.params["source_port"],
-                        name=self.params["description"],
-                        **self._adopted,
-                    )
+    def report(self, result):
+        if self.params["state"] == "present" and self.params["certificate"]:
+            before = certs.summary(self._before[0][0]) if self._before else None
+            if self.module.check_mode or self._reads < 2:
+                after = certs.summary(self._target) if result.get("rule") else before
+            else:
+                after = certs.summary(self._after[0][0]) if self._after else None
+            result["certificate"] = after
+            diff = result.get("diff")
+            if diff is not None:
+                if diff.get("before"):
+                    diff["before"] = dict(diff["before"], certificate=before)
+                if diff.get("after"):
+                    diff["after"] = dict(diff["after"], certificate=after)
+        if self._adopted is not None:
+            result["adopted"] = self._adopted
+            self.module.warn(
+                "adopted the reverse-proxy rule '{description}' (UUID {UUID}), which already served {host}:{port}; "
+                "it is updated in place and renamed '{name}'".format(
+                    host=self.params["source_host"],
+                    port=self.params["source_port"],
+                    name=self.params["description"],
+                    **self._adopted,
                 )
-            rule = (result or {}).get("rule")
-            if (
-                result.get("changed")
-                and rule
-                and self.params["http2"] is not None
-                and rp.managed_view(rule)["http2"] is None
-            ):
-                self.module.warn(
-                    "DSM does not list frontend.https.http2 for this rule: DSM 7 offers HTTP/2 by its global switch "
-                    "(ankinas.synology.dsm_http2), not per rule"
-                )
-        finally:
-            super().finish(result)
+            )
+        rule = result.get("rule")
+        if (
+            result.get("changed")
+            and rule
+            and self.params["http2"] is not None
+            and rp.managed_view(rule)["http2"] is None
+        ):
+            self.module.warn(
+                "DSM does not list frontend.https.http2 for this rule: DSM 7 offers HTTP/2 by its global switch "
+                "(ankinas.synology.dsm_http2), not per rule"
+            )
 
 
 def _name(cert):

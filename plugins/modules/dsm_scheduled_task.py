@@ -17,7 +17,12 @@ description:
   - The schedule is checked before any call.
 notes:
   - Tasks are found by name among the root tasks; two root tasks with the same name make the module fail.
-  - A run starts the script and returns; DSM does not wait for it to finish.
+  - DSM's run starts the script and answers at once; with O(wait) (and O(state=once)) the module then polls the
+    task's results (C(get_history_status_list), the shape N4S4 synology-api shows from a real NAS) until a new one
+    is there, and fails when its exit code is not 0. The script's output is not in the Web API, so a script tells
+    what went wrong by its exit code (returned in RV(run) also when the module fails).
+  - UNVERIFIED on a real NAS; how DSM lists a run that is still going (only results with a stop time and an exit
+    code count).
   - UNVERIFIED on a real NAS; a weekly schedule is sent as DSM's daily repeat (C(repeat_date) 1001) limited to the
     chosen C(week_day)s, the shape the UI's "Run on the following days" produces in public captures.
 options:
@@ -59,23 +64,30 @@ options:
     description: Run the task once now, after it is in place (always reported as a change).
     type: bool
     default: false
+  wait:
+    description: Wait for the run of O(run_now) to finish, and fail when the script failed (exit code not 0).
+    type: bool
+    default: false
+  wait_timeout:
+    description: Seconds to wait for the run's result (O(wait), O(state=once)).
+    type: int
+    default: 600
   state:
-    description: V(present) or V(absent).
+    description:
+      - V(present) or V(absent).
+      - V(once) runs O(script) once as root now and keeps no task; it makes the task (disabled, O(schedule) and
+        O(enabled) ignored), runs it, waits for its result, deletes it whatever the result, and fails when the
+        script failed. A task of that name left by an interrupted run is replaced. Always a change.
     type: str
-    choices: [present, absent]
+    choices: [present, absent, once]
     default: present
 extends_documentation_fragment:
   - ankinas.synology.dsm
   - ankinas.synology.attributes
-  - ankinas.synology.attributes.ACTIONGROUP_DSM
 attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
   idempotent:
     support: partial
-    details: Idempotent unless O(run_now=true).
+    details: Idempotent unless O(run_now=true) or O(state=once).
 seealso:
   - module: ankinas.synology.dsm_session
 """
@@ -89,12 +101,11 @@ EXAMPLES = r"""
       frequency: daily
       time: "02:45"
 
-- name: Run a one-shot root script now
+- name: Run a one-shot root script now, wait for it and keep no task
   ankinas.synology.dsm_scheduled_task:
     name: ankinas-one-shot
     script: chown 1000:1000 /volume1/docker/anki-server
-    enabled: false
-    run_now: true
+    state: once
 """
 
 RETURN = r"""
@@ -125,6 +136,23 @@ ran:
   description: Whether the task was started now.
   returned: always
   type: bool
+run:
+  description: DSM's result of the run that was waited for (O(wait), O(state=once)), also when it failed.
+  returned: when a run was waited for
+  type: dict
+  contains:
+    exit_code:
+      description: The script's exit code (or the signal's number).
+      type: int
+    exit_type:
+      description: V(normal), or how DSM says it ended otherwise (C(by_signal)).
+      type: str
+    start_time:
+      description: When it started (NAS time, as DSM writes it).
+      type: str
+    stop_time:
+      description: When it ended.
+      type: str
 operation:
   description: What the module did (or would do in check mode) to the task's settings.
   returned: when the settings changed
@@ -134,10 +162,12 @@ operation:
 
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import DSMResource, dsm_module
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_task_scheduler import (
+    ERRORS,
+    RunFailed,
     TaskClient,
     check_schedule,
     from_dsm_schedule,
-    to_dsm_schedule,
+    task_fields,
 )
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError, run_resource_module
 
@@ -145,6 +175,7 @@ from ansible_collections.ankinas.synology.plugins.module_utils._resource import 
 class ScheduledTask(DSMResource):
     result_key = "task"
     compared_keys = ("script", "enabled", "schedule", "notify_mail")
+    dsm_errors = ERRORS
 
     @property
     def tasks(self):
@@ -155,12 +186,14 @@ class ScheduledTask(DSMResource):
         name = self.params["name"] or ""
         if not name.strip() or "\n" in name or len(name) > 128:
             raise ResourceError("name must be one line of 1 to 128 characters")
-        if self.params["state"] == "present":
+        if self.params["state"] != "absent":
             if not (self.params["script"] or "").strip():
-                raise ResourceError("script is required with state=present")
+                raise ResourceError(f"script is required with state={self.params['state']}")
             check_schedule(self._schedule())
 
     def _schedule(self):
+        if self.params["state"] == "once":
+            return {"frequency": "daily", "time": "00:00", "weekdays": []}
         schedule = dict(self.params["schedule"])
         schedule["weekdays"] = [] if schedule["frequency"] == "daily" else sorted(set(schedule["weekdays"]))
         return schedule
@@ -185,24 +218,16 @@ class ScheduledTask(DSMResource):
     def desired(self, current):
         return {
             "name": self.params["name"],
-            "enabled": self.params["enabled"],
+            "enabled": self.params["enabled"] and self.params["state"] != "once",
             "script": self.params["script"],
             "schedule": self._schedule(),
             "notify_mail": self.params["notify_mail"],
         }
 
     def _fields(self, desired):
-        return {
-            "name": desired["name"],
-            "enable": desired["enabled"],
-            "schedule": to_dsm_schedule(desired["schedule"]),
-            "extra": {
-                "script": desired["script"],
-                "notify_enable": bool(desired["notify_mail"]),
-                "notify_mail": desired["notify_mail"],
-                "notify_if_error": False,
-            },
-        }
+        return task_fields(
+            desired["name"], desired["script"], desired["enabled"], desired["schedule"], desired["notify_mail"]
+        )
 
     def create(self, desired):
         self.tasks.save(self._fields(desired))
@@ -213,17 +238,28 @@ class ScheduledTask(DSMResource):
     def delete(self, current):
         self.tasks.delete(current["id"], current["name"])
 
-    def finish(self, result):
+    def report(self, result):
         result["ran"] = False
-        try:
-            if self.params["run_now"] and self.params["state"] == "present" and result.get("task"):
-                result["ran"] = result["changed"] = True
-                if not self.module.check_mode:
-                    self.tasks.run(result["task"]["id"])
-        except ResourceError as exc:
-            super().finish(result)
-            self.module.fail_json(msg=str(exc))
-        super().finish(result)
+        once = self.params["state"] == "once"
+        if (self.params["run_now"] or once) and self.params["state"] != "absent" and result.get("task"):
+            result["ran"] = result["changed"] = True
+            if not self.module.check_mode:
+                try:
+                    self._run(result, once)
+                except RunFailed as exc:
+                    result["run"] = exc.result  # the failed run's exit code and times go with the failure
+                    raise
+
+    def _run(self, result, once):
+        task = result["task"]
+        wait_timeout = self.params["wait_timeout"] if once or self.params["wait"] else None
+        if once:
+            result["task"] = {}
+            result["run"] = self.tasks.run_and_delete(task["id"], task["name"], wait_timeout)
+        else:
+            result["run"] = self.tasks.run(task["id"], task["name"], wait_timeout)
+        if result["run"] is None:
+            del result["run"]
 
 
 def main():
@@ -243,7 +279,9 @@ def main():
             ),
             notify_mail=dict(type="str", default=""),
             run_now=dict(type="bool", default=False),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
+            wait=dict(type="bool", default=False),
+            wait_timeout=dict(type="int", default=600),
+            state=dict(type="str", choices=["present", "absent", "once"], default="present"),
         )
     )
     run_resource_module(ScheduledTask(module))

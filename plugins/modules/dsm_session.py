@@ -29,17 +29,14 @@ options:
 extends_documentation_fragment:
   - ankinas.synology.dsm
   - ankinas.synology.attributes
-  - ankinas.synology.attributes.ACTIONGROUP_DSM
 attributes:
   check_mode:
-    support: full
     details:
       - Logging in and out changes no setting on the NAS, so both happen in check mode too; the other tasks of a
         check-mode run need the session to read the NAS.
   diff_mode:
     support: none
   idempotent:
-    support: full
     details:
       - The module always reports no change. Every O(state=present) opens a new session.
 notes:

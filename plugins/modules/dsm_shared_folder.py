@@ -42,14 +42,6 @@ options:
 extends_documentation_fragment:
   - ankinas.synology.dsm
   - ankinas.synology.attributes
-  - ankinas.synology.attributes.ACTIONGROUP_DSM
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  idempotent:
-    support: full
 seealso:
   - module: ankinas.synology.dsm_session
 """
@@ -112,9 +104,9 @@ changed_keys:
 import re
 
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import DSMResource, dsm_module
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_share import SHARE_API, find_share
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError, run_resource_module
 
-SHARE_API = "SYNO.Core.Share"
 MAX_DESCRIPTION = 64
 VOLUME = re.compile(r"^/volume[0-9]+$")
 # Characters DSM refuses in shared folder names.
@@ -150,11 +142,8 @@ class SharedFolder(DSMResource):
             )
 
     def read(self):
-        data = self.client.call(SHARE_API, "list", {"shareType": "all", "offset": 0, "limit": -1}, version=1)
-        for share in data.get("shares") or []:
-            if share.get("name") == self.params["name"]:
-                return {key: share.get(key, "") for key in SHOWN_FIELDS}
-        return None
+        share = find_share(self.client, self.params["name"])
+        return {key: share.get(key, "") for key in SHOWN_FIELDS} if share else None
 
     def desired(self, current):
         volume = self.params["volume"]

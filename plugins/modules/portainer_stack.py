@@ -19,16 +19,10 @@ author:
 extends_documentation_fragment:
   - ankinas.synology.portainer
   - ankinas.synology.attributes
-  - ankinas.synology.attributes.ACTIONGROUP_PORTAINER
 attributes:
-  check_mode:
-    support: full
   diff_mode:
-    support: full
     details:
       - The values of O(env) are masked in the diff; their names are shown.
-  idempotent:
-    support: full
 options:
   name:
     description:
@@ -203,7 +197,6 @@ changed_env:
 """
 
 import re
-import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.ankinas.synology.plugins.module_utils._portainer_client import (
@@ -219,6 +212,7 @@ from ansible_collections.ankinas.synology.plugins.module_utils._resource import 
     ResourceError,
     run_resource_module,
 )
+from ansible_collections.ankinas.synology.plugins.module_utils._wait import wait_until
 
 #: Portainer's Stack.Status for a stack whose containers have been stopped
 STACK_INACTIVE = 2
@@ -313,7 +307,7 @@ class PortainerStack(PortainerResource):
             shown["compose"] = COMPOSE_CREDENTIAL.sub(r"\g<1>" + MASK, shown["compose"])
         return shown
 
-    def finish(self, result):
+    def report(self, result):
         if self.changed_env:
             result["changed_env"] = self.changed_env
 
@@ -322,27 +316,30 @@ class PortainerStack(PortainerResource):
         """Poll the stack and its containers (through Portainer's Docker proxy) until all run."""
         if not self.params["wait"]:
             return
-        deadline = time.monotonic() + self.params["wait_timeout"]
-        while True:
-            waiting_for, fatal = self._not_up(stack_id)
-            if not waiting_for:
-                return
-            if fatal or time.monotonic() >= deadline:
-                when = "" if fatal else f" after {self.params['wait_timeout']} seconds (wait_timeout)"
-                raise ResourceError(
-                    f"stack '{self.project}' was deployed but is not up{when}: {'; '.join(waiting_for)}; "
-                    "see the containers' logs on the Docker host"
-                )
-            time.sleep(_POLL_SECONDS)
+        wait_until(
+            lambda: self._not_up(stack_id),
+            lambda waiting_for: not waiting_for,
+            self.params["wait_timeout"],
+            lambda waiting_for: self._not_up_message(
+                waiting_for, f" after {self.params['wait_timeout']} seconds (wait_timeout)"
+            ),
+            interval=_POLL_SECONDS,
+        )
+
+    def _not_up_message(self, waiting_for, when=""):
+        return (
+            f"stack '{self.project}' was deployed but is not up{when}: {'; '.join(waiting_for)}; "
+            "see the containers' logs on the Docker host"
+        )
 
     def _not_up(self, stack_id):
-        """(what is not up yet, whether it never will be) for the stack's containers."""
+        """What is not up yet of the stack's containers; raises when it never will be."""
         endpoint_id = self.endpoint["Id"]
         if self.client.stack(stack_id).get("Status") == STACK_INACTIVE:
-            return ["the stack is inactive (stopped)"], True
+            raise ResourceError(self._not_up_message(["the stack is inactive (stopped)"]))
         containers = self.client.project_containers(endpoint_id, self.project)
         if not containers:
-            return [f"no container of project '{self.project}' exists yet"], False
+            return [f"no container of project '{self.project}' exists yet"]
         waiting_for, fatal = [], False
         for container in containers:
             name = (container.get("Names") or [container["Id"][:12]])[0].lstrip("/")
@@ -355,7 +352,9 @@ class PortainerStack(PortainerResource):
                 waiting_for.append(f"container {name} is {state.get('Status')} (exit code {state.get('ExitCode')})")
             elif (state.get("Health") or {}).get("Status") not in (None, "healthy"):
                 waiting_for.append(f"container {name} is {state['Health']['Status']}")
-        return waiting_for, fatal
+        if fatal:
+            raise ResourceError(self._not_up_message(waiting_for))
+        return waiting_for
 
 
 def main():

@@ -14,9 +14,7 @@ author:
   - ankinas.synology maintainers (@ankinas)
 extends_documentation_fragment:
   - ankinas.synology.portainer
-  - ankinas.synology.attributes
   - ankinas.synology.attributes.INFO_MODULE
-  - ankinas.synology.attributes.ACTIONGROUP_PORTAINER
 options:
   name:
     description: Name of the stack (normalised as Portainer does).

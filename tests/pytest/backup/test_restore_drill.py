@@ -20,6 +20,7 @@ pytestmark = pytest.mark.docker
 
 PLAYBOOKS = Path(__file__).parent / "playbooks"
 DATA_DIR = "/volume1/docker/anki-server"
+PYTHON = sys.executable
 
 
 @pytest.fixture(params=["docker", "container_manager"])
@@ -53,11 +54,22 @@ def drill(request, dsm, local_images, tmp_path):
         "restore_drill_hosts": "localhost",
         "anki_sync_server_deploy_method": request.param,
     }
+    inventory = "localhost,"
     if request.param == "container_manager":
-        # The project uses the NAS's own paths; the drill's file steps still run on the NAS host (here, this one).
+        # DSM credentials alone: the NAS host refuses SSH (port 9), so any task that tried to reach it would fail;
+        # the project uses the NAS's own paths and the drill's file steps run as root in Task Scheduler tasks.
         del variables["anki_sync_server_volume_root"]
-        variables["hyper_backup_over_ssh"] = True
-    yield {"vars": variables, "password": password, "endpoint": f"http://127.0.0.1:{port}/", "nas": nas}
+        inventory = str(tmp_path / "hosts.ini")
+        Path(inventory).write_text(f"nas ansible_host=127.0.0.1 ansible_port=9 ansible_python_interpreter={PYTHON}\n")
+        variables["restore_drill_hosts"] = "nas"
+    yield {
+        "vars": variables,
+        "password": password,
+        "endpoint": f"http://127.0.0.1:{port}/",
+        "nas": nas,
+        "inventory": inventory,
+        "method": request.param,
+    }
     client = docker.from_env()
     name = f"ankinas-test-drill-{suffix}"
     with contextlib.suppress(docker.errors.NotFound):
@@ -67,23 +79,30 @@ def drill(request, dsm, local_images, tmp_path):
     client.close()
 
 
-def play(path, variables, **extra):
-    result = run_playbook(path, dict(variables, **extra), env={"ANSIBLE_ROLES_PATH": str(Path(ROOT) / "roles")})
+def play(path, drill, **extra):
+    result = run_playbook(
+        path,
+        dict(drill["vars"], **extra),
+        env={"ANSIBLE_ROLES_PATH": str(Path(ROOT) / "roles")},
+        inventory=drill["inventory"],
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     return result
 
 
 def test_restore_drill_brings_back_the_backed_up_notes(drill, tmp_path):
     variables, endpoint, nas = drill["vars"], drill["endpoint"], drill["nas"]
-    play(PLAYBOOKS / "deploy.yml", variables)
-    (task,) = nas.state()["state"]["scheduled_tasks"].values()
-    assert (task["schedule"]["hour"], task["schedule"]["minute"]) == (2, 45) and "snapshot" in task["extra"]["script"]
+    play(PLAYBOOKS / "deploy.yml", drill)
+    (snapshot_task,) = nas.state()["state"]["scheduled_tasks"].values()
+    assert (snapshot_task["schedule"]["hour"], snapshot_task["schedule"]["minute"]) == (2, 45)
+    assert "snapshot" in snapshot_task["extra"]["script"]
 
     # alice syncs notes; they are backed up (snapshot with the server stopped for a moment, then Hyper Backup)
     notes = anki_client.generate_notes(20, prefix="kept")
     local = anki_client.make_collection(tmp_path / "alice", notes)
     assert anki_client.sync(local, "alice", drill["password"], endpoint) == "full upload"
-    play(PLAYBOOKS / "deploy.yml", variables, hyper_backup_snapshot_now=True, hyper_backup_run_now=True)
+    # without SSH the snapshot is the Task Scheduler task, run and waited for
+    play(PLAYBOOKS / "deploy.yml", drill, hyper_backup_snapshot_now=True, hyper_backup_run_now=True)
 
     # later notes are not in that backup
     later = anki_client.generate_notes(5, prefix="after the backup")
@@ -99,17 +118,33 @@ def test_restore_drill_brings_back_the_backed_up_notes(drill, tmp_path):
     assert len(anki_client.download_notes("alice", drill["password"], endpoint)) == 25
 
     # without the confirmation the drill changes nothing
-    refused = run_playbook(PLAYBOOKS.parents[3] / "playbooks" / "restore_drill.yml", variables)
+    refused = run_playbook(
+        PLAYBOOKS.parents[3] / "playbooks" / "restore_drill.yml", variables, inventory=drill["inventory"]
+    )
     assert refused.returncode != 0 and "restore_drill_confirm=true" in refused.stdout
+
+    if drill["method"] == "container_manager":  # a version that is not there: told by the script's exit code
+        missing = run_playbook(
+            PLAYBOOKS.parents[3] / "playbooks" / "restore_drill.yml",
+            dict(variables, restore_drill_confirm=True, restore_drill_backup_first=False, restore_drill_version="v0"),
+            env={"ANSIBLE_ROLES_PATH": str(Path(ROOT) / "roles")},
+            inventory=drill["inventory"],
+        )
+        assert missing.returncode != 0 and "Nothing to restore: no version v0" in missing.stdout
+        assert "The sync server runs again on the data as it was" in missing.stdout
+        assert len(anki_client.download_notes("alice", drill["password"], endpoint)) == 25
 
     # the drill: no new backup, the latest version, the container and the data wiped, restore, redeploy
     result = play(
         PLAYBOOKS.parents[3] / "playbooks" / "restore_drill.yml",
-        variables,
+        drill,
         restore_drill_confirm=True,
         restore_drill_backup_first=False,
     )
-    assert "from: snapshot" in result.stdout  # each user's snapshot replaced the live database's copy
+    if drill["method"] == "docker":
+        assert "from: snapshot" in result.stdout  # each user's snapshot replaced the live database's copy
+    else:  # the one-shot root tasks are gone; the snapshot task stays
+        assert [task["name"] for task in nas.state()["state"]["scheduled_tasks"].values()] == [snapshot_task["name"]]
     volume = nas.home / "volumes" / "volume1" / "docker"
     moved = [path for path in volume.iterdir() if path.name.startswith("anki-server.before-restore-")]
     assert len(moved) == 1 and (moved[0] / "alice" / "collection.anki2").exists()

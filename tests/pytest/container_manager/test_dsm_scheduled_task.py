@@ -77,6 +77,7 @@ def test_create_rerun_update_run_and_delete(dsm):
     assert wait_for(lambda: stored(dsm)[str(saved["id"])].get("last_run"))["exit_code"] == 0
 
     deleted = task(dsm, state="absent")
+    assert not deleted.failed, deleted.get("msg")
     assert deleted["changed"] and deleted["task"] == {} and stored(dsm) == {}
     assert task(dsm, state="absent")["changed"] is False
 
@@ -110,3 +111,27 @@ def test_confirmation_is_strict_about_raw_values(dsm):
         session.post(dsm.http_url + "/webapi/entry.cgi", params=query, data=form, timeout=10).json()["error"]["code"]
         == 105
     )
+
+
+def test_one_shot_runs_waits_for_the_result_and_keeps_no_task(dsm):
+    (dsm.home / "volumes" / "volume1").mkdir(parents=True, exist_ok=True)
+    marker = dsm.home / "volumes" / "volume1" / "one-shot"
+    checked = task(dsm, check=True, script="touch /volume1/one-shot", state="once")
+    assert checked["changed"] and checked["ran"] and not marker.exists() and dsm.counters()["writes"] == {}
+
+    done = task(dsm, script="sleep 1; touch /volume1/one-shot", state="once")
+    # the module returned after the script's end, with DSM's result, and left no task behind
+    assert not done.failed, done.get("msg")
+    assert marker.exists() and done["run"]["exit_code"] == 0 and done["run"]["exit_type"] == "normal"
+    assert done["task"] == {} and stored(dsm) == {}
+
+    failed = task(dsm, script="exit 3", state="once")
+    assert failed.failed and "exit code 3" in failed["msg"] and failed["run"]["exit_code"] == 3
+    assert stored(dsm) == {}
+
+    # a kept task's run, waited for: the result of this run, not of an earlier one
+    assert not task(dsm, script="exit 0", run_now=True, wait=True).failed
+    rerun = task(dsm, script="exit 4", run_now=True, wait=True)
+    assert rerun.failed and rerun["run"]["exit_code"] == 4 and rerun["operation"] == "update"
+    (kept,) = stored(dsm).values()
+    assert [run["exit_code"] for run in kept["history"]] == [0, 4]

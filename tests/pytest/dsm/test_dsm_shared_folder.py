@@ -109,6 +109,32 @@ def test_dsm_folder_makes_a_folder_once_through_file_station(dsm):
     assert outside.failed and "DSM error 1100" in outside["msg"]
 
 
+def test_dsm_folder_sets_owner_and_mode_as_root_only_on_drift(dsm):
+    shared_folder(dsm)
+    folder = dsm.home / "volumes" / "volume1" / "docker" / "anki-data"
+    args = dsm.connection(path="/volume1/docker/anki-data", owner=1000, group=1001, mode="0750")
+    assert run_module("dsm_folder", dict(args, mode="750x"))["msg"].startswith("mode must be octal")
+    dsm.reset_counters()
+    made = run_module("dsm_folder", args, diff=True)
+    assert not made.failed, made.get("msg")
+    info = folder.stat()
+    assert (info.st_uid, info.st_gid, oct(info.st_mode & 0o777)) == (1000, 1001, "0o750")
+    assert (made["folder"]["owner"], made["folder"]["group"], made["folder"]["mode"]) == (1000, 1001, "0750")
+    # the one-shot root task is gone
+    assert dsm.state()["state"].get("scheduled_tasks", {}) == {}
+
+    dsm.reset_counters()
+    assert run_module("dsm_folder", args)["changed"] is False and dsm.counters()["writes"] == {}
+
+    folder.chmod(0o777)  # drift: only the mode differs, so only then a root task runs again
+    checked = run_module("dsm_folder", args, check=True, diff=True)
+    assert checked["changed_keys"] == ["mode"] and checked["diff"]["before"]["mode"] == "0777"
+    assert oct(folder.stat().st_mode & 0o777) == "0o777" and dsm.counters()["writes"] == {}
+    fixed = run_module("dsm_folder", args)
+    assert fixed["changed_keys"] == ["mode"] and oct(folder.stat().st_mode & 0o777) == "0o750"
+    assert dsm.counters()["writes"]["SYNO.Core.TaskScheduler.Root.create"] == 1
+
+
 def test_name_is_required_and_documented_so(dsm):
     # No default: state=absent without a name must never reach the share that holds the containers' data.
     result = run_module("dsm_shared_folder", dsm.connection(state="absent"))

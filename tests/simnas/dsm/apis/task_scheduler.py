@@ -9,11 +9,19 @@ Shapes from dsm-webapi.md §7.3 (N4S4 task_scheduler.py, batonogov task_schedule
 - SYNO.Core.TaskScheduler.Root v4 create / set (set carries id and replaces the whole task) with name,
   owner "root", real_owner "root", enable, type "script", schedule {date_type 0, repeat_date 1001/1002/
   1003, week_day, hour, minute, ...}, extra {script, notify_*} and SynoConfirmPWToken RAW; an invalid
-  schedule answers 4800 (invalid parameters), a missing or used token 105 (the simulator's choice).
+  schedule answers 4800 (invalid parameters), a missing or used token 105 (the simulator's choice);
+- SYNO.Core.TaskScheduler v1 get_history_status_list{id} -> the task's results, newest first, each
+  {exit_code, exit_type ("normal", or "by_signal" with the signal's number), start_time, stop_time,
+  timestamp (the start, epoch seconds as a string)} (N4S4 task_scheduler.py get_task_results, its sample
+  from a real NAS; a public DSM UI helper polls it for history[0].stop_time and exit_code). Whether DSM
+  lists a run still going, and how, no public capture shows: the simulator lists finished runs only, so a
+  client must wait for a new entry, not read a half-written one. An unknown id answers an empty list
+  (UNVERIFIED; the simulator's choice).
 
 A run starts the script as root on this machine, in the background like DSM (run answers at once), in a
 private mount namespace where /volumeN is the NAS's <volumes_root>/volumeN: the script sees the
-simulated NAS's paths. The last result is kept in the task's `last_run` (state only, for the tests).
+simulated NAS's paths. The last result is also kept in the task's `last_run` (with the script's output,
+which the API does not show; state only, for the tests).
 """
 
 import secrets
@@ -153,8 +161,9 @@ def root_set(ctx):
         raise DSMError(INVALID)
     task = _task_from(ctx)
     task["id"] = current["id"]
-    if "last_run" in current:
-        task["last_run"] = current["last_run"]
+    for kept in ("last_run", "history"):
+        if kept in current:
+            task[kept] = current[kept]
     _tasks(ctx)[str(task["id"])] = task
     return None
 
@@ -172,11 +181,18 @@ def _listed(ctx):
     return found
 
 
+@method(SCHEDULER, "get_history_status_list", versions=(1,))
+def task_history(ctx):
+    task = _tasks(ctx).get(str(ctx.params.get("id")))
+    return list(reversed(task.get("history", []))) if task else []
+
+
 @method(SCHEDULER, "run", write=True, versions=(2,))
 def task_run(ctx):
     for task in _listed(ctx):
+        started = time.time()
         task["last_run"] = {"start_time": time.strftime("%Y-%m-%d %H:%M:%S")}  # running: no exit_code yet
-        threading.Thread(target=_run, args=(ctx.sim, task["id"], task["extra"]["script"]), daemon=True).start()
+        threading.Thread(target=_run, args=(ctx.sim, task["id"], task["extra"]["script"], started), daemon=True).start()
     return None
 
 
@@ -187,7 +203,7 @@ def task_delete(ctx):
     return None
 
 
-def _run(sim, task_id, script):
+def _run(sim, task_id, script, started):
     """The script as root, with /volumeN bound to the NAS's volumes in a mount namespace of its own."""
     volumes = sorted(path.name for path in sim.volumes_root.iterdir() if path.name.startswith("volume"))
     binds = "".join(
@@ -211,15 +227,19 @@ def _run(sim, task_id, script):
         },
         capture_output=True,
         text=True,
+        errors="replace",  # a script's output is not always UTF-8; its result must be recorded whatever it printed
         check=False,
     )
     with sim.lock:
         task = sim.state.data.get("scheduled_tasks", {}).get(str(task_id))
         if task is not None:
-            task["last_run"] = {
-                "start_time": task.get("last_run", {}).get("start_time"),
+            result = {
+                "exit_code": abs(done.returncode),
+                "exit_type": "normal" if done.returncode >= 0 else "by_signal",
+                "start_time": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started)),
                 "stop_time": time.strftime("%Y-%m-%d %H:%M:%S"),
-                "exit_code": done.returncode,
-                "output": (done.stdout + done.stderr)[-2000:],
+                "timestamp": str(int(started)),
             }
+            task.setdefault("history", []).append(result)
+            task["last_run"] = dict(result, output=(done.stdout + done.stderr)[-2000:])
             sim.state.save()

@@ -50,7 +50,8 @@ class Widget(Resource):
         self.applies_writes = applies_writes
         self.reads = 0
         self.writes = []
-        self.finished = []
+        self.reported = []
+        self.closed = 0
 
     def validate(self):
         if self.params.get("size", 0) < 0:
@@ -80,8 +81,11 @@ class Widget(Resource):
     def masked(self, obj):
         return dict(obj, token=MASK)
 
-    def finish(self, result):
-        self.finished.append(result)
+    def report(self, result):
+        self.reported.append(result)
+
+    def close(self):
+        self.closed += 1
 
 
 def converge(store, check_mode=False, diff=False, applies_writes=True, **params):
@@ -101,7 +105,7 @@ def test_create_writes_once_and_returns_the_object_read_back():
     assert widget.writes == ["create"]
     assert result["widget"] == {"name": "w1", "size": 2, "token": MASK, "colour": "grey"}
     assert result["diff"] == {"before": {}, "after": result["widget"]}
-    assert widget.finished == [result]
+    assert widget.reported == [result] and widget.closed == 1
 
 
 def test_an_equal_object_is_left_alone():
@@ -154,7 +158,7 @@ def test_a_write_the_api_accepted_but_did_not_apply_fails_clearly():
     assert exited.result["msg"] == (
         "the widget was written but is not there when read back; the API accepted the create without applying it"
     )
-    assert widget.finished == [{}]
+    assert widget.reported == [] and widget.closed == 1
 
 
 def test_bad_input_fails_before_any_call_with_the_validation_message():
@@ -166,3 +170,21 @@ def test_bad_input_fails_before_any_call_with_the_validation_message():
 def test_secrets_never_reach_the_result():
     exited, _widget = converge({}, diff=True)
     assert "t0ps3cret" not in repr(exited.result)
+
+
+class RunNowWidget(Widget):
+    """A widget whose report() acts on the object after the converge (as a run-now does) and fails."""
+
+    def report(self, result):
+        super().report(result)
+        result["run"] = {"started": True}
+        raise ResourceError("the run of w1 ended with result 'error'")
+
+
+def test_a_failing_report_fails_with_the_result_so_far_and_still_closes():
+    widget = RunNowWidget(AnsibleSide({"name": "w1", "size": 2, "token": "t0ps3cret", "state": "present"}), {})
+    with pytest.raises(ModuleExit) as exited:
+        run_resource_module(widget)
+    assert exited.value.failed and exited.value.result["msg"] == "the run of w1 ended with result 'error'"
+    assert exited.value.result["operation"] == "create" and exited.value.result["run"] == {"started": True}
+    assert widget.writes == ["create"] and widget.closed == 1
