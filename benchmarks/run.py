@@ -14,8 +14,7 @@ host, free ports, container, network and host port, and a counting proxy in fron
   3. floors: the idempotent rerun next to its floors in one run (a no-op play with as many tasks, and the
      same with `ping` where the rerun ran a module, where it ran it), medians of --repeat;
   then, on the floors' NAS grown to --users users: many users syncing at once through the HTTPS proxy, and
-  parts 4 (cards from code, benchmarks/notes.py) and 5 (full syncs at --sizes MB, sync.transfer_rows), which
-  the branch i17b-bench-cards adds (a row says so when this checkout lacks them).
+  parts 4 (cards from code, benchmarks/notes.py) and 5 (full syncs at --sizes MB, sync.transfer_rows).
 Each case holds /tmp/ankinas-heavy.lock while it runs (others' molecule and tests get it between cases).
 Prints one table and writes benchmarks/RESULTS.md. Removes what it created, also on failure.
 """
@@ -23,8 +22,6 @@ Prints one table and writes benchmarks/RESULTS.md. Removes what it created, also
 import argparse
 import contextlib
 import fcntl
-import importlib
-import importlib.util
 import os
 import shutil
 import statistics
@@ -36,7 +33,7 @@ from pathlib import Path
 
 from simnas.connect_proxy import ConnectProxy
 
-from benchmarks import report, sync
+from benchmarks import notes, report, sync
 from benchmarks.dockerproxy import split_calls
 from benchmarks.nas import Fleet, dsm_split, portainer_split
 from benchmarks.playbook import CONTROLLER_ONLY, SITE, run_playbook, write_floor_play
@@ -292,44 +289,17 @@ class Bench:
             }
             if "users" in self.args.parts:
                 self.many_users(endpoints["HTTPS proxy"], users)
-            # Parts 4 and 5 are benchmarks/notes.py and sync.transfer_rows (branch i17b-bench-cards).
+            # Parts 4 and 5: benchmarks/notes.py and sync.transfer_rows (i17b), on this NAS's endpoints.
             if "cards" in self.args.parts:
-                self.optional_part(
-                    "4",
-                    "benchmarks.notes",
-                    "notes_rows",
-                    lambda notes_rows: notes_rows(
-                        *endpoints["HTTPS proxy"],
-                        cards["name"],
-                        cards["password"],
-                        self.work / "cards",
-                        count=self.args.notes,
-                        part="4",
-                    )[0],
+                url, env = endpoints["HTTPS proxy"]
+                rows, _details = notes.notes_rows(
+                    url, env, cards["name"], cards["password"], self.work / "cards", count=self.args.notes, part="4"
                 )
+                self.rows += rows
             if "transfers" in self.args.parts:
-                self.optional_part(
-                    "5",
-                    "benchmarks.sync",
-                    "transfer_rows",
-                    lambda transfer_rows: transfer_rows(
-                        endpoints, users, self.args.sizes, self.work / "transfers", part="5"
-                    ),
-                )
+                self.rows += sync.transfer_rows(endpoints, users, self.args.sizes, self.work / "transfers", part="5")
         finally:
             tunnel.stop()
-
-    def optional_part(self, part, module_name, function, call):
-        """Rows of another file's part; a row saying it is missing when this checkout does not have it yet."""
-        found = (
-            getattr(importlib.import_module(module_name), function, None)
-            if importlib.util.find_spec(module_name)
-            else None
-        )
-        if found is None:
-            self.rows.append({"part": part, "case": f"not run: {module_name}.{function} is not in this checkout"})
-            return
-        self.rows += call(found)
 
     def many_users(self, endpoint, users):
         url, env = endpoint
