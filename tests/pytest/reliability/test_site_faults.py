@@ -15,9 +15,11 @@ from reliability_nas import NOTES, USERS
 from simnas import anki_client
 from simnas.connect_proxy import ConnectProxy
 from simnas.runner import ROOT, play_recap, run_playbook
+from simnas.server import free_port
 from simnas.supervisor import DEMO_ADMIN, DEMO_DSM_PASSWORD
 
 pytestmark = pytest.mark.docker
+DEMO = str(ROOT / "inventories" / "demo")
 
 
 def assert_deploy_failed_showing(deployed_nas, process, *reasons):
@@ -223,17 +225,23 @@ def test_restore_drill_resolves_the_example_inventory(deployed_nas, tmp_path):
 
 def status(deployed_nas):
     """Runs the status playbook: (exit code, the report's lines, the number of changed tasks)."""
+    returncode, lines, changed = status_of_hosts(deployed_nas.overrides, DEMO, deployed_nas.env)
+    return returncode, lines["simnas"], changed["simnas"]
+
+
+def status_of_hosts(extra_vars, inventory, env):
+    """Runs the status playbook: (exit code, {host: the report's lines}, {host: the number of changed tasks})."""
     process = run_playbook(
         ROOT / "playbooks" / "status.yml",
-        deployed_nas.overrides,
-        env=dict(deployed_nas.env, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json"),
-        inventory=str(ROOT / "inventories" / "demo"),
+        extra_vars,
+        env=dict(env, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json"),
+        inventory=inventory,
     )
     output = json.loads(process.stdout)
     (report,) = [task for play in output["plays"] for task in play["tasks"] if task["task"]["name"] == "Report"]
-    lines = report["hosts"]["simnas"]["msg"]
-    assert isinstance(lines, list), report
-    return process.returncode, lines, output["stats"]["simnas"]["changed"]
+    lines = {host: result["msg"] for host, result in report["hosts"].items()}
+    assert all(isinstance(host_lines, list) for host_lines in lines.values()), report
+    return process.returncode, lines, {host: stats["changed"] for host, stats in output["stats"].items()}
 
 
 def backup_now(deployed_nas, snapshot=True):
@@ -284,4 +292,94 @@ def test_status_is_green_when_healthy_and_names_a_failed_backup_and_a_stopped_co
         moved.rename(target)
         deployed_nas.container().start()
         deployed_nas.wait_healthy()
+    deployed_nas.assert_serves_every_users_notes()
+
+
+def backup_through_dsm(deployed_nas):
+    """Runs the Hyper Backup task now through the DSM Web API, as its schedule would; its result once it ended."""
+    dsm, ca = f"https://127.0.0.1:{deployed_nas.env['SIMNAS_DSM_PORT']}", str(deployed_nas.home / "ca" / "ca.crt")
+    client = DSMClient(url=dsm, username=DEMO_ADMIN, password=DEMO_DSM_PASSWORD, ca_path=ca)
+    try:
+        (task,) = client.call("SYNO.Backup.Task", "list", {}, version=1)["task_list"]
+        client.call("SYNO.Backup.Task", "backup", {"task_id": task["task_id"]}, version=1, write=True)
+        deadline = time.monotonic() + 60
+        while True:
+            result = client.call("SYNO.Backup.Task", "status", {"task_id": task["task_id"]}, version=1)
+            if result["last_bkp_result"] != "backingup":
+                return result["last_bkp_result"]
+            assert time.monotonic() < deadline, "the backup did not end within 60 s"
+            time.sleep(0.2)
+    finally:
+        client.close()
+
+
+def test_status_reads_container_manager_projects_without_ssh(deployed_nas, tmp_path):
+    """Two sync servers of their own deployed through Container Manager on the same NAS by one site.yml run with DSM
+    credentials alone (an inventory whose NAS hosts have no SSH: their port refuses), one of them then stopped; one
+    status.yml run reports the running one green and the stopped one with one clear PROBLEM line. The rule keeps
+    pointing at the docker server and the backup task is the inventory's, so both stay as the inventory says."""
+    names = {"simnas": f"{deployed_nas.name}-cm", "simnas-stopped": f"{deployed_nas.name}-cm-stopped"}
+    hosts = {
+        host: {
+            "ansible_host": "127.0.0.1",
+            "ansible_port": 9,  # closed: any task that tried to reach the NAS over SSH would fail
+            "ansible_connection": "ssh",
+            "anki_sync_server_container_name": name,
+            "anki_sync_server_network": name,
+            "anki_sync_server_host_port": free_port(),
+            "data_folder_path": f"/volume1/docker/{name}",
+        }
+        for host, name in names.items()
+    }
+    (tmp_path / "hosts.yml").write_text(json.dumps({"all": {"children": {"synology": {"hosts": hosts}}}}))
+    inventory = [DEMO, str(tmp_path / "hosts.yml")]
+    per_host = set(next(iter(hosts.values())))
+    extra_vars = {key: value for key, value in deployed_nas.overrides.items() if key not in per_host}
+    # This NAS's backup task and snapshot job are the docker server's: the status reads the task, not the job.
+    extra_vars.update(
+        hyper_backup_data_dir="/volume1/docker/anki-server",
+        hyper_backup_snapshot_enabled=False,
+        reverse_proxy_destination_port=deployed_nas.port,
+    )
+    env = dict(deployed_nas.env, ANKINAS_DEPLOY_METHOD="container_manager")
+    try:
+        deployed = run_playbook(
+            ROOT / "playbooks" / "site.yml",
+            extra_vars,
+            # One host at a time: both are one NAS, whose one-shot root task (folder permissions) has one name.
+            env=dict(env, ANSIBLE_RUN_TAGS="data_folder,anki_sync_server", ANSIBLE_FORKS="1"),
+            inventory=inventory,
+        )
+        assert deployed.returncode == 0, deployed.stdout[-3000:]
+        deployed_nas.docker.containers.get(names["simnas-stopped"]).stop()
+        assert backup_through_dsm(deployed_nas) == "done"
+        deployed_nas.reset_dsm_counters()
+        returncode, lines, changed = status_of_hosts(extra_vars, inventory, env)
+        assert returncode != 0  # the stopped host
+        image = "image jeankhawand/anki-sync-server:25.07"
+        running, stopped = lines["simnas"], lines["simnas-stopped"]
+        assert f"project {names['simnas']} (container_manager): running, {image}" in running
+        assert "logins: 2 of 2 users can log in" in running
+        assert (
+            f"reverse proxy: https://anki.nas.test:443 -> localhost:{deployed_nas.port} (as in the inventory)"
+            in running
+        )
+        assert any(line.startswith("certificate: anki.nas.test, valid till ") for line in running), running
+        assert any(line.startswith("last backup: ") and ", done (" in line for line in running), running
+        assert "snapshots: not read (no SSH host with Container Manager)" in running
+        assert running[-1] == "HEALTHY" and not any(line.startswith("PROBLEM") for line in running)
+
+        assert f"project {names['simnas-stopped']} (container_manager): stopped, {image}" in stopped
+        assert "logins: not checked (the Container Manager project is not running)" in stopped, stopped
+        assert [line for line in stopped if line.startswith("PROBLEM")] == [
+            f"PROBLEM: the Container Manager project {names['simnas-stopped']} is stopped (expected running)"
+        ]
+        assert changed == {"simnas": 0, "simnas-stopped": 0}
+        assert deployed_nas.dsm_writes() == {}
+    finally:
+        for name in names.values():
+            for container in deployed_nas.docker.containers.list(all=True, filters={"name": name}):
+                container.remove(force=True, v=True)
+            for network in deployed_nas.docker.networks.list(names=[name]):
+                network.remove()
     deployed_nas.assert_serves_every_users_notes()
