@@ -30,7 +30,7 @@ TARGET_API = "SYNO.Backup.Target"
 REPOSITORY_API = "SYNO.Backup.Repository"
 LIST_ADDITIONAL = ["last_bkp_time", "last_bkp_result", "get_source", "schedule"]
 GET_ADDITIONAL = ["backup_params", "rotate_params", "schedule", "repository", "last_bkp_time", "last_bkp_result"]
-STATUS_ADDITIONAL = ["last_bkp_time", "last_bkp_result", "is_modified", "last_bkp_progress"]
+STATUS_ADDITIONAL = ["last_bkp_time", "last_bkp_result", "is_modified", "last_bkp_progress", "last_bkp_success_version"]
 POLL_SECONDS = 1.0
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # DSM numbers the days 0..6 from Sunday
 ALL_DAYS = list(WEEKDAYS)
@@ -348,11 +348,14 @@ def task_status(client, task_id):
     )
 
 
-def backup_ended(before, status):
-    """Whether status shows a backup that ended after the status before (idle, with a new last backup time)."""
-    return status.get("status") in IDLE_STATUSES and (
-        status.get("last_bkp_end_time") != before.get("last_bkp_end_time")
-        or status.get("last_bkp_time") != before.get("last_bkp_time")
+def backup_ended(before, status, seen_running=False):
+    """Whether status shows the run started after the status before has ended: the task idle again, and seen
+    running on the way, or with a new last backup time or success version. DSM's times count whole seconds,
+    so two short runs within one second look alike by their times alone."""
+    if status.get("status") not in IDLE_STATUSES:
+        return False
+    return seen_running or any(
+        status.get(key) != before.get(key) for key in ("last_bkp_end_time", "last_bkp_time", "last_bkp_success_version")
     )
 
 
@@ -369,9 +372,15 @@ def run_backup(client, task, name, wait, timeout):
     run = {"started": not running, "already_running": running, "waited": False}
     if not wait:
         return run
+    seen = {"running": False}
+
+    def ended(status):
+        seen["running"] = seen["running"] or status.get("status") not in IDLE_STATUSES
+        return backup_ended(before, status, seen["running"])
+
     status = wait_until(
         lambda: task_status(client, task["task_id"]),
-        lambda status: backup_ended(before, status),
+        ended,
         timeout,
         f"the backup of {name!r} is still running after {timeout} seconds (wait_timeout); it goes on in DSM",
         interval=POLL_SECONDS,

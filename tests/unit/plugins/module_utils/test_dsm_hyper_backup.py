@@ -194,3 +194,11 @@ def test_a_backup_has_ended_when_the_task_is_idle_with_a_new_last_backup():
     assert not hb.backup_ended(before, dict(before, status="backup", last_bkp_time="2026/01/16 03:00:00"))
     assert hb.backup_ended(before, dict(before, last_bkp_end_time="2026/01/16 03:00:09"))
     assert hb.backup_ended({"status": None}, {"status": "", "last_bkp_time": "2026/01/16 03:00:00"})
+
+
+def test_a_short_run_within_the_same_second_is_seen_ending():
+    before = {"status": "none", "last_bkp_time": "2026/01/15 03:00:00", "last_bkp_end_time": "2026/01/15 03:00:00"}
+    # times alike to the second: a new success version, or having seen the task running, tells the run ended
+    assert hb.backup_ended(before, dict(before, last_bkp_success_version="7"))
+    assert hb.backup_ended(before, dict(before), seen_running=True)
+    assert not hb.backup_ended(before, dict(before, status="backup"), seen_running=True)
