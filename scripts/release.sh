@@ -25,6 +25,9 @@ if ! grep -lq '^release_summary:' changelogs/fragments/*.yml; then
   echo "warning: no fragment carries a release_summary for $version" >&2
 fi
 antsibull-changelog lint
+# antsibull-changelog caches each release's plugin list; a cache left from an earlier release hides plugins
+# whose version_added was corrected since.
+rm -f changelogs/.plugin-cache.yaml
 sed -i -E "s/^version: .*/version: $version/" galaxy.yml
 # New modules and plugins are listed from their version_added, read through ansible-doc.
 antsibull-changelog release --version "$version" --date "${RELEASE_DATE:-$(date -u +%F)}"
