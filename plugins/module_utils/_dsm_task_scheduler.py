@@ -22,6 +22,7 @@ every parameter set N4S4 tried), so a script tells its result by its exit code.
 """
 
 import re
+from collections import Counter
 
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
 from ansible_collections.ankinas.synology.plugins.module_utils._wait import wait_until
@@ -91,7 +92,21 @@ class RunFailed(ResourceError):
 
 
 def _run_key(entry):
-    return (str(entry.get("timestamp")), str(entry.get("start_time")), str(entry.get("stop_time")))
+    return tuple(str(entry.get(key)) for key in ("timestamp", "start_time", "stop_time", "exit_code", "exit_type"))
+
+
+def runs_since(seen, history):
+    """The entries of history (newest first) that were not in seen (a Counter of _run_key): counted, not only
+    compared, since DSM's times count whole seconds and two short runs of one task can look alike."""
+    left = Counter(seen)
+    new = []
+    for entry in reversed(history):
+        key = _run_key(entry)
+        if left[key]:
+            left[key] -= 1
+        else:
+            new.append(entry)
+    return new[::-1]
 
 
 def task_fields(name, script, enabled=False, schedule=None, notify_mail=""):
@@ -164,13 +179,13 @@ class TaskClient:
 
         Returns the run's result {exit_code, exit_type, start_time, stop_time} when waited for, else None.
         """
-        seen = {_run_key(entry) for entry in self.history(task_id)} if wait_timeout is not None else set()
+        seen = Counter(_run_key(entry) for entry in self.history(task_id)) if wait_timeout is not None else None
         self.client.call(SCHEDULER_API, "run", {"tasks": [{"id": task_id, "real_owner": OWNER}]}, version=2, write=True)
         if wait_timeout is None:
             return None
         # An API error here is reported as it is, not waited out: the run's result would never come.
         new_runs = wait_until(
-            lambda: [entry for entry in self.history(task_id) if _run_key(entry) not in seen],
+            lambda: runs_since(seen, self.history(task_id)),
             bool,
             wait_timeout,
             f"root task {name!r} (id {task_id}) has no result {wait_timeout}s after {SCHEDULER_API} run "
