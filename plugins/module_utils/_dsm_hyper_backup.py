@@ -22,6 +22,7 @@ correction after a capture from a real DSM touches this file only.
 import re
 import time
 
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_schedule import TIME, WEEKDAYS
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
 from ansible_collections.ankinas.synology.plugins.module_utils._wait import wait_until
 
@@ -32,7 +33,6 @@ LIST_ADDITIONAL = ["last_bkp_time", "last_bkp_result", "get_source", "schedule"]
 GET_ADDITIONAL = ["backup_params", "rotate_params", "schedule", "repository", "last_bkp_time", "last_bkp_result"]
 STATUS_ADDITIONAL = ["last_bkp_time", "last_bkp_result", "is_modified", "last_bkp_progress", "last_bkp_success_version"]
 POLL_SECONDS = 1.0
-WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # DSM numbers the days 0..6 from Sunday
 ALL_DAYS = list(WEEKDAYS)
 
 RETENTION_POLICIES = {"versions": 0, "smart_recycle": 1}  # rotate_condition[0] (unverified)
@@ -41,7 +41,6 @@ RETENTION_POLICIES = {"versions": 0, "smart_recycle": 1}  # rotate_condition[0] 
 REMOTE_DEFAULT_PORT = 6281
 
 VOLUME_PATH = re.compile(r"^/volume[0-9]+(/|$)")
-TIME = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 
 #: Task.status values that mean "idle"; anything else is a running (or preparing) backup
 IDLE_STATUSES = ("none", "", None)

@@ -21,9 +21,9 @@ answer is ignored (UNVERIFIED). The script's output is not in the Web API (get_h
 every parameter set N4S4 tried), so a script tells its result by its exit code.
 """
 
-import re
 from collections import Counter
 
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_schedule import TIME, WEEKDAYS
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
 from ansible_collections.ankinas.synology.plugins.module_utils._wait import wait_until
 
@@ -31,10 +31,8 @@ SCHEDULER_API = "SYNO.Core.TaskScheduler"
 ROOT_API = "SYNO.Core.TaskScheduler.Root"
 CONFIRM_API = "SYNO.Core.User.PasswordConfirm"
 OWNER = "root"
-WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 DAILY = 1001
 POLL_SECONDS = 1
-TIME = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 
 #: DSM error codes of the Task Scheduler APIs (a module passes them to its client)
 ERRORS = {
