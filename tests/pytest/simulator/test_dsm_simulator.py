@@ -8,6 +8,7 @@ import sys
 import pytest
 import requests
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError, DSMClient
+from simnas.dsm import behaviours
 from simnas.server import free_port
 from simnas.waiting import wait_until
 
@@ -103,3 +104,28 @@ def test_cli_serves_https_and_http(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture
+def probe_behaviour():
+    """A behaviour declared for this test only (the real ones belong to the APIs that use them)."""
+    name = behaviours.behaviour("test_probe_seconds", real=6.0, off=0.0, source="this test", what="a probe")
+    yield name
+    del behaviours.BEHAVIOURS[name]
+
+
+def test_real_dsm_behaviours_are_on_by_default_and_tuned_per_simulator(probe_behaviour, make_dsm):
+    assert behaviours.Behaviours()[probe_behaviour] == 6.0
+    assert behaviours.Behaviours(real_dsm=False)[probe_behaviour] == 0.0
+    assert behaviours.Behaviours(overrides={probe_behaviour: 2})[probe_behaviour] == 2
+    with pytest.raises(KeyError, match="no_such_behaviour"):
+        behaviours.Behaviours(overrides={"no_such_behaviour": 1})
+
+    dsm = make_dsm(behaviours={probe_behaviour: None})  # None: off
+    control = dsm.https.url + "/_sim/behaviours"
+    assert requests.get(control, verify=dsm.ca_path, timeout=5).json()[probe_behaviour]["value"] == 0.0
+    answer = requests.post(control, json={probe_behaviour: 3.5}, verify=dsm.ca_path, timeout=5)
+    assert answer.json()[probe_behaviour]["value"] == 3.5
+    assert dsm.sim.behaviours[probe_behaviour] == 3.5
+    refused = requests.post(control, json={"no_such_behaviour": 1}, verify=dsm.ca_path, timeout=5)
+    assert refused.status_code == 400

@@ -2,11 +2,12 @@
 
     python -m simnas.dsm --state $SIMNAS_HOME/dsm.json --https-port 5001 --http-port 5000 \
         --user admin:secret [--otp-code 123456 | --otp-secret BASE32] [--personality dsm6] \
-        [--nginx [--frontend-port 443:8443]] [--httpd-restart-seconds 2]
+        [--nginx [--frontend-port 443:8443]] [--httpd-restart-seconds 2] [--no-real-dsm] [--behaviour NAME=VALUE]
 
 HTTPS uses a leaf of the simulated NAS's test CA ($SIMNAS_HOME/ca/ca.crt). Ctrl-C stops it.
 --nginx renders the reverse-proxy rules into a real nginx ($SIMNAS_HOME/nginx, see simnas.nginx), stopped
-with the simulator; --frontend-port RULE:LISTEN moves a rule port's listener (e.g. 443:8443).
+with the simulator; --frontend-port RULE:LISTEN moves a rule port's listener (e.g. 443:8443). The real-DSM behaviours
+(simnas.dsm.behaviours) are on unless --no-real-dsm; --behaviour NAME=VALUE tunes one.
 """
 
 import argparse
@@ -19,6 +20,7 @@ from pathlib import Path
 from simnas.ca import TestCA
 from simnas.dsm.apis.reverse_proxy import attach_nginx
 from simnas.dsm.app import create_app
+from simnas.dsm.behaviours import parse_assignment
 from simnas.server import RunningServer
 
 
@@ -41,6 +43,10 @@ def main(argv=None):
     parser.add_argument(
         "--httpd-restart-seconds", type=float, default=2.0, help="connections drop this long after a certificate change"
     )
+    parser.add_argument("--no-real-dsm", action="store_true", help="turn every real-DSM behaviour off")
+    parser.add_argument(
+        "--behaviour", action="append", default=[], type=parse_assignment, help="NAME=VALUE: tune one (repeatable)"
+    )
     args = parser.parse_args(argv)
     if not (args.https_port or args.http_port):
         parser.error("give --https-port and/or --http-port")
@@ -61,6 +67,8 @@ def main(argv=None):
         autoblock_attempts=args.autoblock_attempts,
         session_lifetime=args.session_lifetime,
         httpd_restart_seconds=args.httpd_restart_seconds,
+        real_dsm=not args.no_real_dsm,
+        behaviours=dict(args.behaviour),
     )
     nginx = None
     if args.nginx:

@@ -57,6 +57,7 @@ from flask import Flask, Response, request
 
 from simnas.dsm import apis
 from simnas.dsm.apis import encryption
+from simnas.dsm.behaviours import Behaviours
 from simnas.dsm.registry import APIS, EMPTY_BODY, PERSONALITIES, DSMError, PlainText
 
 apis.load_all()
@@ -142,6 +143,8 @@ class Simulator:
         absent_apis=(),
         volumes=("volume1",),
         httpd_restart_seconds=2.0,
+        real_dsm=True,
+        behaviours=None,
     ):
         if personality not in PERSONALITIES:
             raise ValueError("personality must be one of {}".format(", ".join(PERSONALITIES)))
@@ -168,6 +171,8 @@ class Simulator:
         self.faults = {}
         self.httpd_restart_seconds = float(httpd_restart_seconds)
         self.httpd_down_until = 0.0
+        #: the real-DSM behaviours (simnas.dsm.behaviours): on unless real_dsm=False, tuned by behaviours=
+        self.behaviours = Behaviours(real_dsm, behaviours)
 
     # --- helpers for handlers ------------------------------------------------------------------
     def apis(self):
@@ -442,6 +447,20 @@ def create_app(**options):
     def sim_faults():
         sim.set_faults(dict(request.get_json(force=True) or {}))
         return {"faults": dict(sim.faults)}
+
+    @app.get("/_sim/behaviours")
+    def sim_behaviours():
+        with sim.lock:
+            return sim.behaviours.describe()
+
+    @app.post("/_sim/behaviours")
+    def sim_set_behaviours():
+        with sim.lock:
+            try:
+                sim.behaviours.set(dict(request.get_json(force=True) or {}))
+            except KeyError as exc:
+                return {"error": str(exc)}, 400
+            return sim.behaviours.describe()
 
     @app.post("/_sim/unblock")
     def sim_unblock():
