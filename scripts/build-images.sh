@@ -2,7 +2,7 @@
 # Builds the images the simulated NAS runs, locally (no registry is reachable here):
 #   ankinas/debian:bookworm            - a minimal Debian made with debootstrap, the base of the others
 #   jeankhawand/anki-sync-server:TAG   - stand-ins of the public image, one per entry of ANKI_SYNC_SERVER
-#   ankinas/simnas-ssh:bookworm        - the simulated NAS's SSH host (sshd, sudo, a DSM-like administrator)
+#   ankinas/simnas-ssh:RECIPE_HASH     - the simulated NAS's SSH host (sshd, sudo, a DSM-like administrator)
 # Each image carries a label with the hash of its recipe; an image whose label matches is kept.
 # Usage: build-images.sh [base|anki-sync-server]... (default: all). An image is built FROM the base image
 # only when it is out of date itself; then the base is (re)built first if its label does not match.
@@ -82,15 +82,21 @@ build_anki_sync_server() {
     "$context" >/dev/null
 }
 
-# build_simnas_ssh: the simulated NAS's SSH host, FROM the base image.
+# build_simnas_ssh: the simulated NAS's SSH host, FROM the base image. Its tag is its recipe's hash, so checkouts
+# with different recipes (branches) each keep their own; the tag this checkout uses is written to
+# .cache/images/simnas-ssh.image, where simnas.sshnas reads it.
 build_simnas_ssh() {
-  local image=ankinas/simnas-ssh:bookworm recipe=tests/images/simnas-ssh hash
+  local recipe=tests/images/simnas-ssh hash image
   hash=$(echo "$(base_hash) $(recipe_hash "$recipe/Dockerfile" "$recipe/entrypoint.sh") $(function_hash build_simnas_ssh)" |
     sha256sum | cut -c1-16)
-  image_is_current "$image" "$hash" && return
-  build_base
-  log "building $image"
-  docker build -q --label "org.ankinas.recipe=$hash" -t "$image" "$recipe" >/dev/null
+  image=ankinas/simnas-ssh:$hash
+  if ! image_is_current "$image" "$hash"; then
+    build_base
+    log "building $image"
+    docker build -q --label "org.ankinas.recipe=$hash" -t "$image" "$recipe" >/dev/null
+  fi
+  mkdir -p .cache/images
+  echo "$image" >.cache/images/simnas-ssh.image
 }
 
 (($#)) || set -- base anki-sync-server simnas-ssh

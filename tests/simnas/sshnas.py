@@ -21,10 +21,21 @@ import subprocess
 import time
 from pathlib import Path
 
-IMAGE = "ankinas/simnas-ssh:bookworm"
+#: scripts/build-images.sh writes the tag of this checkout's image here (the tag is the recipe's hash)
+IMAGE_FILE = Path(__file__).resolve().parents[2] / ".cache" / "images" / "simnas-ssh.image"
 HOST_ALIAS = "simnas"
 #: where the Container Manager keeps its docker binary on DSM 7.2 (the image links /usr/local/bin/docker to it)
 NAS_DOCKER = "/var/packages/ContainerManager/target/usr/bin/docker"
+
+
+def image():
+    """The SSH host's image as this checkout's recipe builds it (scripts/build-images.sh simnas-ssh)."""
+    try:
+        return IMAGE_FILE.read_text().strip()
+    except FileNotFoundError:
+        raise RuntimeError(
+            "no simnas-ssh image built for this checkout: run scripts/build-images.sh simnas-ssh"
+        ) from None
 
 
 def container_name(home):
@@ -111,7 +122,7 @@ def start(home, port, user, password, timeout=30):
         f"{keys}:/etc/ssh/simnas:ro",
         "--volume",
         f"{shutil.which('docker')}:{NAS_DOCKER}:ro",
-        IMAGE,
+        image(),
         str(port),
     )
     deadline = time.monotonic() + timeout
