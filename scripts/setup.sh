@@ -63,12 +63,6 @@ install_collections() {
   fi
 }
 
-# The simulated NAS's Task Scheduler runs root scripts on this machine; on DSM, Container Manager links its
-# docker CLI at /usr/local/bin/docker, the path the roles call it by (hyper_backup_docker_command).
-link_nas_docker() {
-  [[ -e /usr/local/bin/docker ]] || ln -s "$(command -v docker)" /usr/local/bin/docker
-}
-
 start_docker() {
   if docker info >/dev/null 2>&1; then
     return
@@ -86,7 +80,6 @@ start_docker() {
 install_apt_packages
 install_python_env
 install_collections
-link_nas_docker
 start_docker
 if [[ -x scripts/build-images.sh ]]; then
   scripts/build-images.sh

@@ -194,19 +194,23 @@ def portainer_sim(tmp_path_factory, docker_client):
     server.stop()
 
 
-# --- The simulated DSM (one per test, over HTTPS with the test CA and plain HTTP) -------------------
+# --- The simulated DSM (one per test, over HTTPS with its own test CA, and plain HTTP) -------------------
 ADMIN = "admin"
 
 
 class SimulatedDSM:
-    """A running simulated DSM: its URLs, the connection arguments of the modules, its control endpoint."""
+    """A running simulated DSM: its URLs, the connection arguments of the modules, its control endpoint, its test CA
+    (`ca`, in home/ca: it signs the DSM's HTTPS certificate and the NAS's certificates) and its NAS (`nas`, where
+    Task Scheduler runs root scripts: the home's NAS container, started on the first script unless one runs)."""
 
-    def __init__(self, https, http, ca_path, password, home):
+    def __init__(self, https, http, ca, password, home, nas):
         self.https, self.http = https, http
         self.url, self.http_url = https.url, http.url
-        self.ca_path = str(ca_path)
+        self.ca = ca
+        self.ca_path = str(ca.cert_path)
         self.password = password
         self.home = home
+        self.nas = nas
 
     def connection(self, **overrides):
         """The connection options of a DSM module for this NAS."""
@@ -241,38 +245,39 @@ class SimulatedDSM:
     def stop(self):
         self.https.stop()
         self.http.stop()
+        self.nas.stop()
 
 
-@pytest.fixture(scope="session")
-def dsm_ca(tmp_path_factory):
-    return TestCA(tmp_path_factory.mktemp("ca"))
-
-
-def start_dsm(dsm_ca, home, **options):
-    """A running simulated DSM in home; admin's password is random unless users= is given. Stop it with stop()."""
+def start_dsm(home, **options):
+    """A running simulated DSM in home (its state, volumes, CA and NAS container all there); admin's password is
+    random unless users= is given. Stop it with stop()."""
     password = "pw-" + secrets.token_hex(8)
     options.setdefault("users", {ADMIN: password})
     options.setdefault("state_path", home / "dsm-state.json")
     options.setdefault("volumes_root", home / "volumes")
+    options.setdefault("ca_dir", home / "ca")
+    options.setdefault("nas", sshnas.RootShell(home, start_missing=True))
     # DSM drops connections for up to a minute after a certificate change; tests keep it short.
     options.setdefault("httpd_restart_seconds", 0.3)
     app = create_dsm_app(**options)
-    cert, key = dsm_ca.leaf("dsm", "localhost", "127.0.0.1")
+    ca = TestCA(options["ca_dir"])
+    cert, key = ca.leaf("dsm", "localhost", "127.0.0.1")
     https = RunningServer(app, certfile=cert, keyfile=key).start()
     http = RunningServer(app).start()
     user = options["users"][ADMIN]
-    dsm = SimulatedDSM(https, http, dsm_ca.cert_path, user if isinstance(user, str) else user["password"], home)
+    password = user if isinstance(user, str) else user["password"]
+    dsm = SimulatedDSM(https, http, ca, password, home, options["nas"])
     dsm.sim = app.config["SIMULATOR"]  # for suites that attach more to the NAS (tests/pytest/proxy)
     return dsm
 
 
 @pytest.fixture
-def make_dsm(dsm_ca, tmp_path):
+def make_dsm(tmp_path, ssh_nas_image):
     """make_dsm(**Simulator options) -> SimulatedDSM; admin's password is random unless users= is given."""
     running = []
 
     def make(**options):
-        dsm = start_dsm(dsm_ca, tmp_path, **options)
+        dsm = start_dsm(tmp_path, **options)
         running.append(dsm)
         return dsm
 
@@ -282,9 +287,9 @@ def make_dsm(dsm_ca, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def module_dsm(dsm_ca, tmp_path_factory):
+def module_dsm(tmp_path_factory, ssh_nas_image):
     """A simulated DSM 7 shared by the tests of one module (for deployments converged step by step)."""
-    dsm = start_dsm(dsm_ca, tmp_path_factory.mktemp("dsm"))
+    dsm = start_dsm(tmp_path_factory.mktemp("dsm"))
     yield dsm
     dsm.stop()
 
@@ -317,6 +322,10 @@ class SSHNas:
             "ansible_python_interpreter": "/usr/bin/python3",
         }
 
+    def root(self, command):
+        """Runs command as root in the NAS (as a Task Scheduler script runs, not over SSH); the CompletedProcess."""
+        return sshnas.run_as_root(self.home, command, timeout=60)
+
     def shell(self, command):
         """Runs command on the NAS as the administrator, over SSH; the CompletedProcess."""
         ssh = ["sshpass", "-e", "ssh", "-p", str(self.port), "-o", "LogLevel=ERROR"]
@@ -329,12 +338,14 @@ class SSHNas:
 
 @pytest.fixture(scope="session")
 def ssh_nas_image(docker_client):
+    """The NAS's image (simnas.sshnas): every simulated DSM's root scripts run in a container of it."""
     subprocess.run([os.path.join(ROOT, "scripts", "build-images.sh"), "simnas-ssh"], check=True)
 
 
 @pytest.fixture
 def make_ssh_nas(ssh_nas_image, docker_client):
-    """make_ssh_nas(home, user, password): the SSH host of a simulated NAS whose /volume1 is home/volumes/volume1."""
+    """make_ssh_nas(home, user, password): the SSH host of a simulated NAS whose /volumeN is home/volumes/volumeN
+    (the NAS container of that home, with sshd: a DSM of the same home runs its root scripts there too)."""
     started = []
 
     def make(home, user, password):

@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 import requests
+from simnas import sshnas
 from simnas.runner import ROOT, play_recap, run_playbook
 from simnas.server import free_port
 
@@ -35,9 +36,22 @@ def simulated_nas(home, method):
     options = [f"--{name}-port={ports[f'SIMNAS_{name.upper()}_PORT']}" for name in services]
     subprocess.run([*supervisor, "start", *options], env=env, check=True, cwd=ROOT)
     try:
+        # What an earlier version of the collection left in the NAS's /etc/crontab (see molecule/shared/prepare.yml).
+        assert sshnas.run_as_root(home, f"echo {OLD_CRONTAB_LINE!r} >> /etc/crontab", timeout=30).returncode == 0
+        env["NAS_CRONTAB"] = nas_crontab(env)
         yield env
     finally:
         subprocess.run([*supervisor, "stop"], env=env, check=True, cwd=ROOT)
+
+
+OLD_CRONTAB_LINE = "45 2 * * * root python3 /volume1/docker/ankinas-tools/anki_snapshot.py # ankinas-anki-snapshot:anki"
+
+
+def nas_crontab(env):
+    """The NAS's /etc/crontab, read as root in the NAS."""
+    done = sshnas.run_as_root(env["SIMNAS_HOME"], "cat /etc/crontab", timeout=30)
+    assert done.returncode == 0, done.stdout
+    return done.stdout
 
 
 @pytest.fixture(params=["docker", "portainer"])
@@ -104,7 +118,10 @@ def test_check_mode_on_a_fresh_nas_changes_nothing(fresh_nas, docker_client):
     assert control(fresh_nas, "portainer", "state")["stacks"] == []
     volume = os.path.join(fresh_nas["SIMNAS_HOME"], "volumes", "volume1")
     assert not os.path.exists(volume) or os.listdir(volume) == []
-    assert not os.path.exists(os.path.join(fresh_nas["SIMNAS_HOME"], "crontab")), "the snapshot job was written"
+    # The snapshot job is a root Task Scheduler task: none made, none run (the old crontab line, which the first real
+    # run removes in the NAS with a one-shot root task, is still in the NAS's /etc/crontab).
+    assert state.get("scheduled_tasks", {}) == {}, "the snapshot job was written"
+    assert nas_crontab(fresh_nas) == fresh_nas["NAS_CRONTAB"], "the NAS's crontab was changed"
     assert docker_client.containers.list(all=True, filters={"name": name}) == []
     assert docker_client.networks.list(names=[name]) == []
 
@@ -160,6 +177,9 @@ def test_each_tag_runs_its_role_then_check_mode_on_the_converged_nas_and_a_failu
             assert set(state["shares"]) == {"docker", "backups"} and len(state["reverse_proxy"]) == 1
             assert container_id() == first_container
             (snapshot_job,) = state["scheduled_tasks"].values()  # the snapshot job, a root Task Scheduler task
+            # ... whose creation removed the earlier versions' line from the NAS's crontab, in the NAS
+            crontab = nas_crontab(env)
+            assert "ankinas-anki-snapshot" not in crontab and "synoschedtask --run id=1" in crontab, crontab
 
             # Check mode with diff on the converged NAS: nothing to change, nothing changed, logged out.
             control(env, "dsm", "reset-counters", "POST")

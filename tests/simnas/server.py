@@ -1,27 +1,27 @@
-"""Runs a simulator's WSGI app on a port, in a thread (tests) or in the foreground (CLI)."""
+"""Runs a simulator's WSGI app on a port, in a thread (tests) or in the foreground (CLI).
 
-import socket
+A server without a port binds port 0 and reads its port back (no other process can take it in between);
+free_port() reserves a port for a program that binds it later (simnas.ports).
+"""
+
 import ssl
 import threading
 
 from werkzeug.serving import make_server
 
-
-def free_port(host="127.0.0.1"):
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
+from simnas.ports import free_port  # noqa: F401 - the tests' one import for a port another program binds
 
 
 class RunningServer:
-    """A WSGI app served on host:port (HTTPS when given a cert and key), stopped by stop()."""
+    """A WSGI app served on host:port (HTTPS when given a cert and key), stopped by stop(); port 0 (the default):
+    the kernel's choice, bound at once and read back (self.port)."""
 
     def __init__(self, app, host="127.0.0.1", port=0, certfile=None, keyfile=None):
         context = None
         if certfile:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(certfile, keyfile)
-        self._server = make_server(host, port or free_port(host), app, threaded=True, ssl_context=context)
+        self._server = make_server(host, port, app, threaded=True, ssl_context=context)
         self.host = host
         self.port = self._server.server_port
         self.url = f"{'https' if context else 'http'}://{host}:{self.port}"

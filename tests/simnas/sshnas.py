@@ -1,13 +1,17 @@
-"""The simulated NAS's SSH host: a container of ankinas/simnas-ssh (tests/images/simnas-ssh) running sshd.
+"""The simulated NAS's host: a container of ankinas/simnas-ssh (tests/images/simnas-ssh), one per NAS home.
 
 It is what an administrator meets on a Synology over SSH: an account that is not root, in the group
-administrators, whose sudo asks its password, without a home directory (User Home off), Python 3, and a
-root-only Docker socket. It runs with the host's network, so the NAS's loopback is this machine's (the
-reverse proxy and the login checks reach the sync server on 127.0.0.1, as on a NAS), and sshd listens on
-127.0.0.1:PORT. The NAS's /volume1 is $SIMNAS_HOME/volumes/volume1 (the simulated DSM's volume), and the
-Docker Engine it drives is this machine's: a bind path the NAS names /volume1/x is $SIMNAS_HOME/volumes/volume1/x
-to that engine, which is why the demo inventory sets anki_sync_server_volume_root (a real NAS's engine runs on
-the NAS and needs none).
+administrators, whose sudo asks its password, without a home directory (User Home off), Python 3, DSM's
+/etc/crontab, the Container Manager's docker CLI (/usr/local/bin/docker) and a root-only Docker socket. It runs with
+the host's network, so the NAS's loopback is this machine's (the reverse proxy and the login checks reach the sync
+server on 127.0.0.1, as on a NAS), and sshd listens on 127.0.0.1:PORT. A NAS whose SSH service is off (port None)
+runs the same container without sshd.
+
+It is also where the simulated Task Scheduler runs its root scripts (RootShell: docker exec as root), so that a
+script's /etc, /usr or / is the NAS's, never this machine's. The NAS's /volumeN is $SIMNAS_HOME/volumes/volumeN (the
+simulated DSM's volumes, every one of them), and the Docker Engine it drives is this machine's: a bind path the NAS
+names /volume1/x is $SIMNAS_HOME/volumes/volume1/x to that engine, which is why the demo inventory sets
+anki_sync_server_volume_root (a real NAS's engine runs on the NAS and needs none).
 
 The controller trusts the host key through known_hosts under the alias HOST_ALIAS (the port may change):
 ssh -o HostKeyAlias=simnas -o UserKnownHostsFile=$SIMNAS_HOME/ssh/known_hosts.
@@ -15,17 +19,21 @@ ssh -o HostKeyAlias=simnas -o UserKnownHostsFile=$SIMNAS_HOME/ssh/known_hosts.
 
 import hashlib
 import os
-import shutil
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
 #: scripts/build-images.sh writes the tag of this checkout's image here (the tag is the recipe's hash)
 IMAGE_FILE = Path(__file__).resolve().parents[2] / ".cache" / "images" / "simnas-ssh.image"
 HOST_ALIAS = "simnas"
-#: where the Container Manager keeps its docker binary on DSM 7.2 (the image links /usr/local/bin/docker to it)
+#: where the Container Manager keeps its docker binary on DSM 7.2 (the image has it, linked at /usr/local/bin/docker)
 NAS_DOCKER = "/var/packages/ContainerManager/target/usr/bin/docker"
+#: root's PATH in a Task Scheduler script (DSM's, with /usr/local/bin where Container Manager links docker)
+ROOT_PATH = "/sbin:/bin:/usr/sbin:/usr/bin:/usr/syno/sbin:/usr/syno/bin:/usr/local/sbin:/usr/local/bin"
+#: the label value of a NAS container without sshd
+NO_SSH = "none"
 
 
 def image():
@@ -70,8 +78,8 @@ def _docker(*args, check=True):
     return subprocess.run(["docker", *args], capture_output=True, text=True, check=check)
 
 
-def running(home):
-    """The port the NAS's sshd listens on, or None when its container does not run."""
+def _state(home):
+    """(running, ssh port or None) of the home's NAS container; (False, None) when there is none."""
     inspected = _docker(
         "inspect",
         "-f",
@@ -80,7 +88,19 @@ def running(home):
         check=False,
     )
     state, _separator, port = inspected.stdout.strip().partition(" ")
-    return int(port) if inspected.returncode == 0 and state == "true" else None
+    if inspected.returncode != 0 or state != "true":
+        return False, None
+    return True, (int(port) if port.isdigit() else None)
+
+
+def running(home):
+    """The port the NAS's sshd listens on, or None when its container does not run or runs without sshd."""
+    return _state(home)[1]
+
+
+def is_up(home):
+    """True when the home's NAS container runs (with or without sshd)."""
+    return _state(home)[0]
 
 
 def _banner(port):
@@ -91,43 +111,48 @@ def _banner(port):
         return False
 
 
-def start(home, port, user, password, timeout=30):
-    """Starts the SSH host (replacing one on another port); returns when sshd answers, or raises."""
-    if running(home) == port and _banner(port):
+def _volumes(home):
+    """The NAS's volumes: every volumeN folder of home/volumes (volume1 made when there is none)."""
+    root = Path(home) / "volumes"
+    (root / "volume1").mkdir(parents=True, exist_ok=True)
+    return sorted(path for path in root.iterdir() if path.is_dir() and path.name.startswith("volume"))
+
+
+def start(home, port, user=None, password=None, timeout=30):
+    """Starts the home's NAS container, with sshd on port (None: no sshd, the NAS's SSH service is off), replacing one
+    that runs otherwise; returns when sshd answers (True), False when it already ran so; raises when it cannot."""
+    up, ssh_port = _state(home)
+    if up and ssh_port == port and (port is None or _banner(port)):
         return False
     stop(home)
-    volume1 = Path(home) / "volumes" / "volume1"
-    volume1.mkdir(parents=True, exist_ok=True)
-    keys = _host_key(home)
+    mounts = []
+    for volume in _volumes(home):
+        mounts += ["--volume", f"{volume}:/{volume.name}"]
+    if port is not None:
+        mounts += ["--volume", f"{_host_key(home)}:/etc/ssh/simnas:ro"]
+    account = ["--env", f"SIMNAS_ADMIN={user}", "--env", f"SIMNAS_ADMIN_PASSWORD={password}"] if user else []
     _docker(
         "run",
         "--detach",
+        "--init",
         "--name",
         container_name(home),
         "--network",
         "host",
         "--label",
-        f"org.ankinas.ssh-port={port}",
+        f"org.ankinas.ssh-port={NO_SSH if port is None else port}",
         "--label",
-        f"org.ankinas.simnas-home={home}",
-        "--env",
-        f"SIMNAS_ADMIN={user}",
-        "--env",
-        f"SIMNAS_ADMIN_PASSWORD={password}",
-        "--volume",
-        f"{volume1}:/volume1",
+        f"org.ankinas.simnas-home={Path(home).resolve()}",
+        *account,
+        *mounts,
         "--volume",
         f"{_docker_socket()}:/var/run/docker.sock",
-        "--volume",
-        f"{keys}:/etc/ssh/simnas:ro",
-        "--volume",
-        f"{shutil.which('docker')}:{NAS_DOCKER}:ro",
         image(),
-        str(port),
+        NO_SSH if port is None else str(port),
     )
     deadline = time.monotonic() + timeout
-    while not _banner(port):
-        if running(home) is None or time.monotonic() > deadline:
+    while port is not None and not _banner(port):
+        if not is_up(home) or time.monotonic() > deadline:
             logs = _docker("logs", container_name(home), check=False)
             raise RuntimeError(f"the NAS's sshd did not start on port {port}: {logs.stdout}{logs.stderr}")
         time.sleep(0.1)
@@ -135,5 +160,52 @@ def start(home, port, user, password, timeout=30):
 
 
 def stop(home):
-    """Removes the SSH host; True when one was there."""
+    """Removes the home's NAS container; True when one was there."""
     return _docker("rm", "--force", container_name(home), check=False).returncode == 0
+
+
+def run_as_root(home, script, timeout=None):
+    """Runs script with bash as root inside the home's NAS container (its /, /etc and /volumeN, not this machine's);
+    the CompletedProcess (stdout and stderr merged into stdout)."""
+    command = ["docker", "exec", "--user", "root", "--workdir", "/", "--env", f"PATH={ROOT_PATH}"]
+    return subprocess.run(
+        [*command, container_name(home), "/bin/bash", "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",  # a script's output is not always UTF-8
+        timeout=timeout,
+        check=False,
+    )
+
+
+class RootShell:
+    """Where a simulated DSM's Task Scheduler runs root scripts: the NAS container of home.
+
+    start_missing=True (the pytest fixtures): a NAS without a running container gets one without sshd on the first
+    script (stop() removes it again); False (the supervisor, which starts the container with the NAS): a script run
+    while the container is down fails, as on a NAS that is off. Never this machine.
+    """
+
+    def __init__(self, home, start_missing=False):
+        self.home = Path(home)
+        self.start_missing = start_missing
+        self.started = False
+        self._lock = threading.Lock()  # two tasks run at once must not both start the container
+
+    def run(self, script):
+        """(exit code, output) of script as root in the NAS."""
+        with self._lock:
+            if not is_up(self.home):
+                if not self.start_missing:
+                    return 127, f"the simulated NAS's container {container_name(self.home)} is not running"
+                start(self.home, None)
+                self.started = True
+        done = run_as_root(self.home, script)
+        return done.returncode, done.stdout
+
+    def stop(self):
+        """Removes the container this shell started (a NAS container started by others is theirs to stop)."""
+        if self.started:
+            stop(self.home)
+            self.started = False

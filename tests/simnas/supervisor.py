@@ -1,10 +1,14 @@
-"""Starts and stops the simulated NAS in the background: the DSM and Portainer simulators (DSM runs nginx)
-and the NAS's SSH host (simnas.sshnas: a container with sshd, where the playbook logs in as the DSM account).
+"""Starts and stops the simulated NAS in the background: the NAS's container (simnas.sshnas: sshd, where the
+playbook logs in as the DSM account, and where Task Scheduler's root scripts run) and the DSM and Portainer
+simulators (DSM runs nginx).
 
     python -m simnas.supervisor start [--home DIR] [--dsm-port 5001] [--portainer-port 9443] [--proxy-port 8443]
                                       [--ssh-port 2222]
     python -m simnas.supervisor status
     python -m simnas.supervisor stop
+    python -m simnas.supervisor nas-root -- COMMAND   # COMMAND as root in the NAS (its /etc, its /volumeN)
+
+--ssh-port 0: the NAS's SSH service is off (its container runs without sshd; root scripts still run in it).
 
 Used by `make demo` and the molecule scenarios. Idempotent: start leaves a running NAS alone (and
 says so), stop is quiet when nothing runs. Each service writes its log to $SIMNAS_HOME/logs/ and its
@@ -132,6 +136,14 @@ def start(home, args):
         stop(home, args)
     version_file.write_text(version)
     env = dict(os.environ, SIMNAS_HOME=str(home))
+    # The NAS itself first: the simulated Task Scheduler runs root scripts in it.
+    try:
+        started = sshnas.start(home, args.ssh_port or None, DEMO_ADMIN, DEMO_DSM_PASSWORD)
+    except (RuntimeError, subprocess.CalledProcessError) as error:
+        stop(home, args)
+        sys.exit(f"nas: {getattr(error, 'stderr', None) or error} (move sshd with --ssh-port or SIMNAS_SSH_PORT)")
+    where = f"sshd on port {args.ssh_port}" if args.ssh_port else "no sshd (SSH off)"
+    print(f"nas: started ({where})" if started else "nas: already running")
     for name, command in _services(home, args).items():
         if _pid(home, name):
             print(f"{name}: already running")
@@ -153,17 +165,9 @@ def start(home, args):
                 sys.exit(f"{name} did not start; see {log_path}:\n" + "\n".join(tail))
             time.sleep(0.1)
         print(f"{name}: started on port {_ports(args)[name][0]} (pid {process.pid})")
-    try:
-        started = sshnas.start(home, args.ssh_port, DEMO_ADMIN, DEMO_DSM_PASSWORD)
-    except (RuntimeError, subprocess.CalledProcessError) as error:
-        stop(home, args)
-        sys.exit(f"ssh: {getattr(error, 'stderr', None) or error} (move it with --ssh-port or SIMNAS_SSH_PORT)")
-    print(f"ssh: started on port {args.ssh_port}" if started else "ssh: already running")
 
 
 def stop(home, _args):
-    if sshnas.stop(home):
-        print("ssh: stopped")
     for name in ("portainer", "dsm"):
         # The group also holds what the service started (nginx), which may outlive a crashed service.
         pgid = _recorded_pid(home, name)
@@ -173,15 +177,27 @@ def stop(home, _args):
             if was_running:
                 print(f"{name}: stopped")
         (home / "run" / f"{name}.pid").unlink(missing_ok=True)
+    if sshnas.stop(home):
+        print("nas: stopped")
 
 
 def status(home, _args):
     running = {name: _pid(home, name) for name in ("dsm", "portainer")}
-    running["ssh"] = sshnas.running(home)
     for name, pid in running.items():
-        where = f"port {pid}" if name == "ssh" else f"pid {pid}"
-        print(f"{name}: running ({where})" if pid else f"{name}: stopped")
+        print(f"{name}: running (pid {pid})" if pid else f"{name}: stopped")
+    running["nas"] = sshnas.is_up(home)
+    port = sshnas.running(home)
+    print(f"nas: running ({f'sshd on port {port}' if port else 'no sshd'})" if running["nas"] else "nas: stopped")
     sys.exit(0 if all(running.values()) else 3)
+
+
+def nas_root(home, args):
+    """Runs a command as root in the NAS (bash -c), as a Task Scheduler script would: its output and exit code."""
+    if not sshnas.is_up(home):
+        sys.exit("nas: not running")
+    done = sshnas.run_as_root(home, " ".join(args.command))
+    sys.stdout.write(done.stdout)
+    sys.exit(done.returncode)
 
 
 @contextlib.contextmanager
@@ -191,7 +207,7 @@ def running(home, **extra_env):
     Yields the environment of the playbooks that reach it: SIMNAS_HOME, SIMNAS_DSM_PORT, SIMNAS_PORTAINER_PORT,
     SIMNAS_PROXY_PORT, SIMNAS_SSH_PORT (which inventories/demo reads) and extra_env.
     """
-    from simnas.server import free_port
+    from simnas.ports import free_port  # reserved by this process, held while it lives
 
     env = dict(os.environ, SIMNAS_HOME=str(home), **extra_env)
     services = ("DSM", "PORTAINER", "PROXY", "SSH")
@@ -207,7 +223,7 @@ def running(home, **extra_env):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("action", choices=["start", "stop", "status"])
+    parser.add_argument("action", choices=["start", "stop", "status", "nas-root"])
     parser.add_argument("--home", default=os.environ.get("SIMNAS_HOME", ".cache/simnas"))
     # The same variables move the ports for the supervisor and for inventories/demo.
     parser.add_argument("--dsm-port", type=int, default=int(os.environ.get("SIMNAS_DSM_PORT", 5001)))
@@ -218,10 +234,16 @@ def main():
         default=int(os.environ.get("SIMNAS_PROXY_PORT", 8443)),
         help="where nginx serves the rules' port 443",
     )
-    parser.add_argument("--ssh-port", type=int, default=int(os.environ.get("SIMNAS_SSH_PORT", 2222)))
+    parser.add_argument(
+        "--ssh-port",
+        type=int,
+        default=int(os.environ.get("SIMNAS_SSH_PORT", 2222)),
+        help="where the NAS's sshd listens; 0: no sshd (SSH off)",
+    )
+    parser.add_argument("command", nargs="*", help="nas-root: the command (after --)")
     args = parser.parse_args()
     home = Path(args.home).resolve()
-    {"start": start, "stop": stop, "status": status}[args.action](home, args)
+    {"start": start, "stop": stop, "status": status, "nas-root": nas_root}[args.action](home, args)
 
 
 if __name__ == "__main__":

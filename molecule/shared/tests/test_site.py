@@ -3,7 +3,6 @@ the Docker Engine, the file system, the simulators' own state, and real Anki cli
 
 import json
 import os
-import pathlib
 import sqlite3
 import subprocess
 import tempfile
@@ -12,7 +11,7 @@ import time
 import docker
 import pytest
 import requests
-from simnas import anki_client
+from simnas import anki_client, sshnas
 from simnas.connect_proxy import ConnectProxy
 from simnas.expected import DEFAULT_CONTAINER_ENV, container_env
 from simnas.supervisor import DEMO_ADMIN, DEMO_DSM_PASSWORD
@@ -218,9 +217,15 @@ def test_snapshot_task_runs_before_the_backup_and_the_old_crontab_line_is_gone()
         45,
         "0,1,2,3,4,5,6",
     )
-    crontab = pathlib.Path(os.environ["SIMNAS_HOME"], "crontab")
-    wait_for(lambda: "ankinas-anki-snapshot" not in crontab.read_text(), "the old crontab line removed")
-    assert "synoschedtask --run id=1" in crontab.read_text()  # DSM's own lines stay
+
+    # The NAS's /etc/crontab (prepare.yml left the old line there), read inside the NAS: this machine's is not it.
+    def crontab():
+        done = sshnas.run_as_root(os.environ["SIMNAS_HOME"], "cat /etc/crontab", timeout=30)
+        assert done.returncode == 0, done.stdout
+        return done.stdout
+
+    wait_for(lambda: "ankinas-anki-snapshot" not in crontab(), "the old crontab line removed")
+    assert "synoschedtask --run id=1" in crontab()  # DSM's own lines stay
 
 
 def test_triggering_the_snapshot_task_snapshots_every_collection():

@@ -4,6 +4,7 @@ and Hyper Backup on the simulated NAS), wipe the data and the container, restore
 import contextlib
 import json
 import secrets
+import shutil
 import sys
 import uuid
 from pathlib import Path
@@ -49,8 +50,10 @@ def drill(request, dsm, anki_server_images, tmp_path):
         "hyper_backup_volume_root": str(nas.home / "volumes"),
         "hyper_backup_become": False,
         "hyper_backup_snapshot_container": f"ankinas-test-drill-{suffix}",
-        "hyper_backup_legacy_cron_file": str(tmp_path / "crontab"),
-        "hyper_backup_python": sys.executable,
+        # The docker method's file steps run on "localhost", this machine (in the NAS's folders, the test's own):
+        # with its Python and its docker CLI. Root tasks run in the NAS (its python3, its /usr/local/bin/docker).
+        "hyper_backup_python": PYTHON,
+        "hyper_backup_docker_command": shutil.which("docker"),
         "restore_drill_hosts": "localhost",
         "anki_sync_server_deploy_method": request.param,
     }
@@ -59,6 +62,7 @@ def drill(request, dsm, anki_server_images, tmp_path):
         # DSM credentials alone: the NAS host refuses SSH (port 9), so any task that tried to reach it would fail;
         # the project uses the NAS's own paths and the drill's file steps run as root in Task Scheduler tasks.
         del variables["anki_sync_server_volume_root"]
+        variables.update(hyper_backup_python="python3", hyper_backup_docker_command="/usr/local/bin/docker")
         inventory = str(tmp_path / "hosts.ini")
         Path(inventory).write_text(f"nas ansible_host=127.0.0.1 ansible_port=9 ansible_python_interpreter={PYTHON}\n")
         variables["restore_drill_hosts"] = "nas"

@@ -1,9 +1,13 @@
-"""dsm_scheduled_task against the simulated Task Scheduler: root scripts that really run, with the NAS's paths."""
+"""dsm_scheduled_task against the simulated Task Scheduler: root scripts that really run, inside the simulated NAS
+(its container: its /etc, its /volumeN), never on this machine."""
 
 import time
+import uuid
+from pathlib import Path
 
 import requests
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMClient
+from simnas import sshnas
 from simnas.runner import run_module
 
 NAME = "ankinas-test-task"
@@ -24,6 +28,12 @@ def wait_for(predicate, timeout=30):
         assert time.monotonic() < deadline, "the task's run did not finish in time"
         time.sleep(0.2)
     return found
+
+
+def finished_run(dsm, task_id):
+    """The task's last run once it has ended (a run still going has a start_time and no exit_code yet)."""
+    last_run = stored(dsm)[str(task_id)].get("last_run", {})
+    return last_run if "exit_code" in last_run else None
 
 
 def test_schedule_is_checked_before_any_call(dsm):
@@ -74,7 +84,7 @@ def test_create_rerun_update_run_and_delete(dsm):
     assert stored(dsm)[str(saved["id"])]["schedule"]["week_day"] == "1,6"
     # the script ran as root and wrote through the NAS's /volume1
     assert wait_for(lambda: marker.exists() and marker.read_text().strip()) == "0"
-    assert wait_for(lambda: stored(dsm)[str(saved["id"])].get("last_run"))["exit_code"] == 0
+    assert wait_for(lambda: finished_run(dsm, saved["id"]))["exit_code"] == 0
 
     deleted = task(dsm, state="absent")
     assert not deleted.failed, deleted.get("msg")
@@ -135,3 +145,33 @@ def test_one_shot_runs_waits_for_the_result_and_keeps_no_task(dsm):
     assert rerun.failed and rerun["run"]["exit_code"] == 4 and rerun["operation"] == "update"
     (kept,) = stored(dsm).values()
     assert [run["exit_code"] for run in kept["history"]] == [0, 4]
+
+
+def test_root_scripts_run_in_the_nas_not_on_this_machine(dsm):
+    """A root script's /etc, / and /usr are the simulated NAS's (its container), its /volume1 the NAS's volume: what it
+    writes there lands in the NAS, and this machine's /etc, / and crontab are untouched."""
+    marker = f"ankinas-test-{uuid.uuid4().hex[:10]}"
+    host_crontab = Path("/etc/crontab").read_bytes() if Path("/etc/crontab").exists() else None
+    script = (
+        f"echo {marker} > /etc/{marker} && mkdir -p /{marker} && echo '# {marker}' >> /etc/crontab"
+        f" && echo {marker} > /volume1/{marker}"
+    )
+    done = task(dsm, name=marker, script=script, state="once")
+    assert not done.failed, done.get("msg")
+    # nothing on this machine
+    assert not Path("/etc", marker).exists() and not Path("/", marker).exists()
+    assert (Path("/etc/crontab").read_bytes() if Path("/etc/crontab").exists() else None) == host_crontab
+    # all of it in the NAS: its /etc, its root, its crontab, and its volume (the NAS's home on this machine)
+    inside = dsm.nas.run(f"cat /etc/{marker} && test -d /{marker} && tail -n 1 /etc/crontab")
+    assert inside == (0, f"{marker}\n# {marker}\n"), inside
+    assert (dsm.home / "volumes" / "volume1" / marker).read_text() == f"{marker}\n"
+
+
+def test_a_nas_without_its_container_runs_no_script(make_dsm, tmp_path):
+    """A simulated DSM whose NAS container is down (and that starts none) fails the run with exit code 127, as a NAS
+    that is off runs nothing: it never falls back to running the script on this machine."""
+    marker = f"ankinas-test-{uuid.uuid4().hex[:10]}"
+    dsm = make_dsm(nas=sshnas.RootShell(tmp_path / "nas-that-is-off", start_missing=False))
+    failed = task(dsm, script=f"touch /etc/{marker}", state="once")
+    assert failed.failed and failed["run"]["exit_code"] == 127 and "exit code 127" in failed["msg"], failed.get("msg")
+    assert not Path("/etc", marker).exists()

@@ -22,6 +22,7 @@ import pytest
 import requests
 import zstandard
 from simnas import anki_client
+from simnas.ca import TestCA
 from simnas.connect_proxy import ConnectProxy
 from simnas.dsm import create_app as create_dsm_app
 from simnas.dsm.apis.reverse_proxy import attach_nginx
@@ -131,7 +132,7 @@ class NotesServer:
 
 
 @pytest.fixture(scope="module")
-def proxied_sync_server(tmp_path_factory, dsm_ca, docker_client, anki_server_images):
+def proxied_sync_server(tmp_path_factory, docker_client, anki_server_images):
     home = tmp_path_factory.mktemp("notes")
     passwords = {f"notes{index}": "pw-" + secrets.token_hex(6) for index in range(1, USERS + 1)}
     environment = {f"SYNC_USER{i}": f"{name}:{pw}" for i, (name, pw) in enumerate(sorted(passwords.items()), 1)}
@@ -145,8 +146,9 @@ def proxied_sync_server(tmp_path_factory, dsm_ca, docker_client, anki_server_ima
         labels={"org.ankinas.test": "pytest"},
     )
     admin_password = "pw-" + secrets.token_hex(8)
-    app = create_dsm_app(users={"admin": admin_password}, state_path=home / "dsm.json", volumes_root=home / "volumes")
-    app.config["SIMULATOR"].ca = dsm_ca  # the NAS's certificates are signed by the CA the clients trust
+    # The NAS's own CA signs its certificates and its HTTPS: the clients trust it. No root script runs here (nas=None).
+    dsm_ca = TestCA(home / "ca")
+    app = create_dsm_app(users={"admin": admin_password}, state_path=home / "dsm.json", ca_dir=home / "ca")
     cert, key = dsm_ca.leaf("dsm", "localhost", "127.0.0.1")
     dsm = RunningServer(app, certfile=cert, keyfile=key).start()
     https_port = free_port()

@@ -1,7 +1,7 @@
 """Fixtures of the reverse-proxy suite: the DSM suite's simulated NAS, with its real nginx when asked for.
 
-The DSM fixtures (dsm_ca, make_dsm) come from tests/pytest/conftest.py. `proxy_dsm` is a simulated DSM 7 whose
-certificates are signed by the suite's test CA, with the reverse-proxy module at hand (`.run()`);
+The DSM fixtures (make_dsm) come from tests/pytest/conftest.py. `proxy_dsm` is a simulated DSM 7 (its certificates
+signed by its own test CA, `.ca`, which the clients trust), with the reverse-proxy module at hand (`.run()`);
 `proxy_dsm_with_nginx` also renders its reverse-proxy rules into a real nginx whose frontend port 443 listens on
 a free port (`proxy_dsm_with_nginx.https_port`), stopped after the test.
 """
@@ -23,7 +23,7 @@ MODULE = "dsm_reverse_proxy"
 
 
 @pytest.fixture
-def make_proxy_dsm(make_dsm, dsm_ca, tmp_path):
+def make_proxy_dsm(make_dsm, tmp_path):
     """make_proxy_dsm(nginx=False, http2=True, **Simulator options): a SimulatedDSM (.sim, .run(), .rules(), .writes()).
 
     http2 sets DSM's global HTTP/2 switch (a simulated NAS starts with it off; tests of other things want it on).
@@ -34,7 +34,6 @@ def make_proxy_dsm(make_dsm, dsm_ca, tmp_path):
         dsm = make_dsm(**options)
         with dsm.sim.lock:
             web.settings(dsm.sim.state.data)["enable_spdy"] = http2  # DSM's global HTTP/2 switch
-        dsm.sim.ca = dsm_ca  # the NAS's certificates are signed by the CA the clients trust
         dsm.run = lambda check=False, diff=False, **args: run_module(
             MODULE, dsm.connection(**args), check=check, diff=diff
         )

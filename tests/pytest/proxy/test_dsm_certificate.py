@@ -62,8 +62,8 @@ def test_letsencrypt_refusals_are_not_retried(proxy_dsm, code, setup, names, wor
     assert len(listed(proxy_dsm)) == before
 
 
-def test_import_replaces_in_place_keeps_the_binding_and_never_shows_the_key(proxy_dsm, dsm_ca, tmp_path):
-    first_cert, first_key = dsm_ca.leaf("import-first", HOST)
+def test_import_replaces_in_place_keeps_the_binding_and_never_shows_the_key(proxy_dsm, tmp_path):
+    first_cert, first_key = proxy_dsm.ca.leaf("import-first", HOST)
     pem = {"certificate": first_cert.read_text(), "private_key": first_key.read_text()}
     imported = certificate(proxy_dsm, diff=True, source="import", common_name=HOST, description="Imported", **pem)
     assert not imported.failed, imported.get("msg")
@@ -76,7 +76,8 @@ def test_import_replaces_in_place_keeps_the_binding_and_never_shows_the_key(prox
     assert bound["certificate"]["id"] == cert_id, bound.get("msg")
 
     # The renewal: a new key, valid a year longer (DSM lists no serial or fingerprint, only names and dates).
-    leaf = dsm_ca._ca.issue_cert(HOST, common_name=HOST, not_after=datetime.now(timezone.utc) + timedelta(days=800))
+    later = datetime.now(timezone.utc) + timedelta(days=800)
+    leaf = proxy_dsm.ca._ca.issue_cert(HOST, common_name=HOST, not_after=later)
     renewed = {
         "certificate": leaf.cert_chain_pems[0].bytes().decode(),
         "private_key": leaf.private_key_pem.bytes().decode(),
@@ -94,8 +95,8 @@ def test_import_replaces_in_place_keeps_the_binding_and_never_shows_the_key(prox
             assert key.strip().splitlines()[1] not in result.stdout + result.stderr
 
 
-def test_import_of_a_certificate_for_another_name_fails_before_any_call(proxy_dsm, dsm_ca):
-    cert, key = dsm_ca.leaf("import-other", "other.example.test")
+def test_import_of_a_certificate_for_another_name_fails_before_any_call(proxy_dsm):
+    cert, key = proxy_dsm.ca.leaf("import-other", "other.example.test")
     result = certificate(
         proxy_dsm, source="import", common_name=HOST, certificate=cert.read_text(), private_key=key.read_text()
     )

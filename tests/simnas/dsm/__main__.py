@@ -4,7 +4,9 @@
         --user admin:secret [--otp-code 123456 | --otp-secret BASE32] [--personality dsm6] \
         [--nginx [--frontend-port 443:8443]] [--httpd-restart-seconds 2] [--no-real-dsm] [--behaviour NAME=VALUE]
 
-HTTPS uses a leaf of the simulated NAS's test CA ($SIMNAS_HOME/ca/ca.crt). Ctrl-C stops it.
+HTTPS uses a leaf of the simulated NAS's test CA ($SIMNAS_HOME/ca/ca.crt), which also signs the NAS's certificates.
+Root scripts of Task Scheduler run in the NAS's container of $SIMNAS_HOME (simnas.sshnas; the supervisor starts it):
+while it is down, a run fails with exit code 127, as a NAS that is off runs nothing. Ctrl-C stops it.
 --nginx renders the reverse-proxy rules into a real nginx ($SIMNAS_HOME/nginx, see simnas.nginx), stopped
 with the simulator; --frontend-port RULE:LISTEN moves a rule port's listener (e.g. 443:8443). The real-DSM behaviours
 (simnas.dsm.behaviours) are on unless --no-real-dsm; --behaviour NAME=VALUE tunes one.
@@ -17,6 +19,7 @@ import signal
 import threading
 from pathlib import Path
 
+from simnas import sshnas
 from simnas.ca import TestCA
 from simnas.dsm.apis.reverse_proxy import attach_nginx
 from simnas.dsm.app import create_app
@@ -69,6 +72,8 @@ def main(argv=None):
         httpd_restart_seconds=args.httpd_restart_seconds,
         real_dsm=not args.no_real_dsm,
         behaviours=dict(args.behaviour),
+        nas=sshnas.RootShell(home),
+        ca_dir=home / "ca",
     )
     nginx = None
     if args.nginx:

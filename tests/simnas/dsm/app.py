@@ -145,6 +145,8 @@ class Simulator:
         httpd_restart_seconds=2.0,
         real_dsm=True,
         behaviours=None,
+        nas=None,
+        ca_dir=None,
     ):
         if personality not in PERSONALITIES:
             raise ValueError("personality must be one of {}".format(", ".join(PERSONALITIES)))
@@ -152,7 +154,16 @@ class Simulator:
         self.system = SYSTEMS[personality]
         self.lock = threading.RLock()
         self.state = State(state_path)
-        self.volumes_root = Path(volumes_root or Path(os.environ.get("SIMNAS_HOME", ".")) / "volumes")
+        # The NAS's files live in its own home: beside the state file unless given (never $SIMNAS_HOME, the demo's).
+        home = Path(state_path).parent if state_path else None
+        if volumes_root is None and home is None:
+            raise ValueError("a simulated DSM needs volumes_root= (or state_path=, whose folder then holds them)")
+        self.volumes_root = Path(volumes_root) if volumes_root is not None else home / "volumes"
+        #: the test CA of this NAS's certificates (simnas.dsm.apis.certificate): its own, never the demo's
+        self.ca_dir = Path(ca_dir) if ca_dir is not None else (home or self.volumes_root.parent) / "ca"
+        self.ca = None
+        #: where Task Scheduler runs root scripts: the NAS's container (simnas.sshnas.RootShell); None runs none
+        self.nas = nas
         for volume in volumes:
             (self.volumes_root / volume).mkdir(parents=True, exist_ok=True)
         # users: name -> password, or name -> {"password", "otp_secret" (TOTP) or "otp_code" (fixed)}

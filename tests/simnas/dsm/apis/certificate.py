@@ -73,10 +73,10 @@ DSM7_DESCRIPTOR_KEYS = {"display_name", "isPkg", "owner", "service", "subscriber
 
 
 def _ca(sim):
-    ca = getattr(sim, "ca", None)
-    if ca is None:
-        ca = sim.ca = TestCA(Path(os.environ.get("SIMNAS_HOME", ".cache/simnas")) / "ca")
-    return ca
+    """The NAS's own test CA (Simulator.ca_dir; a test may set sim.ca to another TestCA)."""
+    if sim.ca is None:
+        sim.ca = TestCA(sim.ca_dir)
+    return sim.ca
 
 
 def certificates(sim):

@@ -18,14 +18,15 @@ Shapes from dsm-webapi.md §7.3 (N4S4 task_scheduler.py, batonogov task_schedule
   client must wait for a new entry, not read a half-written one. An unknown id answers an empty list
   (UNVERIFIED; the simulator's choice).
 
-A run starts the script as root on this machine, in the background like DSM (run answers at once), in a
-private mount namespace where /volumeN is the NAS's <volumes_root>/volumeN: the script sees the
-simulated NAS's paths. The last result is also kept in the task's `last_run` (with the script's output,
-which the API does not show; state only, for the tests).
+A run starts the script as root INSIDE the simulated NAS, in the background like DSM (run answers at once): in the
+NAS's container (Simulator(nas=...), a simnas.sshnas.RootShell), whose /volumeN are the NAS's volumes and whose /,
+/etc and /usr are the NAS's own, never this machine's. A simulated DSM without a NAS container runs no script: the
+run ends with exit code 127 and says so. Where a script runs is this module's _run; when it starts is the caller's.
+The last result is also kept in the task's `last_run` (with the script's output, which the API does not show; state
+only, for the tests).
 """
 
 import secrets
-import subprocess
 import threading
 import time
 
@@ -204,42 +205,21 @@ def task_delete(ctx):
 
 
 def _run(sim, task_id, script, started):
-    """The script as root, with /volumeN bound to the NAS's volumes in a mount namespace of its own."""
-    volumes = sorted(path.name for path in sim.volumes_root.iterdir() if path.name.startswith("volume"))
-    binds = "".join(
-        f'mkdir -p /{name} && mount --bind "$VOLUMES_ROOT/{name}" /{name} && ' for name in volumes
-    )  # an empty /volumeN mount point on this machine; the mount itself stays in the namespace
-    done = subprocess.run(
-        [
-            "unshare",
-            "--mount",
-            "--propagation",
-            "private",
-            "/bin/sh",
-            "-c",
-            binds + 'exec /bin/bash -c "$1"',
-            "sh",
-            script,
-        ],
-        env={
-            "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            "VOLUMES_ROOT": str(sim.volumes_root),
-        },
-        capture_output=True,
-        text=True,
-        errors="replace",  # a script's output is not always UTF-8; its result must be recorded whatever it printed
-        check=False,
-    )
+    """The script as root in the simulated NAS (sim.nas), then its result in the task's history."""
+    if sim.nas is None:
+        returncode, output = 127, "this simulated DSM has no NAS to run root scripts in (Simulator(nas=...))"
+    else:
+        returncode, output = sim.nas.run(script)
     with sim.lock:
         task = sim.state.data.get("scheduled_tasks", {}).get(str(task_id))
         if task is not None:
             result = {
-                "exit_code": abs(done.returncode),
-                "exit_type": "normal" if done.returncode >= 0 else "by_signal",
+                "exit_code": abs(returncode),
+                "exit_type": "normal" if returncode >= 0 else "by_signal",
                 "start_time": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started)),
                 "stop_time": time.strftime("%Y-%m-%d %H:%M:%S"),
                 "timestamp": str(int(started)),
             }
             task.setdefault("history", []).append(result)
-            task["last_run"] = dict(result, output=(done.stdout + done.stderr)[-2000:])
+            task["last_run"] = dict(result, output=output[-2000:])
             sim.state.save()
