@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Run every molecule scenario listed in molecule/scenarios, and fail when the list and the scenario
-# directories disagree (a scenario renamed or added without the list) or when a scenario's testinfra
-# verifier ran no test (molecule's testinfra verifier passes with "no tests found").
+# Run every molecule scenario listed in molecule/scenarios (or the ones given: molecule-scenarios.sh [SCENARIO...]),
+# and fail when the list and the scenario directories disagree (a scenario renamed or added without the list) or
+# when a scenario's testinfra verifier ran no test (molecule's testinfra verifier passes with "no tests found").
+# Each scenario gets this run's own ports (reserved by simnas.ports, held while molecule runs), names (suffixed
+# with the run's id) and folder (build/molecule/SCENARIO, its simulated NAS's home included): two runs on one
+# machine, from two checkouts, never collide.
 set -euo pipefail
 # shellcheck source=scripts/env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -21,12 +24,20 @@ if [[ "$(printf '%s\n' "${expected[@]}" | sort)" != "$(printf '%s\n' "${found[@]
   exit 1
 fi
 
+(($#)) && expected=("$@")
 reports=$(mktemp -d)
 trap 'rm -rf "$reports"' EXIT
+run_id=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
+ports=(ANKINAS_MOLECULE_DSM_PORT ANKINAS_MOLECULE_PORTAINER_PORT ANKINAS_MOLECULE_PROXY_PORT ANKINAS_MOLECULE_SSH_PORT
+  ANKINAS_MOLECULE_ANKI_PORT)
 for scenario in "${expected[@]}"; do
   report="$reports/$scenario.xml"
+  export MOLECULE_EPHEMERAL_DIRECTORY="$ANKINAS_ROOT/build/molecule/$scenario"
+  rm -rf "$MOLECULE_EPHEMERAL_DIRECTORY"
+  echo "== molecule scenario $scenario (run $run_id, in $MOLECULE_EPHEMERAL_DIRECTORY)"
   # The testinfra verifier runs pytest, which writes the report only when it ran.
-  PYTEST_ADDOPTS="${PYTEST_ADDOPTS:-} --junitxml=$report" molecule test -s "$scenario"
+  PYTEST_ADDOPTS="${PYTEST_ADDOPTS:-} --junitxml=$report" ANKINAS_RUN_SUFFIX="-$run_id" \
+    python -m simnas.ports run "${ports[@]}" -- molecule test -s "$scenario"
   python - "$report" "$scenario" <<'PY'
 import sys
 import xml.etree.ElementTree as ET
