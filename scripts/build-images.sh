@@ -10,12 +10,22 @@ set -euo pipefail
 # shellcheck source=scripts/env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ANKINAS_ROOT"
-# One build at a time machine-wide (the images are shared): pytest's workers, molecule and other checkouts
-# may call this at once; whoever waits then finds the image current and skips it.
-exec {images_lock}>/tmp/ankinas-images.lock
-flock "$images_lock"
-
 log() { printf '\033[1m[images]\033[0m %s\n' "$*"; }
+
+# One build at a time machine-wide (the images are shared): pytest's workers, molecule and other checkouts
+# may call this at once; whoever waits then finds the image current and skips it. A caller waits at most
+# ANKINAS_IMAGES_LOCK_TIMEOUT seconds (default 1800), saying who holds the lock (the holder writes it there).
+images_lock_file=/tmp/ankinas-images.lock
+exec {images_lock}>>"$images_lock_file"
+if ! flock -n "$images_lock"; then
+  log "waiting for $images_lock_file, held by: $(cat "$images_lock_file" 2>/dev/null || true)"
+  if ! flock -w "${ANKINAS_IMAGES_LOCK_TIMEOUT:-1800}" "$images_lock"; then
+    echo "the image lock $images_lock_file was not released within ${ANKINAS_IMAGES_LOCK_TIMEOUT:-1800}s;" \
+      "held by: $(cat "$images_lock_file" 2>/dev/null || echo 'unknown')" >&2
+    exit 1
+  fi
+fi
+printf 'pid %s (%s, since %s)\n' "$$" "$ANKINAS_ROOT" "$(date '+%F %T')" >"$images_lock_file"
 
 # recipe_hash FILE...: a short hash of the files (and their names) that make an image.
 recipe_hash() { sha256sum "$@" | sha256sum | cut -c1-16; }
