@@ -1,10 +1,8 @@
 """The planning logic of anki_notes on a local collection (no server): what a run would change, and refusals."""
 
+import anki.collection as anki_collection  # tests/unit/requirements.txt: never skipped for want of it
 import pytest
-
-anki_collection = pytest.importorskip("anki.collection")
-
-from ansible_collections.ankinas.synology.plugins.module_utils import _anki_notes as notes  # noqa: E402
+from ansible_collections.ankinas.synology.plugins.module_utils import _anki_notes as notes
 
 NOTE_TYPE = {
     "name": "Words",
