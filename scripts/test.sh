@@ -1,14 +1,38 @@
 #!/usr/bin/env bash
 # The whole test suite: setup, linters, ansible-test sanity and units, the build, molecule scenarios, pytest.
 # Two lanes run side by side: pytest (two pytest-xdist workers) and, one after another, every other stage
-# (molecule's fixed ports and names are its own: pytest's tests take free ports and unique names). Each stage
-# writes its output to build/test-logs/; a line tells when a stage ends, and at the end every stage's output
-# is printed whole, in order, then the summary. Every stage runs; the exit code is non-zero when any failed.
+# (every test takes ports reserved or bound race-free and names of its own run, molecule's scenarios included, so
+# two runs on one machine do not collide). Each stage writes its output to build/test-logs/; a line tells when a
+# stage ends, and at the end every stage's output is printed whole, in order, then the summary. Every stage runs;
+# the exit code is non-zero when any failed, or when a stage left no result (it never ran, or did not finish).
+#
+# The run stays in its sandbox, and checks that it did (stage "sandbox", scripts/sandbox.sh): its temporary files
+# go to build/test-run/tmp (TMPDIR), its processes see a /tmp of their own (a mount namespace: whatever lands in
+# it was written to /tmp by the run), and /etc/crontab, the entries of / and the demo NAS (.cache/simnas) are
+# compared with what they were before the run.
 set -uo pipefail
 # shellcheck source=scripts/env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ANKINAS_ROOT" || exit 1
-scripts/setup.sh || exit 1
+run=$ANKINAS_ROOT/build/test-run
+
+if [[ ${ANKINAS_TEST_SANDBOXED:-} != 1 ]]; then
+  rm -rf "$run"
+  mkdir -p "$run/tmp" "$run/private-tmp" "$run/host-tmp"
+  scripts/sandbox.sh record "$run/sandbox-before" || exit 1
+  TMPDIR="$run/tmp" scripts/setup.sh || exit 1
+  # The run's /tmp is private; the machine's image lock (scripts/build-images.sh) is shared through it.
+  touch /tmp/ankinas-images.lock "$run/private-tmp/ankinas-images.lock"
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  private_tmp='mount --bind /tmp "$1/host-tmp" && mount --bind /tmp/ankinas-images.lock "$1/private-tmp/ankinas-images.lock" && mount --rbind "$1/private-tmp" /tmp'
+  if unshare --mount --propagation private true 2>/dev/null; then
+    exec unshare --mount --propagation private -- env ANKINAS_TEST_SANDBOXED=1 TMPDIR="$run/tmp" \
+      bash -c "$private_tmp && exec \"\$0\"" "$0" "$run"
+  fi
+  echo "no mount namespace here (unshare): the run's /tmp is the machine's; only its TMPDIR is its own" >&2
+  export ANKINAS_TEST_SANDBOXED=1 TMPDIR="$run/tmp"
+  rmdir "$run/host-tmp" && ln -s /tmp "$run/host-tmp"
+fi
 
 logs=build/test-logs
 rm -rf "$logs"
@@ -38,6 +62,10 @@ pytest_suite() {
   pytest tests/pytest --numprocesses 2 --dist loadfile --durations 15
 }
 
+sandbox() {
+  scripts/sandbox.sh compare "$run/sandbox-before" "$run/private-tmp" "$run/host-tmp"
+}
+
 checks() {
   stage 01-ruff "ruff" bash -c 'ruff check . && ruff format --check .'
   stage 02-yamllint "yamllint" yamllint -s .
@@ -50,22 +78,28 @@ checks() {
   stage 08-molecule "molecule" scripts/molecule-scenarios.sh
 }
 
+# Every stage the run must have: one without a result fails the run.
+STAGES=(01-ruff 02-yamllint 03-ansible-lint 04-changelog 05-sanity 06-units 07-build 08-molecule 09-pytest 10-sandbox)
+
 echo "stages run in two lanes (pytest | the others); output in $logs/, printed whole at the end"
 checks &
 stage 09-pytest "pytest (2 workers)" pytest_suite
 wait
+stage 10-sandbox "the run stayed in its sandbox (/etc/crontab, /, /tmp, .cache/simnas)" sandbox
 
 passed=0
 failed_names=()
-for log in "$logs"/*.log; do
-  id=$(basename "$log" .log)
+for id in "${STAGES[@]}"; do
+  log=$logs/$id.log
   if [[ -f $logs/$id.result ]]; then
     IFS=$'\t' read -r result seconds name <"$logs/$id.result"
-  else
+  elif [[ -f $log ]]; then
     result="FAILED (did not finish)" seconds="?" name=$id
+  else
+    result="FAILED (did not run)" seconds="?" name=$id
   fi
   printf '\n\033[1m==== %s\033[0m\n' "$name"
-  cat "$log"
+  [[ -f $log ]] && cat "$log"
   printf '\033[1m==== %s: %s in %ss\033[0m\n' "$name" "$result" "$seconds"
   if [[ $result == passed ]]; then
     passed=$((passed + 1))
