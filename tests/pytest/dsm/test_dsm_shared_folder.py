@@ -135,6 +135,25 @@ def test_dsm_folder_sets_owner_and_mode_as_root_only_on_drift(dsm):
     assert dsm.counters()["writes"]["SYNO.Core.TaskScheduler.Root.create"] == 1
 
 
+def test_dsm_folder_fails_when_the_mode_did_not_take(dsm):
+    """On a folder of a shared folder in ACL mode, DSM's chmod may exit 0 and leave the mode as it was (the ACL wins):
+    the module reads the mode back after its root task and fails naming what did not take, instead of a change."""
+    shared_folder(dsm)
+    folder = dsm.home / "volumes" / "volume1" / "docker" / "acl-folder"
+    folder.mkdir()
+    folder.chmod(0o777)
+    # In the NAS (its /bin, not this machine's): a chmod that succeeds and changes nothing.
+    assert dsm.nas.run("printf '#!/bin/sh\\nexit 0\\n' > /bin/chmod")[0] == 0
+    args = dsm.connection(path="/volume1/docker/acl-folder", mode="0750")
+    result = run_module("dsm_folder", args)
+    assert result.failed
+    assert result["msg"] == (
+        "the root task set mode of /volume1/docker/acl-folder but File Station still reads other values"
+    ), result["msg"]
+    assert oct(folder.stat().st_mode & 0o777) == "0o777"
+    assert dsm.state()["state"].get("scheduled_tasks", {}) == {}  # the one-shot task is gone all the same
+
+
 def test_name_is_required_and_documented_so(dsm):
     # No default: state=absent without a name must never reach the share that holds the containers' data.
     result = run_module("dsm_shared_folder", dsm.connection(state="absent"))
