@@ -30,8 +30,9 @@ fi
 
 cache="$HOME/.ansible/test/cache"
 mkdir -p "$cache"
+# Written aside, then moved in place: another checkout's ansible-test may be reading the file meanwhile.
 for pip_version in 23_1_2 24_2; do
-  cat >"$cache/get_pip_$pip_version.py" <<'PY'
+  cat >"$cache/get_pip_$pip_version.py.$$" <<'PY'
 """Offline stand-in for get-pip.py: ensurepip, then pip install what was asked for."""
 import os
 import subprocess
@@ -43,6 +44,7 @@ env.pop("PIP_CONFIG_FILE", None)
 subprocess.run([sys.executable, "-m", "ensurepip"], check=True, env=env)
 subprocess.run([sys.executable, "-m", "pip", "install", "--upgrade", *args], check=True, env=env)
 PY
+  mv -f "$cache/get_pip_$pip_version.py.$$" "$cache/get_pip_$pip_version.py"
 done
 
 dest="build/ansible-test/$core/ansible_collections/ankinas/synology"

@@ -136,6 +136,13 @@ def start(home, args):
         stop(home, args)
     version_file.write_text(version)
     env = dict(os.environ, SIMNAS_HOME=str(home))
+    # A port another process holds stops the start before anything starts.
+    for name in _services(home, args):
+        taken = [] if _pid(home, name) else [port for port in _ports(args)[name] if _answers(port)]
+        if taken:
+            stop(home, args)
+            ports = ", ".join(map(str, taken))
+            sys.exit(f"{name}: port {ports} is in use by another process; free it or move the NAS ({MOVE_HINT})")
     # The NAS itself first: the simulated Task Scheduler runs root scripts in it.
     try:
         started = sshnas.start(home, args.ssh_port or None, DEMO_ADMIN, DEMO_DSM_PASSWORD)
@@ -148,11 +155,6 @@ def start(home, args):
         if _pid(home, name):
             print(f"{name}: already running")
             continue
-        taken = [port for port in _ports(args)[name] if _answers(port)]
-        if taken:
-            stop(home, args)
-            ports = ", ".join(map(str, taken))
-            sys.exit(f"{name}: port {ports} is in use by another process; free it or move the NAS ({MOVE_HINT})")
         log_path = home / "logs" / f"{name}.log"
         with log_path.open("ab") as log:
             process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
