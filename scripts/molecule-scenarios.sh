@@ -2,8 +2,8 @@
 # Run every molecule scenario listed in molecule/scenarios (or the ones given: molecule-scenarios.sh [SCENARIO...]),
 # and fail when the list and the scenario directories disagree (a scenario renamed or added without the list) or
 # when a scenario's testinfra verifier ran no test (molecule's testinfra verifier passes with "no tests found").
-# Each scenario gets this run's own ports (reserved by simnas.ports, held while molecule runs), names (suffixed
-# with the run's id) and folder (build/molecule/SCENARIO, its simulated NAS's home included): two runs on one
+# Each scenario gets this run's own ports (reserved by simnas.ports, held while molecule runs), names (with the
+# run's id) and folder (build/molecule/SCENARIO, its simulated NAS's home included): two runs on one
 # machine, from two checkouts, never collide.
 set -euo pipefail
 # shellcheck source=scripts/env.sh
@@ -36,7 +36,7 @@ for scenario in "${expected[@]}"; do
   rm -rf "$MOLECULE_EPHEMERAL_DIRECTORY"
   echo "== molecule scenario $scenario (run $run_id, in $MOLECULE_EPHEMERAL_DIRECTORY)"
   # The testinfra verifier runs pytest, which writes the report only when it ran.
-  PYTEST_ADDOPTS="${PYTEST_ADDOPTS:-} --junitxml=$report" ANKINAS_RUN_SUFFIX="-$run_id" \
+  PYTEST_ADDOPTS="${PYTEST_ADDOPTS:-} --junitxml=$report" ANKINAS_MOLECULE_ANKI_NAME="molecule-${scenario//_/-}-$run_id" \
     python -m simnas.ports run "${ports[@]}" -- molecule test -s "$scenario"
   python - "$report" "$scenario" <<'PY'
 import sys
