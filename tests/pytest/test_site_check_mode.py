@@ -108,20 +108,20 @@ def test_check_mode_on_a_fresh_nas_changes_nothing(fresh_nas, docker_client):
     assert process.returncode == 0, process.stdout[-4000:]
     assert play_recap(process, "simnas")["changed"] > 0, "check mode must predict the changes a first run makes"
 
+    state = control(fresh_nas, "dsm", "state")["state"]
+    # The snapshot job is a root Task Scheduler task: none made, none run (the old crontab line, which the first real
+    # run removes in the NAS with a one-shot root task, is still in the NAS's /etc/crontab).
+    assert state.get("scheduled_tasks", {}) == {}, "the snapshot job was written"
+    assert nas_crontab(fresh_nas) == fresh_nas["NAS_CRONTAB"], "the NAS's crontab was changed"
     counters = control(fresh_nas, "dsm", "counters")
     assert counters["writes"] == {}
     assert counters["logins_succeeded"] == 1
     assert_logged_out(fresh_nas)
-    state = control(fresh_nas, "dsm", "state")["state"]
     assert state.get("shares", {}) == {} and state.get("reverse_proxy", {}) == {}
     assert state.get("hyper_backup", {}).get("tasks", {}) == {}
     assert control(fresh_nas, "portainer", "state")["stacks"] == []
     volume = os.path.join(fresh_nas["SIMNAS_HOME"], "volumes", "volume1")
     assert not os.path.exists(volume) or os.listdir(volume) == []
-    # The snapshot job is a root Task Scheduler task: none made, none run (the old crontab line, which the first real
-    # run removes in the NAS with a one-shot root task, is still in the NAS's /etc/crontab).
-    assert state.get("scheduled_tasks", {}) == {}, "the snapshot job was written"
-    assert nas_crontab(fresh_nas) == fresh_nas["NAS_CRONTAB"], "the NAS's crontab was changed"
     assert docker_client.containers.list(all=True, filters={"name": name}) == []
     assert docker_client.networks.list(names=[name]) == []
 

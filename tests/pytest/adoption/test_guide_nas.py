@@ -3,10 +3,14 @@
 The guide's NAS is built on a simulated NAS of its own (free ports, SIMNAS_HOME in the test's folder) as a user
 builds it: the shared folder docker, the Portainer stack from the guide's compose (plain-text SYNC_USERn, restart
 unless-stopped, its network), the reverse-proxy rule 'Anki Sync Server' with the WebSocket headers, HSTS and the
-anki.nas.test certificate, and notes synced by a real Anki client. Container, network and stack carry a unique
+anki.nas.test certificate, and notes synced by a real Anki client. The share and the rule are what DSM's UI makes,
+put in the simulated DSM's state as DSM lists them (POST /_sim/seed, simnas.dsm.seed; the rule's shape from
+dsm-webapi.md §2.1), never made by the modules under test. Container, network and stack carry a unique
 suffix (the Docker Engine is shared with other tests); everything else has the guide's values.
 """
 
+import base64
+import hashlib
 import json
 import os
 import subprocess
@@ -18,7 +22,7 @@ import pytest
 import requests
 from simnas import anki_client, supervisor
 from simnas.connect_proxy import ConnectProxy
-from simnas.runner import ROOT, play_recap, run_module, run_playbook
+from simnas.runner import ROOT, play_recap, run_playbook
 from simnas.server import free_port
 
 pytestmark = pytest.mark.docker
@@ -110,13 +114,12 @@ class GuideNAS:
                 found[container.id] = container.name
         return found
 
-    def dsm_connection(self):
-        return {
-            "dsm_url": f"https://127.0.0.1:{self.env['SIMNAS_DSM_PORT']}",
-            "dsm_username": "admin",
-            "dsm_password": DSM_PASSWORD,
-            "dsm_ca_path": self.ca,
-        }
+    def seed_dsm(self, payload):
+        """What the user made by hand in DSM's UI, stored by the simulated DSM as DSM lists it (simnas.dsm.seed)."""
+        port = self.env["SIMNAS_DSM_PORT"]
+        answer = requests.post(f"https://127.0.0.1:{port}/_sim/seed", json=payload, verify=self.ca, timeout=60)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
 
     # --- what a user runs -------------------------------------------------------------------------
     def site(self, method, check=False, **overrides):
@@ -147,12 +150,37 @@ def said(process):
     return " ".join(process.stdout.split()).replace("''", "'")
 
 
+#: the guide's rule as DSM lists a rule made in its UI (dsm-webapi.md §2.1: the pmilano1 DSM 7 capture; the WebSocket
+#: preset of the UI, phoeluga's DefaultWebSocketHeaders; HSTS ticked), before DSM gives it its UUID and _key
+GUIDE_RULE = {
+    "description": "Anki Sync Server",
+    "frontend": {"fqdn": FQDN, "port": 443, "protocol": 1, "https": {"hsts": True}, "acl": None},
+    "backend": {"fqdn": "localhost", "port": None, "protocol": 0},
+    "customize_headers": [
+        {"name": "Upgrade", "value": "$http_upgrade"},
+        {"name": "Connection", "value": "$connection_upgrade"},
+    ],
+    "proxy_connect_timeout": 60,
+    "proxy_read_timeout": 60,
+    "proxy_send_timeout": 60,
+    "proxy_http_version": 1,
+    "proxy_intercept_errors": False,
+}
+
+
 def build_the_guides_nas(nas, tmp_path):
-    """Everything the guide has the user click, through the simulated NAS's own APIs."""
-    share = run_module(
-        "dsm_shared_folder", dict(nas.dsm_connection(), name="docker", volume="/volume1", description="Docker")
+    """Everything the guide has the user click: in DSM's UI (seeded as DSM stores it), then Portainer's API."""
+    rule = dict(GUIDE_RULE, backend=dict(GUIDE_RULE["backend"], port=nas.port))
+    seeded = nas.seed_dsm(
+        {
+            "shares": [{"name": "docker", "vol_path": "/volume1", "desc": "Docker"}],
+            "reverse_proxy": [{"entry": rule, "certificate": FQDN}],
+        }
     )
-    assert not share.failed, share.get("msg")
+    assert seeded["shares"] == ["docker"] and [entry["description"] for entry in seeded["reverse_proxy"]] == [
+        "Anki Sync Server"
+    ]
+    assert nas.dsm_writes() == {}  # nothing went through the Web API, let alone our modules
     os.makedirs(nas.data, exist_ok=True)
     compose = GUIDE_COMPOSE.format(
         name=nas.name, port=nas.port, data=nas.data, network=nas.network, alice=USERS["alice"], bob=USERS["bob"]
@@ -166,17 +194,6 @@ def build_the_guides_nas(nas, tmp_path):
         timeout=300,
     )
     assert created.status_code == 200, created.text
-    rule = run_module(
-        "dsm_reverse_proxy",
-        dict(
-            nas.dsm_connection(),
-            description="Anki Sync Server",
-            source_host=FQDN,
-            destination_port=nas.port,
-            certificate=FQDN,
-        ),
-    )
-    assert not rule.failed, rule.get("msg")
     for user in USERS:
         collection = anki_client.make_collection(tmp_path / user, anki_client.generate_notes(20, user))
         assert anki_client.sync(collection, user, USERS[user], wait_ready(nas)) == "full upload"
@@ -235,8 +252,27 @@ def test_check_diff_on_the_guides_nas_lists_the_takeover_and_writes_nothing(guid
     assert guide_nas.stacks() == [guide_nas.stack]
 
 
+def sync_users(container):
+    """{SYNC_USERn: "name:password or hash"} of a sync server container's environment."""
+    env = dict(item.split("=", 1) for item in container.attrs["Config"]["Env"])
+    return {key: value for key, value in env.items() if key.startswith("SYNC_USER")}
+
+
+def is_hash_of(phc, password):
+    """True when phc is a PBKDF2-SHA256 PHC string ($pbkdf2-sha256$i=N,l=L$salt$hash) of password."""
+    _empty, scheme, params, salt, digest = phc.split("$")
+    settings = dict(item.split("=") for item in params.split(","))
+
+    def unb64(text):
+        return base64.b64decode(text + "=" * (-len(text) % 4))
+
+    derived = hashlib.pbkdf2_hmac("sha256", password.encode(), unb64(salt), int(settings["i"]), int(settings["l"]))
+    return scheme == "pbkdf2-sha256" and derived == unb64(digest)
+
+
 @pytest.mark.parametrize("method", ["portainer", "container_manager", "docker"])
 def test_each_method_takes_over_in_turn_keeping_notes_and_passwords(guide_nas, method):
+    before = sync_users(guide_nas.docker.containers.get(guide_nas.name))
     process = guide_nas.site(method)
     assert process.returncode == 0, process.stdout[-4000:]
 
@@ -245,9 +281,16 @@ def test_each_method_takes_over_in_turn_keeping_notes_and_passwords(guide_nas, m
     container = guide_nas.docker.containers.get(guide_nas.name)
     env = dict(item.split("=", 1) for item in container.attrs["Config"]["Env"])
     assert env["PASSWORDS_HASHED"] == "1" and env["SYNC_USER1"].startswith("alice:$pbkdf2-sha256$")
-    # A switch keeps each user's hash (the server's session keys derive from it): no device logs in again.
-    credentials = {key: value for key, value in env.items() if key.startswith("SYNC_USER")}
-    assert guide_nas.__dict__.setdefault("credentials", credentials) == credentials
+    # The guide's plain-text passwords become hashes of those passwords; a switch from a hashed deployment keeps each
+    # user's hash as it was (the server's session keys derive from it): no device logs in again.
+    after = sync_users(container)
+    assert sorted(after) == sorted(before)
+    for key, value in before.items():
+        name, secret = value.split(":", 1)
+        if secret.startswith("$pbkdf2-sha256$"):
+            assert after[key] == value, f"the {method} run re-hashed {name}'s password"
+        else:
+            assert after[key].split(":", 1)[0] == name and is_hash_of(after[key].split(":", 1)[1], secret), key
     assert guide_nas.stacks() == ([guide_nas.stack] if method == "portainer" else [])
     assert guide_nas.projects() == ([guide_nas.name] if method == "container_manager" else [])
     assert [rule["description"] for rule in guide_nas.rules()] == ["Anki Sync Server"]

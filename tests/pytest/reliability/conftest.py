@@ -33,6 +33,10 @@ def deployed_nas(tmp_path_factory, docker_client, anki_server_images, ssh_nas_im
         first = deployed.site()
         assert first.returncode == 0, first.stdout[-4000:]
         deployed.first_run = first
+        # What the first run's login check left, before any client synced: it opened every user's collection.
+        deployed.collections_after_first_run = sorted(
+            path.parent.name for path in deployed.data_dir.glob("*/collection.anki2")
+        )
         for user in USERS:
             local = anki_client.make_collection(home.parent / user["name"], NOTES[user["name"]])
             assert anki_client.sync(local, user["name"], user["password"], deployed.endpoint) == "full upload"

@@ -53,6 +53,13 @@ class DeployedNAS:
         answer.raise_for_status()
         return answer.json()
 
+    def _control_post(self, path, payload):
+        port = self.env["SIMNAS_DSM_PORT"]
+        ca = self.home / "ca" / "ca.crt"
+        answer = requests.post(f"https://127.0.0.1:{port}/_sim/{path}", verify=ca, timeout=30, json=payload)
+        answer.raise_for_status()
+        return answer.json()
+
     def dsm_writes(self):
         return self._control("counters")["writes"]
 

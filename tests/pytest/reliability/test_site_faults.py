@@ -4,17 +4,20 @@ leave the server serving every user's notes. Also playbooks/status.yml (issue 16
 when healthy, one clear PROBLEM line each for a failed backup and a stopped container."""
 
 import json
+import os
 import socket
 import subprocess
 import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMClient
 from reliability_nas import NOTES, USERS
 from simnas import anki_client
+from simnas.ca import TestCA
 from simnas.connect_proxy import ConnectProxy
-from simnas.runner import ROOT, play_recap, run_playbook
+from simnas.runner import ROOT, play_recap, run_module, run_playbook
 from simnas.server import free_port
 from simnas.supervisor import DEMO_ADMIN, DEMO_DSM_PASSWORD
 
@@ -74,10 +77,10 @@ def test_published_on_the_loopback_only_and_checked_from_the_nas(deployed_nas):
     )
     assert published.stdout.split() == [f"127.0.0.1:{deployed_nas.port}"]
     assert listening_addresses(deployed_nas.port) == {"127.0.0.1"}
-    # the login check ran on the NAS host against its loopback, and opened every user's collection
+    # the login check ran on the NAS host against its loopback, and opened every user's collection: the server made
+    # each user's collection.anki2 during the first run, before the fixture's clients synced anything
     assert "Wait for /health, log in as every user and open each user's collection" in deployed_nas.first_run.stdout
-    for user in ("alice", "bob"):
-        assert (deployed_nas.data_dir / user / "collection.anki2").exists()
+    assert deployed_nas.collections_after_first_run == ["alice", "bob"]
     # 13: the client URLs, once-slashed
     proxy = deployed_nas.env["SIMNAS_PROXY_PORT"]
     assert f"https://anki.nas.test:{proxy}/," in deployed_nas.first_run.stdout
@@ -311,6 +314,131 @@ def backup_through_dsm(deployed_nas):
             time.sleep(0.2)
     finally:
         client.close()
+
+
+def dsm_client(deployed_nas):
+    dsm, ca = f"https://127.0.0.1:{deployed_nas.env['SIMNAS_DSM_PORT']}", str(deployed_nas.home / "ca" / "ca.crt")
+    return DSMClient(url=dsm, username=DEMO_ADMIN, password=DEMO_DSM_PASSWORD, ca_path=ca)
+
+
+def backup_history(deployed_nas, hours_ago):
+    """The Hyper Backup task's last backup as if it never ran (None) or last ran hours_ago hours ago (simulator)."""
+    answer = deployed_nas._control_post("backup-history", {"task": "anki", "hours_ago": hours_ago})
+    assert answer["changed"] == 1, answer
+
+
+def problems(lines):
+    return [line for line in lines if line.startswith("PROBLEM")]
+
+
+def import_anki_certificate(deployed_nas, certificate, private_key):
+    """The NAS's anki.nas.test certificate replaced in place (an import over it, as its renewal is; the rule stays
+    bound to it)."""
+    connection = {
+        "dsm_url": f"https://127.0.0.1:{deployed_nas.env['SIMNAS_DSM_PORT']}",
+        "dsm_username": DEMO_ADMIN,
+        "dsm_password": DEMO_DSM_PASSWORD,
+        "dsm_ca_path": str(deployed_nas.home / "ca" / "ca.crt"),
+    }
+    imported = run_module(
+        "dsm_certificate",
+        dict(
+            connection,
+            source="import",
+            common_name="anki.nas.test",
+            description="Anki",
+            certificate=certificate,
+            private_key=private_key,
+        ),
+    )
+    assert not imported.failed and imported["operation"] == "update", imported.get("msg")
+
+
+def test_status_names_each_problem_of_the_nas_and_the_inventory(deployed_nas):
+    """The status report's other PROBLEM kinds, each from the state that is its reason: a user whose password changed,
+    a rule edited on the NAS, a certificate within the alert window, a task that differs from the inventory, a backup
+    too old or never run, collections without a snapshot or with an old one. Everything is put back after."""
+    backed_up = backup_now(deployed_nas)  # a backup and every user's snapshot, whatever ran before
+    assert backed_up.returncode == 0, backed_up.stdout[-3000:]
+    deployed_nas.wait_healthy()
+    snapshots = sorted(deployed_nas.data_dir.glob("*/collection.snapshot.anki2"))
+    assert [path.parent.name for path in snapshots] == ["alice", "bob"]
+    aside = [path.with_name("snapshot.aside") for path in snapshots]
+
+    client = dsm_client(deployed_nas)
+    (rule,) = client.call("SYNO.Core.AppPortal.ReverseProxy", "list", {}, version=1)["entries"]
+    users = [dict(user) for user in deployed_nas.overrides["anki_sync_server_users"]]
+    users[1]["password"] = "bob-not-what-the-server-has"
+    ca = deployed_nas.home / "ca"
+    original = (ca / "dsm-cert-anki.nas.test.crt").read_text(), (ca / "dsm-cert-anki.nas.test.key").read_text()
+    restored = False
+    expiring = TestCA(ca)._ca.issue_cert(
+        "anki.nas.test", common_name="anki.nas.test", not_after=datetime.now(timezone.utc) + timedelta(days=5)
+    )
+    try:
+        # 1. On the NAS: the rule edited in DSM (its read timeout), its certificate replaced by one that expires in 5
+        # days, the snapshots gone, the last backup 3 days old. In the inventory: bob's password changed, the task
+        # keeps 10 versions.
+        edited = dict(rule, proxy_read_timeout=300)
+        client.call("SYNO.Core.AppPortal.ReverseProxy", "update", {"entry": edited}, version=1, write=True)
+        import_anki_certificate(
+            deployed_nas, expiring.cert_chain_pems[0].bytes().decode(), expiring.private_key_pem.bytes().decode()
+        )
+        for path, moved in zip(snapshots, aside, strict=True):
+            path.rename(moved)
+        backup_history(deployed_nas, 72)
+        deployed_nas.reset_dsm_counters()
+        returncode, lines, _changed = status_of_hosts(
+            dict(deployed_nas.overrides, anki_sync_server_users=users, hyper_backup_max_versions=10),
+            DEMO,
+            deployed_nas.env,
+        )
+        lines = lines["simnas"]
+        assert returncode != 0, lines  # the roles in check mode predict the drifts' changes; nothing is written
+        found = problems(lines)
+        assert found[0].startswith("PROBLEM: users cannot log in: the Anki sync server refused the login of: bob."), (
+            found
+        )
+        assert found[1] == (
+            "PROBLEM: the reverse-proxy rule Anki Sync Server differs from the inventory"
+            " (site.yml --check --diff shows how)"
+        )
+        assert found[2] in (
+            "PROBLEM: the certificate expires in 5.0 days",
+            "PROBLEM: the certificate expires in 4.9 days",
+        )
+        assert found[3] == "PROBLEM: the last backup is 72.0 h old", found
+        assert found[4] == (
+            "PROBLEM: the Hyper Backup task anki differs from the inventory (site.yml --check --diff shows how)"
+        )
+        assert found[5] == "PROBLEM: no snapshot of the 2 collections", found
+        assert len(found) == 6, found
+        assert "bob-not-what-the-server-has" not in json.dumps(lines)
+        assert deployed_nas.dsm_writes() == {}
+
+        # 2. The rule and the certificate as the inventory has them; a task that never ran, snapshots three days old.
+        client.call("SYNO.Core.AppPortal.ReverseProxy", "update", {"entry": rule}, version=1, write=True)
+        import_anki_certificate(deployed_nas, *original)
+        restored = True
+        for path, moved in zip(snapshots, aside, strict=True):
+            moved.rename(path)
+            old = time.time() - 72 * 3600
+            os.utime(path, (old, old))
+        backup_history(deployed_nas, None)
+        returncode, lines, changed = status(deployed_nas)
+        assert returncode != 0 and changed == 0, lines
+        assert "last backup: none yet" in lines, lines
+        assert problems(lines) == ["PROBLEM: no backup has run yet", "PROBLEM: the oldest snapshot is 72.0 h old"]
+    finally:
+        if not restored:
+            client.call("SYNO.Core.AppPortal.ReverseProxy", "update", {"entry": rule}, version=1, write=True)
+            import_anki_certificate(deployed_nas, *original)
+        client.close()
+        for path, moved in zip(snapshots, aside, strict=True):
+            if moved.exists():
+                moved.rename(path)
+        assert backup_through_dsm(deployed_nas) == "done"
+    deployed_nas.assert_serves_every_users_notes()
 
 
 def test_status_reads_container_manager_projects_without_ssh(deployed_nas, tmp_path):

@@ -37,9 +37,11 @@ def test_makes_the_share_and_a_private_directory_then_changes_nothing(dsm_with_s
     stat = directory.stat()
     assert (stat.st_uid, stat.st_gid, stat.st_mode & 0o777) == (1000, 1000, 0o750)
     # DSM makes the share in ACL mode, POSIX mode 000: the role makes its directory with root's rights
-    # (become on a real NAS) and leaves the share's own permissions to DSM.
-    assert shares["docker"]["is_aclmode"] is True
-    assert directory.parent.stat().st_mode & 0o7777 == 0
+    # (become on a real NAS) and leaves the share's own permissions to DSM: one write, the create (no Share set,
+    # no permission API), and the share's folder still as DSM made it (owner and mode).
+    assert dsm.counters()["writes"] == {"SYNO.Core.Share.create": 1}
+    share = directory.parent.stat()
+    assert (share.st_uid, share.st_gid, share.st_mode & 0o7777) == (0, 0, 0)
 
     (directory / "alice").mkdir()
     (directory / "alice" / "collection.anki2").write_bytes(b"notes")

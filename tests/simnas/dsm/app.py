@@ -1,7 +1,9 @@
 """The simulated DSM Web API: a Flask app that is as strict as the DSM Web API notes say DSM is.
 
 - /webapi/<cgi>: the DSM Web API (discovery, Auth, and the APIs registered in simnas.dsm.apis);
-- /_sim/...: the control endpoint of the tests (state, counters, faults). A real DSM has none of it.
+- /_sim/...: the control endpoint of the tests (state, counters, faults; seed: what a user made by hand in DSM's
+  UI, stored as DSM lists it, see simnas.dsm.seed; backup-history {task, hours_ago}: a Hyper Backup task's last
+  backup as if it never ran (hours_ago null) or ran that long ago). A real DSM has none of it.
 
 Faults (POST /_sim/faults, JSON): `expire_sessions: true` drops every session now (next call: 119);
 the others are armed for the next matching requests, as a count, `true` (once) or
@@ -55,7 +57,7 @@ from pathlib import Path
 
 from flask import Flask, Response, request
 
-from simnas.dsm import apis
+from simnas.dsm import apis, seed
 from simnas.dsm.apis import encryption
 from simnas.dsm.behaviours import Behaviours
 from simnas.dsm.registry import APIS, EMPTY_BODY, PERSONALITIES, DSMError, PlainText
@@ -472,6 +474,20 @@ def create_app(**options):
             except KeyError as exc:
                 return {"error": str(exc)}, 400
             return sim.behaviours.describe()
+
+    @app.post("/_sim/backup-history")
+    def sim_backup_history():
+        from simnas.dsm.apis import backup
+
+        payload = dict(request.get_json(force=True) or {})
+        return {"changed": backup.set_history(sim, payload.get("task"), payload.get("hours_ago"))}
+
+    @app.post("/_sim/seed")
+    def sim_seed():
+        try:
+            return seed.seed(sim, dict(request.get_json(force=True) or {}))
+        except DSMError as exc:
+            return {"error": {"code": exc.code}}, 400
 
     @app.post("/_sim/unblock")
     def sim_unblock():

@@ -28,7 +28,7 @@ rely on them beyond "the call failed".
 import shutil
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from simnas.dsm.registry import EMPTY_BODY, DSMError, declare_api, method
 
@@ -466,6 +466,25 @@ def task_backup(ctx):
     delay = float(slow.get("seconds", 1)) if slow else 0.0
     threading.Thread(target=_run_backup, args=(ctx.sim, task["task_id"], delay), daemon=True).start()
     return None
+
+
+def set_history(sim, name, hours_ago=None):
+    """Test control (POST /_sim/backup-history): the task's last backup as DSM lists it when the task never ran
+    (hours_ago None), or when it last ran, and succeeded, hours_ago hours ago (the NAS was off since, or its schedule
+    was disabled). Returns the number of tasks of that name changed."""
+    keys = ("last_bkp_time", "last_bkp_end_time", "last_bkp_success_time", "last_bkp_result", "last_bkp_error")
+    with sim.lock:
+        tasks = [task for task in _store(_Ctx(sim))["tasks"].values() if task["name"] == name]
+        for task in tasks:
+            for key in keys:
+                task.pop(key, None)
+            task.pop("last_bkp_error_code", None)
+            if hours_ago is not None:
+                when = (datetime.now() - timedelta(hours=float(hours_ago))).strftime("%Y/%m/%d %H:%M:%S")
+                task.update(last_bkp_time=when, last_bkp_end_time=when, last_bkp_success_time=when)
+                task.update(last_bkp_result="done", last_bkp_error="", last_bkp_error_code=NO_ERROR)
+        sim.state.save()
+        return len(tasks)
 
 
 # --- the backup itself ----------------------------------------------------------------------------

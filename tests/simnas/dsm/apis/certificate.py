@@ -169,6 +169,12 @@ def _name(subject, oid):
     return values[0].value if values else ""
 
 
+def _shown_common_name(record):
+    """The CN of a certificate record's certificate."""
+    cert = x509.load_pem_x509_certificate(Path(record["cert_file"]).read_bytes())
+    return _name(cert.subject, NameOID.COMMON_NAME)
+
+
 def _shown(sim, record):
     cert = x509.load_pem_x509_certificate(Path(record["cert_file"]).read_bytes())
     try:
