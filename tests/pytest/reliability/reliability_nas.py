@@ -6,9 +6,11 @@ import uuid
 from pathlib import Path
 
 import requests
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMClient
 from simnas import anki_client
 from simnas.runner import ROOT, run_playbook
 from simnas.server import free_port
+from simnas.supervisor import DEMO_ADMIN, DEMO_DSM_PASSWORD
 
 USERS = [{"name": "alice", "password": "alice-reliable-1"}, {"name": "bob", "password": "bob-reliable-1"}]
 NOTES = {"alice": anki_client.generate_notes(3, "alice"), "bob": anki_client.generate_notes(2, "bob")}
@@ -46,17 +48,30 @@ class DeployedNAS:
             inventory=str(ROOT / inventory),
         )
 
-    def _control(self, path, method="GET"):
-        port = self.env["SIMNAS_DSM_PORT"]
-        ca = self.home / "ca" / "ca.crt"
-        answer = requests.request(method, f"https://127.0.0.1:{port}/_sim/{path}", verify=ca, timeout=30, json={})
-        answer.raise_for_status()
-        return answer.json()
+    @property
+    def dsm_url(self):
+        return f"https://127.0.0.1:{self.env['SIMNAS_DSM_PORT']}"
 
-    def _control_post(self, path, payload):
-        port = self.env["SIMNAS_DSM_PORT"]
-        ca = self.home / "ca" / "ca.crt"
-        answer = requests.post(f"https://127.0.0.1:{port}/_sim/{path}", verify=ca, timeout=30, json=payload)
+    @property
+    def ca_path(self):
+        return str(self.home / "ca" / "ca.crt")
+
+    def dsm_client(self):
+        """A DSM Web API client as the demo's administrator (close() it)."""
+        return DSMClient(url=self.dsm_url, username=DEMO_ADMIN, password=DEMO_DSM_PASSWORD, ca_path=self.ca_path)
+
+    def dsm_connection(self):
+        """The connection options of a DSM module for this NAS."""
+        return {
+            "dsm_url": self.dsm_url,
+            "dsm_username": DEMO_ADMIN,
+            "dsm_password": DEMO_DSM_PASSWORD,
+            "dsm_ca_path": self.ca_path,
+        }
+
+    def _control(self, path, method="GET", payload=None):
+        url = f"{self.dsm_url}/_sim/{path}"
+        answer = requests.request(method, url, verify=self.ca_path, timeout=30, json={} if payload is None else payload)
         answer.raise_for_status()
         return answer.json()
 

@@ -11,15 +11,12 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-import requests
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMClient
 from reliability_nas import NOTES, USERS
 from simnas import anki_client
 from simnas.ca import TestCA
 from simnas.connect_proxy import ConnectProxy
 from simnas.runner import ROOT, play_recap, run_module, run_playbook
 from simnas.server import free_port
-from simnas.supervisor import DEMO_ADMIN, DEMO_DSM_PASSWORD
 
 pytestmark = pytest.mark.docker
 DEMO = str(ROOT / "inventories" / "demo")
@@ -159,15 +156,12 @@ def test_ownership_drift_is_repaired(deployed_nas):
 
 def test_the_snapshot_job_snapshots_every_collection(deployed_nas):
     # 11: the snapshot job, a root Task Scheduler task, started through the DSM Web API as DSM would start it
-    dsm = f"https://127.0.0.1:{deployed_nas.env['SIMNAS_DSM_PORT']}"
-    ca = str(deployed_nas.home / "ca" / "ca.crt")
-
     def snapshot_task():
-        tasks = requests.get(f"{dsm}/_sim/state", verify=ca, timeout=30).json()["state"]["scheduled_tasks"]
+        tasks = deployed_nas._control("state")["state"]["scheduled_tasks"]
         (task,) = [task for task in tasks.values() if task["name"].startswith("ankinas-anki-snapshot-")]
         return task
 
-    client = DSMClient(url=dsm, username=DEMO_ADMIN, password=DEMO_DSM_PASSWORD, ca_path=ca)
+    client = deployed_nas.dsm_client()
     tasks = [{"id": snapshot_task()["id"], "real_owner": "root"}]
     client.call("SYNO.Core.TaskScheduler", "run", {"tasks": tasks}, version=2, write=True)
     client.close()
@@ -300,8 +294,7 @@ def test_status_is_green_when_healthy_and_names_a_failed_backup_and_a_stopped_co
 
 def backup_through_dsm(deployed_nas):
     """Runs the Hyper Backup task now through the DSM Web API, as its schedule would; its result once it ended."""
-    dsm, ca = f"https://127.0.0.1:{deployed_nas.env['SIMNAS_DSM_PORT']}", str(deployed_nas.home / "ca" / "ca.crt")
-    client = DSMClient(url=dsm, username=DEMO_ADMIN, password=DEMO_DSM_PASSWORD, ca_path=ca)
+    client = deployed_nas.dsm_client()
     try:
         (task,) = client.call("SYNO.Backup.Task", "list", {}, version=1)["task_list"]
         client.call("SYNO.Backup.Task", "backup", {"task_id": task["task_id"]}, version=1, write=True)
@@ -316,14 +309,9 @@ def backup_through_dsm(deployed_nas):
         client.close()
 
 
-def dsm_client(deployed_nas):
-    dsm, ca = f"https://127.0.0.1:{deployed_nas.env['SIMNAS_DSM_PORT']}", str(deployed_nas.home / "ca" / "ca.crt")
-    return DSMClient(url=dsm, username=DEMO_ADMIN, password=DEMO_DSM_PASSWORD, ca_path=ca)
-
-
 def backup_history(deployed_nas, hours_ago):
     """The Hyper Backup task's last backup as if it never ran (None) or last ran hours_ago hours ago (simulator)."""
-    answer = deployed_nas._control_post("backup-history", {"task": "anki", "hours_ago": hours_ago})
+    answer = deployed_nas._control("backup-history", "POST", {"task": "anki", "hours_ago": hours_ago})
     assert answer["changed"] == 1, answer
 
 
@@ -334,16 +322,10 @@ def problems(lines):
 def import_anki_certificate(deployed_nas, certificate, private_key):
     """The NAS's anki.nas.test certificate replaced in place (an import over it, as its renewal is; the rule stays
     bound to it)."""
-    connection = {
-        "dsm_url": f"https://127.0.0.1:{deployed_nas.env['SIMNAS_DSM_PORT']}",
-        "dsm_username": DEMO_ADMIN,
-        "dsm_password": DEMO_DSM_PASSWORD,
-        "dsm_ca_path": str(deployed_nas.home / "ca" / "ca.crt"),
-    }
     imported = run_module(
         "dsm_certificate",
         dict(
-            connection,
+            deployed_nas.dsm_connection(),
             source="import",
             common_name="anki.nas.test",
             description="Anki",
@@ -365,7 +347,7 @@ def test_status_names_each_problem_of_the_nas_and_the_inventory(deployed_nas):
     assert [path.parent.name for path in snapshots] == ["alice", "bob"]
     aside = [path.with_name("snapshot.aside") for path in snapshots]
 
-    client = dsm_client(deployed_nas)
+    client = deployed_nas.dsm_client()
     (rule,) = client.call("SYNO.Core.AppPortal.ReverseProxy", "list", {}, version=1)["entries"]
     users = [dict(user) for user in deployed_nas.overrides["anki_sync_server_users"]]
     users[1]["password"] = "bob-not-what-the-server-has"
