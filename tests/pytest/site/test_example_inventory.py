@@ -24,6 +24,11 @@ pytestmark = pytest.mark.docker
 EXAMPLE = ROOT / "inventories" / "example"
 EXAMPLE_VAULT_PASSWORD = "ankinas-example"  # README, "Using it on a real NAS"
 CALLBACKS = pathlib.Path(__file__).parent / "callback_plugins"
+#: the snapshot job as an earlier version of the collection put it in /etc/crontab (roles/hyper_backup/README.md)
+OLD_CRONTAB_LINE = (
+    "45 2 * * * root python3 /volume1/docker/ankinas-tools/anki_snapshot.py snapshot /volume1/docker/anki-server"
+    " # ankinas-anki-snapshot:anki"
+)
 
 
 @pytest.fixture(scope="module")
@@ -113,8 +118,16 @@ def test_example_inventory_on_a_strict_nas_with_2fa(make_dsm, make_ssh_nas, vaul
 
         made = run_module("dsm_shared_folder", dsm.connection(name="backup", volume="/volume1"))
         assert not made.failed, made.get("msg")
+        # The example keeps hyper_backup_legacy_cron_file at its default, /etc/crontab: the NAS's, where an earlier
+        # version of the collection left its snapshot line. The run removes that line there, and this machine's
+        # /etc/crontab stays as it was.
+        host_crontab = file_bytes("/etc/crontab")
+        assert nas.root(f"echo {OLD_CRONTAB_LINE!r} >> /etc/crontab").returncode == 0
         converged = run("site.yml", verbosity=3, dsm_device_id=token)
         assert converged.returncode == 0, converged.stdout[-4000:]
+        nas_crontab = nas.root("cat /etc/crontab").stdout
+        assert "ankinas-anki-snapshot" not in nas_crontab and "synoschedtask --run id=1" in nas_crontab, nas_crontab
+        assert file_bytes("/etc/crontab") == host_crontab
         assert_no_secret(converged, [password, token, *passwords(secrets)], code)
         container = docker_client.containers.get(name)
         assert container.attrs["HostConfig"]["Binds"] == [
@@ -147,6 +160,12 @@ def test_example_inventory_on_a_strict_nas_with_2fa(make_dsm, make_ssh_nas, vaul
             container.remove(force=True, v=True)
         for network in docker_client.networks.list(names=[name]):
             network.remove()
+
+
+def file_bytes(path):
+    """A file's content, None when there is none."""
+    path = pathlib.Path(path)
+    return path.read_bytes() if path.exists() else None
 
 
 def passwords(secrets):
