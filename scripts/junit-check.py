@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """Checks the JUnit reports of one test run: it ran tests, and none was skipped, failed or in error.
 
-    scripts/junit-check.py LABEL REPORT...
+    python3 scripts/junit-check.py LABEL REPORT...
 
 A runner that finds nothing to run (ansible-test's "All targets skipped", a pytest that collected nothing) or
 skips a test for want of something (pytest.importorskip) still exits 0: this makes either a failure, naming the

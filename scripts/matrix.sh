@@ -21,7 +21,7 @@ for core in "${releases[@]}"; do
     rm -rf "$junit"
     if ! "$here/ansible-test.sh" --core "$core" "$test" --python 3.11 --venv --requirements; then
       failed+=("$test on $core")
-    elif [[ $test == units ]] && ! "$here/junit-check.py" "units on ansible-core $core" "$junit"/*.xml; then
+    elif [[ $test == units ]] && ! python3 "$here/junit-check.py" "units on ansible-core $core" "$junit"/*.xml; then
       failed+=("$test on $core (skipped or missing tests)")
     fi
   done

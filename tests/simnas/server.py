@@ -9,7 +9,10 @@ import threading
 
 from werkzeug.serving import make_server
 
-from simnas.ports import free_port  # noqa: F401 - the tests' one import for a port another program binds
+from simnas import ports
+
+#: a port reserved for a program that binds it later (simnas.ports.free_port): the tests' one import for it
+free_port = ports.free_port
 
 
 class RunningServer:
