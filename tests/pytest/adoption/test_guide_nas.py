@@ -18,6 +18,7 @@ import sys
 import time
 import uuid
 
+import docker
 import pytest
 import requests
 from simnas import anki_client, supervisor
@@ -104,9 +105,14 @@ class GuideNAS:
         return [stack["Name"] for stack in self._get("portainer", "state")["stacks"]]
 
     def containers(self):
-        """{id: name} of every container holding the guide's name, host port or data directory."""
+        """{id: name} of every container holding the guide's name, host port or data directory. The Docker Engine is
+        shared: a container of another test may go between the listing and its inspection (skipped, not an error)."""
         found = {}
-        for container in self.docker.containers.list(all=True):
+        for listed in self.docker.api.containers(all=True, quiet=True):
+            try:
+                container = self.docker.containers.get(listed["Id"])
+            except docker.errors.NotFound:
+                continue
             ports = container.attrs["HostConfig"].get("PortBindings") or {}
             host_ports = {binding["HostPort"] for bindings in ports.values() for binding in bindings or []}
             mounts = {mount.get("Source") for mount in container.attrs.get("Mounts") or []}
