@@ -54,6 +54,7 @@ PLACEHOLDERS = {
     "$backup_task_id": "the id of the Hyper Backup task the inventory names (hyper_backup_task_name), else the first",
     "$data_folder": "the data folder as a File Station path (data_folder_path without /volumeN)",
     "$missing_path": "a path that does not exist, in the data folder's shared folder",
+    "$backup_share": "the local destination shared folder of Hyper Backup (hyper_backup_destination_share), if listed",
 }
 
 
@@ -106,6 +107,8 @@ class Contract:
     after: tuple = field(default_factory=tuple)
     #: the expected shape in words, where the keys alone would make a long line
     expects: str = ""
+    #: the modules read it only when dsm_url is plain HTTP (a run over HTTPS does not depend on it)
+    http_only: bool = False
 
 
 #: every DSM module of the collection (each discovers its APIs through the one client)
@@ -629,9 +632,10 @@ CONTRACTS = (
                 "port?": "int|str",
                 "account?": "str",
             },
-            "schedule?": "dict",
-            "rotate_params?": "dict",
-            "backup_params?": "dict",
+            "schedule?": {"schedule_enable?": "bool", "schedule?": {}},
+            # {}: a record of DSM's field names, captured by name and type (the retention fields are not public)
+            "rotate_params?": {},
+            "backup_params?": {},
         },
         package="HyperBackup",
         after=("backup_task_list",),
@@ -709,6 +713,29 @@ CONTRACTS = (
             ),
         ),
         note="Read to find a repository left by a create whose answer was lost.",
+    ),
+    Contract(
+        id="backup_candidate_dir",
+        api="SYNO.Backup.Target",
+        method="get_candidate_dir",
+        versions=(1,),
+        params={"target_type": "image", "transfer_type": "image_local", "share": "$backup_share"},
+        shape={"candidate_dir": "str", "deststatus?": "int"},
+        package="HyperBackup",
+        after=("share_list",),
+        modules=("dsm_hyper_backup",),
+        roles=("hyper_backup (a new task on a local shared folder)",),
+        status=VERIFIED,
+        sources=(
+            Source(
+                "ychiu1211/dsmctl",
+                "internal/synology/operations/hyperbackup/operation.go",
+                "taskCreateOperation (its first call)",
+                "Hyper Backup 4.2.2-4262 on DSM 7.3 (live, local and NAS-to-NAS)",
+            ),
+        ),
+        note="The first of the three calls that make a task; it names the folder the backups go to and changes "
+        "nothing. Read for a local destination only (a remote one would log in to the other NAS).",
     ),
     Contract(
         id="file_info",
@@ -858,6 +885,7 @@ CONTRACTS = (
         versions=(1,),
         params={"format": "module"},
         raw=("format",),
+        http_only=True,
         shape={"cipherkey": "str", "ciphertoken": "str", "public_key": "str", "server_time": "int"},
         modules=("dsm_hyper_backup",),
         roles=("hyper_backup (a remote destination, dsm_url over plain HTTP)",),
@@ -884,10 +912,15 @@ BY_ID["api_info"].shape.update(
 )
 
 
-def for_modules(modules):
-    """The contracts the given modules rely on, in the table's order (discovery left out: a session has it)."""
+def for_modules(modules, https=False):
+    """The contracts the given modules rely on, in the table's order (discovery left out: a session has it; over
+    HTTPS, the reads the modules make only over plain HTTP left out)."""
     wanted = set(modules)
-    return [contract for contract in CONTRACTS if contract.id != "api_info" and wanted & set(contract.modules)]
+    return [
+        contract
+        for contract in CONTRACTS
+        if contract.id != "api_info" and wanted & set(contract.modules) and not (https and contract.http_only)
+    ]
 
 
 def of_module(module):

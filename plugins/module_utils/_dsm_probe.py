@@ -54,7 +54,8 @@ def file_station_path(path):
 
 
 class Probe:
-    """Checks contracts on one DSM client. names: project, task, backup_task, data_folder (what the inventory names)."""
+    """Checks contracts on one DSM client. names: project, task, backup_task, backup_share, data_folder (what the
+    inventory names)."""
 
     def __init__(self, client, names=None):
         self.client = client
@@ -171,6 +172,13 @@ class Probe:
         if not share:
             return None, "no shared folder on this NAS to look in"
         return f"/{share}/ankinas-probe-missing-{secrets.token_hex(6)}", None
+
+    def _backup_share(self):
+        share = self.names.get("backup_share") or ""
+        shares = (self.answers.get("share_list") or {}).get("shares") or []
+        if share and any(isinstance(s, dict) and s.get("name") == share for s in shares):
+            return share, None
+        return None, "no local destination shared folder for Hyper Backup on this NAS yet"
 
     # --- checks beyond the shape -------------------------------------------------------------------------------
     def _not_applicable(self, contract, data):

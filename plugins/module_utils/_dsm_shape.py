@@ -10,7 +10,8 @@ The language (JSON-able, so a capture can carry it):
 - a type name: "str", "int", "float", "bool", "null", "dict", "list", "any", or a union such as "int|str";
   "dict" and "list" say the type only (nothing inside is expected, and nothing inside is captured);
 - a record {"key": shape, "key?": shape}: a dict with those keys ("?" may be absent); other keys are allowed
-  (DSM adds fields from one release to the next) and are captured by name and type only;
+  (DSM adds fields from one release to the next) and are captured by name and type only; {} is a record of
+  DSM's field names with none expected (a capture lists them);
 - a map {"*": shape}: a dict keyed by data (project ids, share names): every value has the shape, and a capture
   collapses the keys to "*";
 - a list [shape]: every item has the shape ([] for a list of anything);
@@ -201,7 +202,8 @@ def describe(expected):
         parts.append(f"<key>: {describe(expected['*'])}")
     for name, optional, shape in _fields(expected):
         label = name + ("?" if optional else "")
-        parts.append(label if isinstance(shape, str) or _is_one_of(shape) else f"{label}: {describe(shape)}")
+        plain = isinstance(shape, str) or _is_one_of(shape) or shape == {}
+        parts.append(label if plain else f"{label}: {describe(shape)}")
     return "{" + ", ".join(parts) + "}"
 
 

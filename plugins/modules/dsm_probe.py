@@ -31,7 +31,8 @@ options:
   modules:
     description:
       - Check the contracts these modules rely on (for example V(dsm_container_project)), in addition to
-        O(contracts). The discovery contract C(api_info) is left out (a session already has it).
+        O(contracts). The discovery contract C(api_info) is left out (a session already has it), and so are the
+        reads the modules make only over plain HTTP when O(dsm_url) is HTTPS (C(encryption_info)).
     type: list
     elements: str
     default: []
@@ -45,6 +46,11 @@ options:
     default: ''
   backup_task_name:
     description: The Hyper Backup task to read with C(backup_task_get); the first listed one when it does not exist.
+    type: str
+    default: ''
+  backup_share:
+    description:
+      - The local destination shared folder of Hyper Backup, for C(backup_candidate_dir) (read only when it exists).
     type: str
     default: ''
   data_folder:
@@ -158,6 +164,8 @@ capture:
   type: dict
 """
 
+from urllib.parse import urlsplit
+
 from ansible_collections.ankinas.synology.plugins.module_utils import _dsm_contracts as table
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import dsm_module, run_read_module
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_probe import Probe, line, summary
@@ -181,7 +189,8 @@ def selected(params):
         )
     if not params["contracts"] and not params["modules"]:
         return list(table.CONTRACTS)
-    wanted = set(params["contracts"]) | {contract.id for contract in table.for_modules(params["modules"])}
+    https = urlsplit(params["dsm_url"]).scheme == "https"
+    wanted = set(params["contracts"]) | {contract.id for contract in table.for_modules(params["modules"], https)}
     return [contract for contract in table.CONTRACTS if contract.id in wanted]
 
 
@@ -193,6 +202,7 @@ def main():
             project_name=dict(type="str", default=""),
             task_name=dict(type="str", default=""),
             backup_task_name=dict(type="str", default=""),
+            backup_share=dict(type="str", default=""),
             data_folder=dict(type="str", default=""),
             fail_on_difference=dict(type="bool", default=False),
         )
@@ -207,6 +217,7 @@ def main():
                 "project": params["project_name"],
                 "task": params["task_name"],
                 "backup_task": params["backup_task_name"],
+                "backup_share": params["backup_share"],
                 "data_folder": params["data_folder"],
             },
         )

@@ -88,6 +88,8 @@ def _new_counters():
         "logouts": 0,
         "login_versions": {},
         "reads": {},
+        #: API.method -> the distinct "v<version> <parameter names>" its reads came with (what a read sends)
+        "read_params": {},
         "writes": {},
         "errors": {},
         "dropped_connections": 0,
@@ -332,6 +334,11 @@ class Simulator:
             raise DSMError(103)
         name = f"{api_name}.{method}"
         self.count("writes" if method_spec.write else "reads", name)
+        if not method_spec.write:
+            keys = sorted(set(params) - {"_sid", "SynoToken"})
+            seen = self.counters["read_params"].setdefault(name, [])
+            if f"v{version} {','.join(keys)}" not in seen:
+                seen.append(f"v{version} {','.join(keys)}")
         if method_spec.write and request.method != "POST":
             raise DSMError(105)
 
