@@ -13,7 +13,13 @@ from ansible_collections.ankinas.synology.plugins.module_utils import _dsm_contr
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMClient
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_container_project import ProjectClient
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_file_station import FolderClient
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_probe import DIFFERS, HOLDS, NOT_CHECKED, NOT_OFFERED, Probe
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_probe import (
+    DIFFERS,
+    HOLDS,
+    NOT_CHECKED,
+    NOT_OFFERED,
+    Probe,
+)
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_task_scheduler import TaskClient, task_fields
 from simnas.dsm.registry import APIS
 
