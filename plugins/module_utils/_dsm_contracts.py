@@ -109,6 +109,9 @@ class Contract:
     expects: str = ""
     #: the modules read it only when dsm_url is plain HTTP (a run over HTTPS does not depend on it)
     http_only: bool = False
+    #: a run reads it only when this holds (site.yml's check skips it otherwise; the probe always reads it):
+    #: "backup_task_missing" (the inventory's Hyper Backup task is not listed), "data_folder_missing"
+    needed_if: str = ""
 
 
 #: every DSM module of the collection (each discovers its APIs through the one client)
@@ -722,7 +725,8 @@ CONTRACTS = (
         params={"target_type": "image", "transfer_type": "image_local", "share": "$backup_share"},
         shape={"candidate_dir": "str", "deststatus?": "int"},
         package="HyperBackup",
-        after=("share_list",),
+        after=("share_list", "backup_task_list"),
+        needed_if="backup_task_missing",
         modules=("dsm_hyper_backup",),
         roles=("hyper_backup (a new task on a local shared folder)",),
         status=VERIFIED,
@@ -777,7 +781,8 @@ CONTRACTS = (
         versions=(1, 2),
         params={"path": ["$missing_path"], "additional": _FILE_ADDITIONAL},
         shape={"files": [{"code": one_of(408), "path": "str"}]},
-        after=("share_list",),
+        after=("share_list", "file_info"),
+        needed_if="data_folder_missing",
         modules=("dsm_folder", "dsm_container_project"),
         roles=("data_folder (container_manager)", "anki_sync_server (container_manager)"),
         status=APP_ONLY,

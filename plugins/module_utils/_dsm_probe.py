@@ -65,12 +65,31 @@ class Probe:
         self.calls = []
 
     # --- running -----------------------------------------------------------------------------------------------
-    def run(self, contracts):
+    def run(self, contracts, for_a_run=False):
+        """Check the contracts (and those whose answers they need). for_a_run: only what a run of the roles needs
+        (site.yml's check): a contract whose needed_if does not hold is not read."""
         contracts = with_dependencies(contracts)
         self.client.discover({contract.api for contract in contracts})
         for contract in contracts:
-            self.results.append(self.check(contract))
+            unneeded = for_a_run and self._unneeded(contract)
+            if unneeded:
+                self.results.append(self._result(contract, NOT_CHECKED, reason=unneeded))
+            else:
+                self.results.append(self.check(contract))
         return self.results
+
+    def _unneeded(self, contract):
+        """Why a run does not read this contract (its needed_if does not hold), or ''."""
+        if contract.needed_if == "backup_task_missing":
+            listed = (self.answers.get("backup_task_list") or {}).get("task_list") or []
+            name = self.names.get("backup_task")
+            if name and any(isinstance(task, dict) and task.get("name") == name for task in listed):
+                return "this run does not read it: the Hyper Backup task exists"
+        answer = self.answers.get("file_info")
+        found = answer is not None and not self._not_applicable(table.BY_ID["file_info"], answer)
+        if contract.needed_if == "data_folder_missing" and found:
+            return "this run does not read it: the data folder exists"
+        return ""
 
     def check(self, contract):
         info = self.client.api_info(contract.api)

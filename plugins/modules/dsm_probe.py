@@ -31,8 +31,11 @@ options:
   modules:
     description:
       - Check the contracts these modules rely on (for example V(dsm_container_project)), in addition to
-        O(contracts). The discovery contract C(api_info) is left out (a session already has it), and so are the
-        reads the modules make only over plain HTTP when O(dsm_url) is HTTPS (C(encryption_info)).
+        O(contracts). This is the check of a run (C(playbooks/site.yml)): the discovery contract C(api_info) is left
+        out (a session already has it), and so are the reads the modules make only over plain HTTP when O(dsm_url)
+        is HTTPS (C(encryption_info)) and those a run makes only to create something that exists already
+        (C(backup_candidate_dir) when the Hyper Backup task exists, C(file_info_missing) when the data folder
+        does).
     type: list
     elements: str
     default: []
@@ -221,7 +224,7 @@ def main():
                 "data_folder": params["data_folder"],
             },
         )
-        results = probe.run(contracts)
+        results = probe.run(contracts, for_a_run=bool(params["modules"]))
         facts = {
             "contracts": results,
             "report": [line(result) for result in results],

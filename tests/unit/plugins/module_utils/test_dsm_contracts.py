@@ -50,7 +50,13 @@ def test_the_ids_are_unique_and_the_writes_name_modules():
 
 def test_the_contracts_of_modules_bring_their_dependencies():
     chosen = with_dependencies(table.for_modules(["dsm_container_project"]))
-    assert [contract.id for contract in chosen] == ["share_list", "project_list", "project_get", "file_info_missing"]
+    assert [contract.id for contract in chosen] == [
+        "share_list",
+        "project_list",
+        "project_get",
+        "file_info",
+        "file_info_missing",
+    ]
     assert "encryption_info" in [c.id for c in table.for_modules(["dsm_hyper_backup"])]
     assert "encryption_info" not in [c.id for c in table.for_modules(["dsm_hyper_backup"], https=True)]
     assert "api_info" not in [c.id for c in table.for_modules(table.DSM_MODULES)]
