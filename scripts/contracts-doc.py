@@ -38,9 +38,12 @@ def _known(contract):
     if not contract.sources:
         return table.STATUS_TEXT[contract.status]
     source = contract.sources[0]
-    more = f" (+{len(contract.sources) - 1})" if len(contract.sources) > 1 else ""
+    more = f" (and {len(contract.sources) - 1} more)" if len(contract.sources) > 1 else ""
     label = "verified" if contract.status == table.VERIFIED else table.STATUS_TEXT[contract.status]
-    return f"{label}: {source.repo} `{source.function.split(' (')[0]}`, {source.dsm}{more}"
+    where = source.path.rsplit("/", 1)[-1]
+    function = source.function.split(" (")[0]
+    what = f"`{where}`" if function == "a recorded answer" else f"`{where}` {function}"
+    return f"{label}: {source.repo} {what}, {source.dsm}{more}"
 
 
 def render():
@@ -61,9 +64,11 @@ def render():
             f"| `{contract.id}` | `{contract.api} {contract.method}` {versions} | {_cell(_modules(contract))} "
             f"| {_cell(_known(contract))} |"
         )
-    unconfirmed = [c for c in table.CONTRACTS if c.status in (table.APP_ONLY, table.UNVERIFIED)]
-    parts += ["", "Reads no public live capture confirms (the probe tells what your NAS answers):"]
-    parts += [f"- `{c.id}` ({table.STATUS_TEXT[c.status]}): {c.note}" for c in unconfirmed] or ["- none"]
+    unconfirmed = [c for c in table.CONTRACTS if c.unverified or c.status in (table.APP_ONLY, table.UNVERIFIED)]
+    parts += ["", "What of those reads no public live capture shows (the probe tells what your NAS answers):"]
+    parts += [
+        f"- `{c.id}` ({_cell(_modules(c))}): {c.unverified or table.STATUS_TEXT[c.status]}" for c in unconfirmed
+    ] or ["- nothing"]
     kinder = [c for c in table.CONTRACTS if c.simulator]
     if kinder:
         parts += ["", "Where the simulated NAS answers otherwise than DSM is observed to:"]

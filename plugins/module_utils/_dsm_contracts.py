@@ -99,8 +99,10 @@ class Contract:
     raw: tuple = ()
     #: the DSM package that provides the API, when it is not part of DSM itself
     package: str = ""
-    #: what is known to vary between DSM releases, or what no public source shows
+    #: what is worth knowing about the answer
     note: str = ""
+    #: the part of the answer no public capture shows (the README lists it; a user's capture settles it)
+    unverified: str = ""
     #: where the simulated NAS answers otherwise than DSM is observed to (empty: as observed)
     simulator: str = ""
     #: contracts whose answers fill this one's placeholders (they run first)
@@ -145,8 +147,10 @@ _FILE_ADDITIONAL = ["real_path", "owner", "perm"]
 _ACME = "acmesh-official/acme.sh"
 _MIKESPUB_REPO = "mikespub/synology"
 _DSMCTL_EXTERNAL = "internal/synology/operations/externalaccess/operation.go"
-_MIKESPUB = "DSM 7.1.1-42962 Update 4, DS220+ (its recorded SYNO.DSM.Info answer)"
-_DSMCTL = "DSM 7.3 (its live lab; DS3018xs, DSM 7.3-81168, in its work items)"
+#: as its recorded SYNO.DSM.Info answer (tools/results/SYNO.DSM.Info-getinfo.json) says
+_MIKESPUB = "DSM 7.1.1-42962 Update 4 (DS220+)"
+#: its live lab, a DS3018xs (spec/work-items/WI-041-external-access.md)
+_DSMCTL = "DSM 7.3-81168 (its live lab)"
 
 CONTRACTS = (
     Contract(
@@ -326,8 +330,10 @@ CONTRACTS = (
             Source(_ACME, "deploy/synology_dsm.sh", "the CRT list before an import", "DSM 6 and 7"),
             Source("okkes/munniv2", "infra/modules/dsm.mjs", "listCerts", "DSM 7.2 and 7.3 (live)"),
         ),
-        note="DSM 7.2/7.3 may list the common name only, without sub_alt_name (munniv2, krg-infra); the modules "
-        "then match the common name and the description. Needs the SynoToken even to read (103 without it).",
+        note="Needs the SynoToken even to read (103 without it).",
+        unverified="whether DSM 7.2/7.3 lists subject alternative names (munniv2 and krg-infra saw the common name "
+        "only, mikespub's DSM 7.1.1 answer has sub_alt_name): the contract lets it be absent, and the modules then "
+        "match the common name and the description.",
     ),
     Contract(
         id="web_dsm_get",
@@ -380,16 +386,16 @@ CONTRACTS = (
         status=VERIFIED,
         sources=(
             Source(
-                "N4S4/synology-api",
-                "synology_api/docker_api.py",
-                "list_projects (a recorded answer, 2025-06: no content)",
-                "not stated (Container Manager with docker compose 2.20.1)",
-            ),
-            Source(
                 "pvulgaris/synology-cli",
                 "src/tools/containers.ts",
                 "listProjectsRaw",
                 "DSM 7.3 / Container Manager 24.0.2",
+            ),
+            Source(
+                "N4S4/synology-api",
+                "synology_api/docker_api.py",
+                "list_projects (a recorded answer, 2025-06: no content)",
+                "not stated (Container Manager with docker compose 2.20.1)",
             ),
             Source(
                 "synology-community/go-synology",
@@ -401,7 +407,7 @@ CONTRACTS = (
         note="An object keyed by project id. DSM leaves the compose content out of the list (N4S4's recorded answer; "
         "an integration's mock): the content comes from get (contract project_get). Statuses seen: RUNNING, STOPPED, "
         "WARNING, ERROR; others (BUILDING, ...) are transient.",
-        simulator="The simulated NAS lists the content too (kinder); its project list follows DSM from issue #24.",
+        simulator="lists the content too (kinder); issue #24 makes it follow DSM.",
     ),
     Contract(
         id="project_get",
@@ -425,12 +431,6 @@ CONTRACTS = (
         status=VERIFIED,
         sources=(
             Source(
-                "N4S4/synology-api",
-                "synology_api/docker_api.py",
-                "get_project_info (a recorded answer with content and the containers' inspect)",
-                "not stated (Container Manager with docker compose 2.20.1)",
-            ),
-            Source(
                 "pvulgaris/synology-cli",
                 "src/tools/containers.ts",
                 "projectInfoById",
@@ -442,9 +442,15 @@ CONTRACTS = (
                 "Read (ProjectGet().Content)",
                 "DSM 7.2.2 and 7.3.2",
             ),
+            Source(
+                "N4S4/synology-api",
+                "synology_api/docker_api.py",
+                "get_project_info (a recorded answer with content and the containers' inspect)",
+                "not stated (Container Manager with docker compose 2.20.1)",
+            ),
         ),
-        note="batonogov reports builds that leave the content out of get too (its client then reads "
-        "get_share_info): never seen on hardware.",
+        unverified="builds that leave the content out of get too (batonogov says so, and then reads "
+        "get_share_info; never seen on hardware).",
     ),
     Contract(
         id="container_list",
@@ -501,16 +507,17 @@ CONTRACTS = (
         roles=("hyper_backup (the snapshot task)", "data_folder (container_manager: a one-shot chown)"),
         status=VERIFIED,
         sources=(
+            Source("okkes/munniv2", "infra/modules/dsm.mjs", "ensurePollerTask (limit 500)", "DSM 7.2 and 7.3 (live)"),
             Source(
                 "N4S4/synology-api",
                 "synology_api/task_scheduler.py",
                 "get_task_list (a recorded answer, 2024)",
                 "DSM 7.x, not stated",
             ),
-            Source("okkes/munniv2", "infra/modules/dsm.mjs", "ensurePollerTask (limit 500)", "DSM 7.2 and 7.3 (live)"),
         ),
-        note="Version 4 list answers nothing usable (batonogov). No public client sends limit -1 (N4S4 50, munniv2 "
-        "500): the probe checks that every task is listed.",
+        note="Version 4 list answers nothing usable (batonogov).",
+        unverified="that limit -1 lists every task (no public client sends it: N4S4 sends 50, munniv2 500); the "
+        "probe compares what is listed with total.",
     ),
     Contract(
         id="task_get",
@@ -539,13 +546,13 @@ CONTRACTS = (
         roles=("hyper_backup (the snapshot task)", "data_folder (container_manager: a one-shot chown)"),
         status=VERIFIED,
         sources=(
+            Source("okkes/munniv2", "infra/modules/dsm.mjs", "ensurePollerTask", "DSM 7.2 and 7.3 (live)"),
             Source(
                 "N4S4/synology-api",
                 "synology_api/task_scheduler.py",
                 "get_task_config (a recorded answer, 2024)",
                 "DSM 7.x, not stated",
             ),
-            Source("okkes/munniv2", "infra/modules/dsm.mjs", "ensurePollerTask", "DSM 7.2 and 7.3 (live)"),
         ),
         note="Read for a root script task. A weekly schedule is repeat_date 1002 with its week_day "
         "(terraform-provider-synology's parseSchedule, DSM 7.4; batonogov; N4S4); an unknown id answers an empty task.",
@@ -577,7 +584,9 @@ CONTRACTS = (
                 "DSM 7.x, not stated",
             ),
         ),
-        note="A list, newest first, of finished runs. How DSM lists a run that is still going: nothing public shows.",
+        note="A list, newest first, of finished runs.",
+        unverified="how DSM lists a run that is still going (the modules count only results with a stop time and "
+        "an exit code).",
     ),
     Contract(
         id="backup_task_list",
@@ -653,7 +662,8 @@ CONTRACTS = (
                 "Hyper Backup 4.2.2-4262 on DSM 7.3 (live, 2026-07-21)",
             ),
         ),
-        note="The field names inside rotate_params (retention) are not decoded anywhere public.",
+        unverified="the field names inside rotate_params (retention): no public client decodes them; the probe's "
+        "capture lists them.",
     ),
     Contract(
         id="backup_task_status",
@@ -772,7 +782,8 @@ CONTRACTS = (
                 _MIKESPUB,
             ),
         ),
-        note="perm.posix is the mode's octal digits read as a decimal number (755 for 0755), as batonogov reads it.",
+        unverified="that perm.posix is the mode's octal digits read as a decimal number (755 for 0755), as batonogov "
+        "reads it.",
     ),
     Contract(
         id="file_info_missing",
@@ -795,6 +806,8 @@ CONTRACTS = (
             ),
         ),
         note="A missing path answers success with an entry carrying code 408, not error 408 for the whole call.",
+        unverified="all of it: File Station's answer for a missing path (batonogov's client also handles an error "
+        "408 for the whole call).",
     ),
     Contract(
         id="package_list",

@@ -18,7 +18,7 @@ description:
     public, or a user's capture).
   - Changes nothing on the NAS. It returns a RV(capture) without values (see RV(capture)) that can be attached
     to a bug report; C(playbooks/probe.yml) writes it to a file.
-  - With O(fail_on_difference) it fails when a contract differs, naming it: C(playbooks/site.yml) runs it before
+  - With O(fail_on_difference) it fails when a contract differs, naming it. C(playbooks/site.yml) runs it so before
     its first change with the contracts of the modules the run calls.
 options:
   contracts:
@@ -31,7 +31,7 @@ options:
   modules:
     description:
       - Check the contracts these modules rely on (for example V(dsm_container_project)), in addition to
-        O(contracts). This is the check of a run (C(playbooks/site.yml)): the discovery contract C(api_info) is left
+        O(contracts). This is the check of a run (C(playbooks/site.yml)), so the discovery contract C(api_info) is left
         out (a session already has it), and so are the reads the modules make only over plain HTTP when O(dsm_url)
         is HTTPS (C(encryption_info)) and those a run makes only to create something that exists already
         (C(backup_candidate_dir) when the Hyper Backup task exists, C(file_info_missing) when the data folder
