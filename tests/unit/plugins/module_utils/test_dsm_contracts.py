@@ -32,7 +32,7 @@ def test_each_contract_is_a_read_whose_placeholders_and_dependencies_exist(contr
     assert contract.versions and all(isinstance(version, int) for version in contract.versions)
     for needed in contract.after:
         assert table.CONTRACTS.index(table.BY_ID[needed]) < table.CONTRACTS.index(contract), "dependencies run first"
-    values = [value for value in contract.params.values()]
+    values = list(contract.params.values())
     values += [item for value in values if isinstance(value, list) for item in value]
     for value in values:
         if isinstance(value, str) and value.startswith("$"):
