@@ -335,10 +335,10 @@ class Simulator:
         name = f"{api_name}.{method}"
         self.count("writes" if method_spec.write else "reads", name)
         if not method_spec.write:
-            keys = sorted(set(params) - {"_sid", "SynoToken"})
+            sent = "v{} {}".format(version, ",".join(sorted(set(params) - {"_sid", "SynoToken"})))
             seen = self.counters["read_params"].setdefault(name, [])
-            if f"v{version} {','.join(keys)}" not in seen:
-                seen.append(f"v{version} {','.join(keys)}")
+            if sent not in seen:
+                seen.append(sent)
         if method_spec.write and request.method != "POST":
             raise DSMError(105)
 
