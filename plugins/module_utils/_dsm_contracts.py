@@ -10,7 +10,8 @@ One table, used by:
 - the probe (module dsm_probe, playbooks/probe.yml): it makes each read on a user's NAS and says whether the
   answer has the shape below (holds / differs / not offered), and writes a capture a user can attach to an issue;
 - site.yml's validation phase: the contracts of the modules the run will call, before any change;
-- the simulated NAS's tests (tests/pytest/simulator/test_dsm_contracts.py): every contract it serves holds there;
+- the simulated NAS's tests (tests/pytest/simulator/test_contracts_on_the_simulator.py): every contract it serves
+  holds there;
 - the README's "What is unverified on a real DSM" (generated: python scripts/contracts-doc.py) and the modules'
   notes (tests/pytest/test_contracts_docs.py checks that each module names its contracts).
 
