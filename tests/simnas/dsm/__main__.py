@@ -3,11 +3,13 @@
     python -m simnas.dsm --state $SIMNAS_HOME/dsm.json --https-port 5001 --http-port 5000 \
         --user admin:secret [--otp-code 123456 | --otp-secret BASE32] [--personality dsm6] \
         [--nginx [--frontend-port 443:8443]] [--httpd-restart-seconds 2] [--no-real-dsm] [--behaviour NAME=VALUE]
+        [--absent-api SYNO.Docker.Project]
 
 HTTPS uses a leaf of the simulated NAS's test CA ($SIMNAS_HOME/ca/ca.crt). Ctrl-C stops it.
 --nginx renders the reverse-proxy rules into a real nginx ($SIMNAS_HOME/nginx, see simnas.nginx), stopped
 with the simulator; --frontend-port RULE:LISTEN moves a rule port's listener (e.g. 443:8443). The real-DSM behaviours
-(simnas.dsm.behaviours) are on unless --no-real-dsm; --behaviour NAME=VALUE tunes one.
+(simnas.dsm.behaviours) are on unless --no-real-dsm; --behaviour NAME=VALUE tunes one. --absent-api NAME leaves an
+API out (a NAS without the package that provides it: SYNO.Docker.Project without Container Manager).
 """
 
 import argparse
@@ -47,6 +49,7 @@ def main(argv=None):
     parser.add_argument(
         "--behaviour", action="append", default=[], type=parse_assignment, help="NAME=VALUE: tune one (repeatable)"
     )
+    parser.add_argument("--absent-api", action="append", default=[], help="an API this NAS lacks (repeatable)")
     args = parser.parse_args(argv)
     if not (args.https_port or args.http_port):
         parser.error("give --https-port and/or --http-port")
@@ -69,6 +72,7 @@ def main(argv=None):
         httpd_restart_seconds=args.httpd_restart_seconds,
         real_dsm=not args.no_real_dsm,
         behaviours=dict(args.behaviour),
+        absent_apis=args.absent_api,
     )
     nginx = None
     if args.nginx:
