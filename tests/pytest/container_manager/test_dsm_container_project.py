@@ -11,6 +11,7 @@ import uuid
 import pytest
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError, DSMClient
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_container_project import ERRORS, ProjectClient
+from simnas.dsm.apis.docker_project import wait_for_jobs
 from simnas.runner import run_module
 from simnas.server import free_port
 
@@ -44,17 +45,19 @@ def with_one_shot(name, port):
 @pytest.fixture
 def new_project(docker_client, anki_server_images):
     """new_project(dsm) -> a project name on that NAS (its shared folder made); removes what the test started."""
-    names = []
+    made = []
 
     def make(dsm):
         name = f"ankinas-test-{uuid.uuid4().hex[:8]}"
         assert not run_module("dsm_shared_folder", dsm.connection(name="docker")).failed
         dsm.reset_counters()
-        names.append(name)
+        made.append((dsm, name))
         return name
 
     yield make
-    for name in names:
+    for dsm, name in made:
+        # A build whose answer was dropped goes on after the module gave up: its containers come after it ends.
+        assert wait_for_jobs(dsm.sim), "the simulated DSM still works on an action of the test's project"
         for container in docker_client.containers.list(
             all=True, filters={"label": f"com.docker.compose.project={name}"}
         ):

@@ -377,6 +377,16 @@ def _action(name):
 ACTIONS = {"build": _build, **{name: _action(name) for name in ("start", "stop", "restart", "clean")}}
 
 
+def wait_for_jobs(sim, timeout=300):
+    """Wait until every action the NAS is still working on has ended (a test's clean-up runs after them: a build
+    whose answer was dropped still creates its containers). True when all ended within timeout seconds."""
+    deadline = time.monotonic() + timeout
+    for job in list(getattr(sim, "project_jobs", {}).values()):
+        if not job.done.wait(max(0.0, deadline - time.monotonic())):
+            return False
+    return True
+
+
 def _start_job(ctx, name, run):
     """The action as a job of the project (after the project's earlier one), and the project's id."""
     sim = ctx.sim
