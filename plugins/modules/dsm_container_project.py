@@ -29,6 +29,9 @@ description:
     1202 after C(build) and C(stop). The C(*_stream) variants answer plain text, not JSON, also on success; the
     module uses them only when DSM lacks the direct method (error 103).
 notes:
+  - The DSM answers it reads are the DSM contracts C(project_list), C(project_get), C(file_info_missing) of the
+    collection's table (C(plugins/module_utils/_dsm_contracts.py)); M(ankinas.synology.dsm_probe) checks them on a
+    NAS, and C(playbooks/site.yml) before its first change.
   - UNVERIFIED on a real NAS; the module says so in the error when it happens. The status of a project while an
     action still works (states other than C(RUNNING), C(STOPPED) and C(WARNING) are taken as transient); error
     2104 or 408 for an unknown project (both are taken as absent); C(get_share_info) for the content when C(get)
