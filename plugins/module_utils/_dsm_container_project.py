@@ -116,9 +116,15 @@ class ProjectClient:
         if detail is None:
             return None  # deleted between the two reads
         project = dict(listed, **detail)
-        if not isinstance(project.get("content"), str):
-            project["content"] = self.share_info(project.get("path") or project.get("share_path"))
+        project["content"] = self._content(project)
         return project
+
+    def _content(self, project):
+        """The compose content of a project as get answers it: its own, else get_share_info's; None when neither."""
+        content = project.get("content")
+        return (
+            content if isinstance(content, str) else self.share_info(project.get("path") or project.get("share_path"))
+        )
 
     def share_info(self, path):
         """The compose content of the project folder through get_share_info (batonogov), or None."""
@@ -132,9 +138,8 @@ class ProjectClient:
         return content if isinstance(content, str) else None
 
     def content_of(self, project_id):
-        detail = self.get(project_id) or {}
-        content = detail.get("content")
-        return content if isinstance(content, str) else self.share_info(detail.get("path") or detail.get("share_path"))
+        detail = self.get(project_id)
+        return self._content(detail) if detail else None
 
     def make_folder(self, share_path):
         """The project folder (File Station), with its parents; an existing one is fine."""
@@ -177,20 +182,23 @@ class ProjectClient:
         """Send build, start, stop, restart or clean ONCE (the *_stream variant when DSM lacks the direct one),
         waiting up to timeout seconds for DSM's answer. True when DSM answered success; False when the answer
         says nothing: it was lost (timeout, dropped connection) or is 1202, and the caller reads the status."""
-        for method in (action, f"{action}_stream"):
-            try:
-                self.client.call(
-                    PROJECT_API, method, {"id": project_id}, version=1, write=True, timeout=timeout, text=True
-                )
-                return True
-            except DSMUncertainWriteError:
+        try:
+            return self._send_once(project_id, action, timeout)
+        except DSMAPIError as exc:
+            if exc.code != 103:
+                raise
+        return self._send_once(project_id, f"{action}_stream", timeout)
+
+    def _send_once(self, project_id, method, timeout):
+        try:
+            self.client.call(PROJECT_API, method, {"id": project_id}, version=1, write=True, timeout=timeout, text=True)
+        except DSMUncertainWriteError:
+            return False
+        except DSMAPIError as exc:
+            if exc.code == UNCONFIRMED:
                 return False
-            except DSMAPIError as exc:
-                if exc.code == UNCONFIRMED:
-                    return False
-                if exc.code != 103 or method != action:
-                    raise
-        return False  # not reached
+            raise
+        return True
 
     def delete(self, project_id):
         try:
