@@ -5,28 +5,49 @@
 
 PRIVATE to the collection: it can change at any time.
 
-Wire shapes (dsm-webapi.md §6.1, §7.3, §7.4): list answers an object keyed by project id; create
-takes name, share_path, content and the service-portal fields; update takes id and content; the
-actions take id. Parameters go as JSON literals (go-synology, used on DSM 7.2.2 and 7.3.2; batonogov's
-raw id/content was never run on hardware). build/start/stop/restart/clean fall back to their
-*_stream variants when DSM answers 103 (older builds); those answer plain text, also on success.
-UNVERIFIED on a real NAS: that create with the content in one call deploys what the UI deploys, and
-the status of a project that is still building (anything but RUNNING/STOPPED/WARNING counts as busy).
+Wire shapes (dsm-webapi.md §6.1, §7.3, §7.4, §10.1): list answers an object keyed by project id, without the
+compose content; get{id} answers one project with its content and its containers (the Engine's inspect of
+each) (N4S4/synology-api docker_api.py's sample answers of a NAS; pvulgaris/synology-cli, verified on DSM 7.3);
+create takes name, share_path, content and the service-portal fields; update takes id and content; the actions
+take id. Parameters go as JSON literals (go-synology, used on DSM 7.2.2 and 7.3.2; batonogov's raw id/content
+was never run on hardware). build/start/stop/restart/clean fall back to their *_stream variants when DSM
+answers 103 (older builds); those answer plain text, also on success.
+
+DSM works inside the action requests (build pulls the images) and may drop the connection or answer 1202
+after doing the work (pvulgaris/synology-cli docs/dsm-api-quirks.md, containers.ts ambiguousProjectError): an
+action is sent ONCE, with a timeout from the caller's wait budget, and a lost answer or 1202 is settled by
+reading the project's status, never by sending it again.
+UNVERIFIED on a real NAS: that create with the content in one call deploys what the UI deploys; the status
+of a project that is still building (anything but RUNNING/STOPPED/WARNING counts as busy); 2104 and 408 for
+an unknown id (batonogov, not run on hardware); get_share_info{path} -> {content} when get omits the content
+(batonogov only).
 """
 
 import re
 
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError, DSMUncertainWriteError
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_file_station import FolderClient
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import MASK, ResourceError
 from ansible_collections.ankinas.synology.plugins.module_utils._wait import wait_until
 
 PROJECT_API = "SYNO.Docker.Project"
 RUNNING, STOPPED, WARNING = "RUNNING", "STOPPED", "WARNING"
+#: statuses in which the project counts as up: WARNING is the steady state of a project with an exited one-shot
+#: container beside running ones (batonogov/terraform-provider-synology-dsm issues #69/#101)
+UP = (RUNNING, WARNING)
+#: DSM did the action but says nothing about it (pvulgaris/synology-cli containers.ts ambiguousProjectError)
+UNCONFIRMED = 1202
+#: what an unknown project id answers: 2104, or 408 (batonogov isContainerProjectMissingError)
+MISSING = (2104, 408)
 
 #: DSM error codes of the project API (a module passes them to its client)
 ERRORS = {
     PROJECT_API: {
+        408: "No such file or directory (the project or its folder is missing)",
+        UNCONFIRMED: "DSM did not confirm the action; it may have completed it (the module reads the project's "
+        "status instead of sending it again)",
+        2102: "A project with this name already exists",
+        2104: "No such project",
         2202: "The project failed to build (an image could not be pulled, or the compose content is invalid)",
     },
 }
@@ -44,21 +65,81 @@ def mask_env(content, names):
     return pattern.sub(lambda match: match.group(1) + MASK, content)
 
 
+def exited_containers(project):
+    """'name (exit code N)' of each container of a project (as get answers it) that is not running."""
+    found = []
+    for container in project.get("containers") or []:
+        if not isinstance(container, dict):
+            continue
+        state = container.get("State") if isinstance(container.get("State"), dict) else {}
+        if state.get("Running") or state.get("Status") == "running":
+            continue
+        name = str(container.get("Name") or container.get("name") or container.get("Id", "?")[:12]).lstrip("/")
+        code = state.get("ExitCode")
+        found.append(f"{name} (exit code {code})" if code is not None else name)
+    return found
+
+
 class ProjectClient:
     """The calls of SYNO.Docker.Project on one DSM client."""
 
     def __init__(self, client):
         self.client = client
 
-    def find(self, name):
+    def _all(self):
         data = self.client.call(PROJECT_API, "list", {"offset": 0, "limit": -1}, version=1)
-        found = [
-            project for project in (data or {}).values() if isinstance(project, dict) and project.get("name") == name
-        ]
+        return [project for project in (data or {}).values() if isinstance(project, dict)]
+
+    def find(self, name):
+        """The project as list shows it (no content), or None."""
+        found = [project for project in self._all() if project.get("name") == name]
         return found[0] if found else None
 
     def get(self, project_id):
-        return self.client.call(PROJECT_API, "get", {"id": project_id}, version=1)
+        """The project as get shows it, or None when DSM says there is no such project (either code)."""
+        try:
+            return self.client.call(PROJECT_API, "get", {"id": project_id}, version=1) or None
+        except DSMAPIError as exc:
+            if exc.code in MISSING:
+                return None
+            raise
+
+    def read(self, name):
+        """The project by name, with its compose content where DSM has it (get, else get_share_info), or None.
+
+        `content` is None when DSM gives it nowhere.
+        """
+        listed = self.find(name)
+        if listed is None:
+            return None
+        detail = self.get(listed["id"])
+        if detail is None:
+            return None  # deleted between the two reads
+        project = dict(listed, **detail)
+        project["content"] = self._content(project)
+        return project
+
+    def _content(self, project):
+        """The compose content of a project as get answers it: its own, else get_share_info's; None when neither."""
+        content = project.get("content")
+        return (
+            content if isinstance(content, str) else self.share_info(project.get("path") or project.get("share_path"))
+        )
+
+    def share_info(self, path):
+        """The compose content of the project folder through get_share_info (batonogov), or None."""
+        if not path:
+            return None
+        try:
+            data = self.client.call(PROJECT_API, "get_share_info", {"path": path}, version=1)
+        except DSMAPIError:
+            return None
+        content = (data or {}).get("content")
+        return content if isinstance(content, str) else None
+
+    def content_of(self, project_id):
+        detail = self.get(project_id)
+        return self._content(detail) if detail else None
 
     def make_folder(self, share_path):
         """The project folder (File Station), with its parents; an existing one is fine."""
@@ -74,7 +155,14 @@ class ProjectClient:
             "service_portal_port": 0,
             "service_portal_protocol": "",
         }
-        self.client.call(PROJECT_API, "create", params, version=1, write=True, confirm=lambda: bool(self.find(name)))
+        try:
+            self.client.call(
+                PROJECT_API, "create", params, version=1, write=True, confirm=lambda: bool(self.find(name))
+            )
+        except DSMAPIError as exc:
+            # 2102: the project is there already (an earlier create whose answer was lost): take it as it is.
+            if exc.code != 2102:
+                raise
         project = self.find(name)
         if project is None:
             raise ResourceError(f"{PROJECT_API} create answered success but project {name} is not listed")
@@ -87,41 +175,62 @@ class ProjectClient:
             {"id": project_id, "content": content},
             version=1,
             write=True,
-            confirm=lambda: self.get(project_id).get("content") == content,
+            confirm=lambda: self.content_of(project_id) == content,
         )
 
-    def act(self, project_id, action):
-        """build, start, stop, restart or clean; the *_stream variant when DSM lacks the direct one."""
+    def act(self, project_id, action, timeout):
+        """Send build, start, stop, restart or clean ONCE (the *_stream variant when DSM lacks the direct one),
+        waiting up to timeout seconds for DSM's answer. True when DSM answered success; False when the answer
+        says nothing: it was lost (timeout, dropped connection) or is 1202, and the caller reads the status."""
         try:
-            self.client.call(PROJECT_API, action, {"id": project_id}, version=1, write=True)
+            return self._send_once(project_id, action, timeout)
         except DSMAPIError as exc:
             if exc.code != 103:
                 raise
-            self.client.call(PROJECT_API, f"{action}_stream", {"id": project_id}, version=1, write=True, text=True)
+        return self._send_once(project_id, f"{action}_stream", timeout)
+
+    def _send_once(self, project_id, method, timeout):
+        try:
+            self.client.call(PROJECT_API, method, {"id": project_id}, version=1, write=True, timeout=timeout, text=True)
+        except DSMUncertainWriteError:
+            return False
+        except DSMAPIError as exc:
+            if exc.code == UNCONFIRMED:
+                return False
+            raise
+        return True
 
     def delete(self, project_id):
-        self.client.call(
-            PROJECT_API,
-            "delete",
-            {"id": project_id, "preserve_content": True},
-            version=1,
-            write=True,
-            confirm=lambda: not any(p.get("id") == project_id for p in self._all()),
-        )
+        try:
+            self.client.call(
+                PROJECT_API,
+                "delete",
+                {"id": project_id, "preserve_content": True},
+                version=1,
+                write=True,
+                confirm=lambda: not any(p.get("id") == project_id for p in self._all()),
+            )
+        except DSMAPIError as exc:
+            if exc.code not in MISSING:  # gone already
+                raise
 
-    def _all(self):
-        data = self.client.call(PROJECT_API, "list", {"offset": 0, "limit": -1}, version=1)
-        return [project for project in (data or {}).values() if isinstance(project, dict)]
+    def wait(self, project_id, done, timeout, wanted, sent=None):
+        """Poll get until done(project) (project None: gone); fail naming the last status after timeout seconds.
 
-    def wait(self, project_id, wanted, timeout, poll=1.0):
-        """Poll until the project's status is wanted; fail naming the last status after timeout seconds."""
-        return wait_until(
-            lambda: self.get(project_id),
-            lambda project: project.get("status") == wanted,
-            timeout,
-            lambda project: (
-                f"project {project.get('name')} is {project.get('status')}, not {wanted}, after {timeout}s "
-                "(wait_timeout); see its containers' logs in Container Manager"
-            ),
-            interval=poll,
-        )
+        wanted says what was awaited; sent names the action whose answer was lost or unconfirmed, if one was.
+        """
+
+        def failure(project):
+            status = "gone" if project is None else (project or {}).get("status")
+            name = (project or {}).get("name") or project_id
+            unsettled = (
+                f"; DSM did not confirm {sent} (lost answer or 1202) and the module did not send it again"
+                if sent
+                else ""
+            )
+            return (
+                f"project {name} is {status}, not {wanted}, after {timeout}s (wait_timeout){unsettled}; see its "
+                "containers' logs in Container Manager"
+            )
+
+        return wait_until(lambda: self.get(project_id), done, timeout, failure, interval=1.0)

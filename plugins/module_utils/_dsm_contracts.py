@@ -408,7 +408,6 @@ CONTRACTS = (
         note="An object keyed by project id. DSM leaves the compose content out of the list (N4S4's recorded answer; "
         "an integration's mock): the content comes from get (contract project_get). Statuses seen: RUNNING, STOPPED, "
         "WARNING, ERROR; others (BUILDING, ...) are transient.",
-        simulator="lists the content too (kinder); issue #24 makes it follow DSM.",
     ),
     Contract(
         id="project_get",
@@ -982,8 +981,20 @@ UNVERIFIED_WRITES = (
     ),
     WriteShape(
         "dsm_container_project",
-        "project states other than RUNNING/STOPPED/WARNING (taken as busy); the public clients disagree on raw or "
-        "JSON-quoted `id`/`content` (the module sends JSON literals, as go-synology, used on 7.2.2/7.3.2).",
+        "project states other than RUNNING/STOPPED/WARNING (taken as busy; no live capture shows a project's status "
+        "while an action still works); error 2104 or 408 for an unknown project id (both taken as absent; "
+        "batonogov/terraform-provider-synology-dsm, never run on hardware); `get_share_info{path}` -> `{content}` when "
+        "`get` omits the content (batonogov only); that `create` with the content in one call deploys what the UI "
+        "deploys; the public clients disagree on raw or JSON-quoted `id`/`content` (the module sends JSON literals, as "
+        "go-synology, used on 7.2.2/7.3.2). Confirmed by clients that ran on real DSM, and followed by the simulator: "
+        "`build` is `compose up` and starts the containers (pvulgaris/synology-cli `nasContainerProjectDeploy`, DSM "
+        "7.3; synology-community/terraform-provider-synology `project_resource.go`, DSM 7.2.2/7.3.2; DSM's own log in "
+        "linuxserver/docker-sonarr #268); `build` pulls inside the request and DSM drops the connection of long "
+        "actions while finishing them (pvulgaris `docs/dsm-api-quirks.md`; terraform-provider-synology #177); "
+        "`build` and `stop` answer 1202 after the work (pvulgaris `containers.ts` `ambiguousProjectError`); 2102 for "
+        "a taken name (go-synology `docker/methods/errors.go`, terraform-provider-synology `projectExists`); "
+        "`WARNING` as the steady state of a project with an exited one-shot container (batonogov #69/#101, from "
+        "users' NAS); the `*_stream` methods answer plain text (terraform-provider-synology #177, DSM 7.3.2).",
     ),
     WriteShape(
         "dsm_scheduled_task",

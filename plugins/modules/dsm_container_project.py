@@ -12,19 +12,31 @@ description:
   - Ensures a Container Manager project (C(SYNO.Docker.Project)) with the given compose content, through the DSM Web
     API only (no SSH, no Docker socket).
   - Creates the project folder (File Station) and the project, updates the content when it differs (stop, update,
-    build, start), builds and starts it, and waits until DSM reports it C(RUNNING); or stops it; or deletes it
-    with its folder kept.
-  - Verified shapes (public clients that ran against DSM 7.2.2/7.3.2) are C(list) keyed by project id, C(create)
-    with C(name), C(share_path) and C(content), C(update) with C(id) and C(content), the actions with C(id), and
-    C(delete) with C(preserve_content). The C(*_stream) variants answer plain text, not JSON, also on success; the
+    build), builds it and waits until DSM reports it up; or stops it; or deletes it with its folder kept.
+  - On DSM C(build) is C(compose up) - it pulls the missing images inside the request, creates the containers and
+    starts them - so O(state=stopped) with new content builds, then stops the project again.
+  - Each action (C(build), C(start), C(stop), C(clean)) is sent once, with a timeout taken from O(wait_timeout)
+    (a build pulls its images inside the request; never less than O(dsm_timeout)). When its answer is lost (a
+    timeout, a dropped connection, an HTML error page) or is error 1202 (DSM did the work but does not confirm
+    it), the module reads the project's status until it shows the action's outcome, and never sends it again.
+  - C(WARNING) (some containers exited while the others run, as a one-shot init container leaves it) counts as up,
+    with a warning naming the exited containers.
+  - The compose content is read with C(get), where DSM has it (C(list) carries none), so a rerun with the same
+    content changes nothing.
+  - Verified shapes (public clients that ran against DSM 7.2.2/7.3.2) are C(list) keyed by project id, C(get) with
+    the content and the containers, C(create) with C(name), C(share_path) and C(content), C(update) with C(id)
+    and C(content), the actions with C(id), C(delete) with C(preserve_content), error 2102 for a taken name and
+    1202 after C(build) and C(stop). The C(*_stream) variants answer plain text, not JSON, also on success; the
     module uses them only when DSM lacks the direct method (error 103).
 notes:
   - The DSM answers it reads are the DSM contracts C(project_list), C(project_get), C(file_info_missing) of the
     collection's table (C(plugins/module_utils/_dsm_contracts.py)); M(ankinas.synology.dsm_probe) checks them on a
     NAS, and C(playbooks/site.yml) before its first change.
-  - UNVERIFIED on a real NAS; the module says so in the error when it happens. That a project DSM reports as
-    C(WARNING) (some containers exited) is not running, and that states other than C(RUNNING), C(STOPPED) and
-    C(WARNING) are transient.
+  - UNVERIFIED on a real NAS; the module says so in the error when it happens. The status of a project while an
+    action still works (states other than C(RUNNING), C(STOPPED) and C(WARNING) are taken as transient); error
+    2104 or 408 for an unknown project (both are taken as absent); C(get_share_info) for the content when C(get)
+    omits it (one client does this, never run on hardware); that C(create) with the content in one call
+    deploys what DSM's UI deploys.
   - The content is stored on the NAS as given, so it holds the environment values. O(secret_env) masks them in
     the module's output and diff only.
   - A content change stops the project before the update (DSM's own update sequence), so the service is down for
@@ -55,14 +67,16 @@ options:
     default: []
   state:
     description:
-      - V(running) builds and starts the project and waits until it is C(RUNNING); V(stopped) stops it; V(absent)
-        stops it, removes its containers and deletes the project, keeping its folder and data.
+      - V(running) builds and starts the project and waits until it is C(RUNNING) (or C(WARNING)); V(stopped) stops
+        it; V(absent) stops it, removes its containers and deletes the project, keeping its folder and data.
     type: str
     choices: [running, stopped, absent]
     default: running
   wait_timeout:
     description:
-      - Seconds to wait for C(RUNNING) after a start.
+      - Seconds the project's actions may take together, from the first one. A build pulls its images inside the
+        request, so the actions wait this long for DSM's answer; an action whose answer was lost or unconfirmed
+        (1202) is settled by reading the project's status within the same time.
     type: int
     default: 180
 extends_documentation_fragment:
@@ -118,6 +132,14 @@ operation:
   returned: changed
   type: str
   sample: update
+unconfirmed:
+  description:
+    - The actions DSM did not confirm (the answer was lost, or error 1202), in order; the module read their outcome
+      from the project's status instead of sending them again.
+  returned: always
+  type: list
+  elements: str
+  sample: [build]
 changed_keys:
   description: What an update changed (C(content), C(status)).
   returned: when an existing project was updated
@@ -126,12 +148,16 @@ changed_keys:
 """
 
 import re
+import time
 
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_container_project import (
     ERRORS,
     RUNNING,
     STOPPED,
+    UP,
+    WARNING,
     ProjectClient,
+    exited_containers,
     mask_env,
 )
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import DSMResource, dsm_module
@@ -140,12 +166,37 @@ from ansible_collections.ankinas.synology.plugins.module_utils._resource import 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 SHARE_PATH = re.compile(r"^/[^/]+(/[^/]+)+$")
 WANTED_STATUS = {"running": RUNNING, "stopped": STOPPED}
+UP_WANTED = "RUNNING or WARNING"
+
+
+def _up(project):
+    return project is not None and project.get("status") in UP
+
+
+def _stopped(project):
+    return project is not None and project.get("status") == STOPPED
+
+
+def _built(project):
+    """Up, or stopped with containers: the build has made them (a build that starts nothing)."""
+    return _up(project) or (_stopped(project) and bool(project.get("containerIds")))
+
+
+def _cleaned(project):
+    return project is None or not project.get("containerIds")
 
 
 class ContainerProject(DSMResource):
     result_key = "project"
     compared_keys = ("content", "status")
     dsm_errors = ERRORS
+
+    def __init__(self, module):
+        super().__init__(module)
+        self._deadline = None
+        self._exited = []
+        #: the actions whose answer was lost or 1202, settled by reading the status
+        self._unconfirmed = []
 
     @property
     def projects(self):
@@ -176,8 +227,11 @@ class ContainerProject(DSMResource):
         return shaped
 
     def read(self):
-        project = self.projects.find(self.params["name"])
-        return self._shape(project) if project else None
+        project = self.projects.read(self.params["name"])
+        if project is None:
+            return None
+        self._exited = exited_containers(project) if project.get("status") == WARNING else []
+        return self._shape(project)
 
     def desired(self, current):
         share_path = self.params["share_path"]
@@ -192,47 +246,103 @@ class ContainerProject(DSMResource):
                 f"project {self.params['name']} is in {current['share_path']}, not {share_path}; set share_path to "
                 f"{current['share_path']} (this module does not move projects)"
             )
+        status = WANTED_STATUS[self.params["state"]]
+        if status == RUNNING and current is not None and current["status"] in UP:
+            status = current["status"]  # WARNING is up: an exited one-shot container beside running ones
         return {
             "name": self.params["name"],
             "share_path": current["share_path"] if current else share_path,
             "content": self.params["content"],
-            "status": WANTED_STATUS[self.params["state"]],
+            "status": status,
         }
 
     def predict(self, current, desired):
         predicted = dict(current or {"id": None, "containers": []}, **desired)
         return predicted
 
+    # --- the actions: each sent once, its outcome read back within the one wait budget ------------
+    def _remaining(self):
+        """Seconds left of wait_timeout, which starts with the first action of the run."""
+        if self._deadline is None:
+            self._deadline = time.monotonic() + self.params["wait_timeout"]
+        return max(1, int(self._deadline - time.monotonic()))
+
+    def _send(self, project_id, action):
+        """Send action once, waiting for DSM's answer as long as the budget allows (never below dsm_timeout):
+        a build pulls its images inside the request. True for a clear answer, False for a lost one or 1202."""
+        answered = self.projects.act(project_id, action, max(self.params["dsm_timeout"], self._remaining()))
+        if not answered:
+            self._unconfirmed.append(action)
+        return answered
+
+    def _act(self, project_id, action, done, wanted):
+        """Send action once, then read the project until done(project): a lost answer or 1202 is settled so."""
+        answered = self._send(project_id, action)
+        return self.projects.wait(project_id, done, self._remaining(), wanted, sent=None if answered else action)
+
+    def _run(self, project_id):
+        """build is `compose up` on DSM: it starts the containers; start follows only a build that left them
+        stopped after a clear answer (a lost answer is never followed by another action: the build may go on)."""
+        answered = self._send(project_id, "build")
+        if answered and _stopped(self.projects.get(project_id)):
+            self._act(project_id, "start", _up, UP_WANTED)
+            return
+        self.projects.wait(project_id, _up, self._remaining(), UP_WANTED, sent=None if answered else "build")
+
+    def _stop(self, project_id):
+        self._act(project_id, "stop", _stopped, STOPPED)
+
     def _converge_status(self, project_id, desired):
-        if desired["status"] == RUNNING:
-            self.projects.act(project_id, "build")
-            self.projects.act(project_id, "start")
-            self.projects.wait(project_id, RUNNING, self.params["wait_timeout"])
+        if desired["status"] in UP:
+            self._run(project_id)
         else:
-            self.projects.act(project_id, "stop")
+            self._stop(project_id)
 
     def create(self, desired):
         self.projects.make_folder(desired["share_path"])
         project = self.projects.create(desired["name"], desired["share_path"], desired["content"])
-        if desired["status"] == RUNNING:
-            self._converge_status(project["id"], desired)
+        if desired["status"] in UP:
+            self._run(project["id"])
 
     def update(self, current, desired):
         project_id = current["id"]
         if current["content"] != desired["content"]:
             if current["status"] != STOPPED:
-                self.projects.act(project_id, "stop")
+                self._stop(project_id)
             self.projects.update(project_id, desired["content"])
             if desired["status"] == STOPPED:
-                self.projects.act(project_id, "build")
+                # The build makes the containers of the new content, and starts them on DSM: stop them again.
+                answered = self._send(project_id, "build")
+                built = self.projects.wait(
+                    project_id,
+                    _built if answered else _up,
+                    self._remaining(),
+                    "built",
+                    sent=None if answered else "build",
+                )
+                if not _stopped(built):
+                    self._stop(project_id)
                 return
+            self._run(project_id)
+            return
         self._converge_status(project_id, desired)
 
     def delete(self, current):
         if current["status"] != STOPPED:
-            self.projects.act(current["id"], "stop")
-        self.projects.act(current["id"], "clean")
+            self._stop(current["id"])
+        self._act(current["id"], "clean", _cleaned, "without containers")
         self.projects.delete(current["id"])
+
+    def report(self, result):
+        result["unconfirmed"] = self._unconfirmed
+        project = result.get("project") or {}
+        if project.get("status") == WARNING:
+            exited = ", ".join(self._exited) or "DSM did not name them"
+            self.module.warn(
+                f"project {project.get('name')} is WARNING: some of its containers are not running ({exited}) "
+                "while the others run. That is the steady state of a one-shot container (it counts as up); "
+                "otherwise see the containers' logs in Container Manager"
+            )
 
     def masked(self, obj):
         shown = dict(obj)

@@ -9,8 +9,11 @@ short_description: Read a Container Manager project of a Synology NAS (DSM 7.2+)
 version_added: 0.2.0
 author: ankinas.synology contributors (@ankinas)
 description:
-  - Reads one Container Manager project (C(SYNO.Docker.Project) C(list)), by name, as
+  - Reads one Container Manager project by name (C(SYNO.Docker.Project) C(list), then C(get) for its compose content
+    and containers, which C(list) does not carry; C(get_share_info) when C(get) omits the content), as
     M(ankinas.synology.dsm_container_project) sees it. Changes nothing.
+  - C(WARNING) (some containers exited while the others run) counts as up; RV(project.exited) names the exited
+    containers.
 options:
   name:
     description: The project's name.
@@ -50,11 +53,17 @@ project:
   returned: always
   type: dict
   sample: {"id": "0b5c…", "name": "anki-sync-server", "share_path": "/docker/anki-sync-server", "status": "RUNNING"}
+  contains:
+    exited:
+      description: The project's containers that are not running, as C(name (exit code N)).
+      type: list
+      elements: str
 """
 
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_container_project import (
     ERRORS,
     ProjectClient,
+    exited_containers,
     mask_env,
 )
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import dsm_module, run_read_module
@@ -68,11 +77,12 @@ def main():
     )
 
     def gather(client):
-        project = ProjectClient(client).find(module.params["name"])
+        project = ProjectClient(client).read(module.params["name"])
         if project is None:
             return {"exists": False, "project": {}}
         shown = {key: project.get(key) for key in ("id", "name", "share_path", "path", "status", "content")}
         shown["containers"] = list(project.get("containerIds") or [])
+        shown["exited"] = exited_containers(project)
         shown["content"] = mask_env(shown["content"] or "", module.params["secret_env"])
         return {"exists": True, "project": shown}
 

@@ -1,6 +1,7 @@
 """Shared fixtures: the Docker Engine, the locally built images and containers of the Anki sync server."""
 
 import contextlib
+import json
 import os
 import secrets
 import subprocess
@@ -23,6 +24,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 ANKI_IMAGE = os.environ.get("ANKINAS_TEST_ANKI_IMAGE", "jeankhawand/anki-sync-server")
 # A fast healthcheck for tests: the image's own command, probed every half second (the image says 30 s).
 FAST_HEALTHCHECK = {"interval": 500_000_000, "timeout": 5_000_000_000, "retries": 3, "start_period": 0}
+#: DSM's slow actions scaled down to seconds (simnas.dsm.behaviours; the demo keeps the real values): a build that
+#: pulls takes 3 s and loses its answer after 2 s, as a 90 s pull loses it after 30 s on a real NAS. For the
+#: simulated DSMs of the fixtures and, through SIMNAS_DSM_BEHAVIOURS, those the supervisor starts for a test.
+SCALED_BEHAVIOURS = {"project_build_pull_seconds": 3.0, "project_drop_after_seconds": 2.0}
+os.environ.setdefault("SIMNAS_DSM_BEHAVIOURS", json.dumps(SCALED_BEHAVIOURS))
 
 
 @pytest.fixture(scope="session")
@@ -259,6 +265,8 @@ def start_dsm(home, **options):
     options.setdefault("nas", sshnas.RootShell(home, start_missing=True))
     # DSM drops connections for up to a minute after a certificate change; tests keep it short.
     options.setdefault("httpd_restart_seconds", 0.3)
+    if options.get("real_dsm", True):
+        options["behaviours"] = dict(SCALED_BEHAVIOURS, **(options.get("behaviours") or {}))
     app = create_dsm_app(**options)
     ca = TestCA(options["ca_dir"])
     cert, key = ca.leaf("dsm", "localhost", "127.0.0.1")

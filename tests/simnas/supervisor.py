@@ -10,6 +10,10 @@ simulators (DSM runs nginx).
 
 --ssh-port 0: the NAS's SSH service is off (its container runs without sshd; root scripts still run in it).
 
+The simulated DSM meets the playbooks as a real DSM does (simnas.dsm.behaviours); SIMNAS_DSM_BEHAVIOURS (a JSON
+object, e.g. {"project_build_pull_seconds": 3}) tunes its real-DSM behaviours, and SIMNAS_DSM_ABSENT_APIS
+(comma-separated) leaves APIs out, e.g. SYNO.Docker.Project for a NAS without Container Manager.
+
 Used by `make demo` and the molecule scenarios. Idempotent: start leaves a running NAS alone (and
 says so), stop is quiet when nothing runs. Each service writes its log to $SIMNAS_HOME/logs/ and its
 pid to $SIMNAS_HOME/run/. The demo's credentials are fixed here and in inventories/demo: this NAS is
@@ -19,6 +23,7 @@ a local test fixture, not a place for real secrets.
 import argparse
 import contextlib
 import hashlib
+import json
 import os
 import signal
 import socket
@@ -56,6 +61,7 @@ def _services(home, args):
             "--nginx",
             "--frontend-port",
             f"443:{args.proxy_port}",
+            *_dsm_options(),
         ],
         "portainer": [
             sys.executable,
@@ -73,6 +79,16 @@ def _services(home, args):
             DEMO_PORTAINER_API_KEY,
         ],
     }
+
+
+def _dsm_options():
+    """The DSM simulator's options from SIMNAS_DSM_BEHAVIOURS and SIMNAS_DSM_ABSENT_APIS."""
+    options = []
+    for name, value in json.loads(os.environ.get("SIMNAS_DSM_BEHAVIOURS") or "{}").items():
+        options += ["--behaviour", f"{name}={json.dumps(value)}"]
+    for api in filter(None, os.environ.get("SIMNAS_DSM_ABSENT_APIS", "").split(",")):
+        options += ["--absent-api", api.strip()]
+    return options
 
 
 def _ports(args):
@@ -123,6 +139,7 @@ def _code_version():
     digest = hashlib.sha256()
     for path in sorted(Path(__file__).parent.rglob("*.py")):
         digest.update(path.read_bytes())
+    digest.update(json.dumps(_dsm_options()).encode())  # and its options: changed ones restart it too
     return digest.hexdigest()
 
 
@@ -132,7 +149,7 @@ def start(home, args):
     version_file = home / "run" / "code.sha256"
     version = _code_version()
     if version_file.exists() and version_file.read_text() != version:
-        print("the simulators' code changed since they started: restarting them")
+        print("the simulators' code or options changed since they started: restarting them")
         stop(home, args)
     version_file.write_text(version)
     env = dict(os.environ, SIMNAS_HOME=str(home))

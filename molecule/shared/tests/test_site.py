@@ -134,7 +134,9 @@ def test_the_play_reached_the_nas_as_an_administrator_who_is_not_root():
 @pytest.mark.skipif(METHOD != "container_manager", reason="the container_manager scenario's project")
 def test_the_container_manager_project_runs_the_guide_stack():
     projects = dsm_call("SYNO.Docker.Project", "list", 1, offset=0, limit=-1)
-    (project,) = [project for project in projects.values() if project["name"] == NAME]
+    (listed,) = [project for project in projects.values() if project["name"] == NAME]
+    assert "content" not in listed  # as DSM lists projects: the content comes with get
+    project = dsm_call("SYNO.Docker.Project", "get", 1, id=listed["id"])
     assert project["status"] == "RUNNING"
     assert project["share_path"] == f"/docker/{NAME}"
     assert "jeankhawand/anki-sync-server:25.07" in project["content"]

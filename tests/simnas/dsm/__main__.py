@@ -3,13 +3,15 @@
     python -m simnas.dsm --state $SIMNAS_HOME/dsm.json --https-port 5001 --http-port 5000 \
         --user admin:secret [--otp-code 123456 | --otp-secret BASE32] [--personality dsm6] \
         [--nginx [--frontend-port 443:8443]] [--httpd-restart-seconds 2] [--no-real-dsm] [--behaviour NAME=VALUE]
+        [--absent-api SYNO.Docker.Project]
 
 HTTPS uses a leaf of the simulated NAS's test CA ($SIMNAS_HOME/ca/ca.crt), which also signs the NAS's certificates.
 Root scripts of Task Scheduler run in the NAS's container of $SIMNAS_HOME (simnas.sshnas; the supervisor starts it):
 while it is down, a run fails with exit code 127, as a NAS that is off runs nothing. Ctrl-C stops it.
 --nginx renders the reverse-proxy rules into a real nginx ($SIMNAS_HOME/nginx, see simnas.nginx), stopped
 with the simulator; --frontend-port RULE:LISTEN moves a rule port's listener (e.g. 443:8443). The real-DSM behaviours
-(simnas.dsm.behaviours) are on unless --no-real-dsm; --behaviour NAME=VALUE tunes one.
+(simnas.dsm.behaviours) are on unless --no-real-dsm; --behaviour NAME=VALUE tunes one. --absent-api NAME leaves an
+API out (a NAS without the package that provides it: SYNO.Docker.Project without Container Manager).
 """
 
 import argparse
@@ -50,6 +52,7 @@ def main(argv=None):
     parser.add_argument(
         "--behaviour", action="append", default=[], type=parse_assignment, help="NAME=VALUE: tune one (repeatable)"
     )
+    parser.add_argument("--absent-api", action="append", default=[], help="an API this NAS lacks (repeatable)")
     args = parser.parse_args(argv)
     if not (args.https_port or args.http_port):
         parser.error("give --https-port and/or --http-port")
@@ -74,6 +77,7 @@ def main(argv=None):
         behaviours=dict(args.behaviour),
         nas=sshnas.RootShell(home),
         ca_dir=home / "ca",
+        absent_apis=args.absent_api,
     )
     nginx = None
     if args.nginx:

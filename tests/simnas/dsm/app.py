@@ -66,7 +66,7 @@ from flask import Flask, Response, request
 from simnas.dsm import apis, seed
 from simnas.dsm.apis import encryption
 from simnas.dsm.behaviours import Behaviours
-from simnas.dsm.registry import APIS, EMPTY_BODY, PERSONALITIES, DSMError, PlainText
+from simnas.dsm.registry import APIS, DROP, EMPTY_BODY, PERSONALITIES, DSMError, Later, PlainText
 
 apis.load_all()
 
@@ -303,28 +303,34 @@ class Simulator:
             try:
                 data, spec, method = self._dispatch(cgi, api_name, params, cookies)
             except DSMError as exc:
-                self.count("errors", str(exc.code))
-                error = {"code": exc.code}
-                if exc.errors is not None:
-                    error["errors"] = exc.errors
-                return Response(json.dumps({"success": False, "error": error}), mimetype="application/json")
-            data = self._reshape(api_name, method, data)
-            envelope = {"success": True}
-            if data is not None and data is not EMPTY_BODY:
-                envelope["data"] = data
+                return self._error(exc)
+            if not isinstance(data, Later):
+                data = self._reshape(api_name, method, data)
             if spec.write:
                 self.state.save()
                 if method == "create" and self._take_fault("next_create_504_html", api_name):
                     # The create landed; the answer is lost on the way back, as behind a proxy timeout.
                     return Response(HTML_ERROR_PAGE, status=504, mimetype="text/html")
-            if data is EMPTY_BODY:
-                return Response("", status=200, mimetype="application/json")
-            if isinstance(data, PlainText):
-                return Response(data.text, status=200, mimetype="text/plain")
-            response = Response(json.dumps(envelope), mimetype="application/json")
-            for key, value in cookies.items():
-                response.set_cookie(key, value, httponly=True)
-            return response
+            if not isinstance(data, Later):
+                return _answer(data, cookies)
+        # DSM works inside this request: wait for the work without the lock, so the NAS answers other calls.
+        try:
+            data = data.finish()
+        except DSMError as exc:
+            with self.lock:
+                return self._error(exc)
+        if data is DROP:
+            with self.lock:
+                self.counters["dropped_connections"] += 1
+            return _drop_connection()
+        return _answer(data, cookies)
+
+    def _error(self, exc):
+        self.count("errors", str(exc.code))
+        error = {"code": exc.code}
+        if exc.errors is not None:
+            error["errors"] = exc.errors
+        return Response(json.dumps({"success": False, "error": error}), mimetype="application/json")
 
     def _dispatch(self, cgi, api_name, params, cookies):
         version, method = params.pop("version", None), params.pop("method", None)
@@ -433,6 +439,21 @@ class Simulator:
                 "faults": dict(self.faults),
                 "volumes_root": str(self.volumes_root),
             }
+
+
+def _answer(data, cookies):
+    """The HTTP answer of a handler's data: a JSON envelope, an empty body or plain text."""
+    if data is EMPTY_BODY:
+        return Response("", status=200, mimetype="application/json")
+    if isinstance(data, PlainText):
+        return Response(data.text, status=200, mimetype="text/plain")
+    envelope = {"success": True}
+    if data is not None:
+        envelope["data"] = data
+    response = Response(json.dumps(envelope), mimetype="application/json")
+    for key, value in cookies.items():
+        response.set_cookie(key, value, httponly=True)
+    return response
 
 
 def _reshape_at(node, parts, fault):

@@ -31,6 +31,19 @@ class PlainText:
 
 
 @dataclass
+class Later:
+    """A handler returns this when DSM works inside the request (a Container Manager build pulls images):
+    the simulator calls finish() without holding its lock, so other requests (status reads) go on meanwhile,
+    and answers what it returns (data, PlainText, EMPTY_BODY, or DROP) or the DSMError it raises."""
+
+    finish: object
+
+
+#: finish() of a Later returns this to close the connection without an answer (DSM dropping it mid-work)
+DROP = object()
+
+
+@dataclass
 class MethodSpec:
     handler: object
     #: writes change the NAS: they need the SynoToken and are counted apart from reads
