@@ -196,6 +196,12 @@ def portainer_sim(tmp_path_factory, docker_client):
 
 # --- The simulated DSM (one per test, over HTTPS with the test CA and plain HTTP) -------------------
 ADMIN = "admin"
+#: the real-DSM behaviours' waits in the suite (simnas.dsm.behaviours; the defaults are for the demo and molecule)
+TEST_BEHAVIOURS = {
+    "httpd_restart_seconds": 0.3,
+    "root_task_run_delay_seconds": 1.0,
+    "letsencrypt_answer_504_then_issue_seconds": 1.0,
+}
 
 
 class SimulatedDSM:
@@ -254,8 +260,11 @@ def start_dsm(dsm_ca, home, **options):
     options.setdefault("users", {ADMIN: password})
     options.setdefault("state_path", home / "dsm-state.json")
     options.setdefault("volumes_root", home / "volumes")
-    # DSM drops connections for up to a minute after a certificate change; tests keep it short.
-    options.setdefault("httpd_restart_seconds", 0.3)
+    if options.get("real_dsm", True):
+        # Real DSM's waits scaled down further for the suite's time: its web-server restart after a certificate change
+        # (up to a minute), a root task's queue (minutes), Let's Encrypt (minutes). Tests of those set their own.
+        behaviours = dict(TEST_BEHAVIOURS, **(options.get("behaviours") or {}))
+        options["behaviours"] = behaviours
     app = create_dsm_app(**options)
     cert, key = dsm_ca.leaf("dsm", "localhost", "127.0.0.1")
     https = RunningServer(app, certfile=cert, keyfile=key).start()
