@@ -73,9 +73,8 @@ def validate_connection(params):
         )
     if params["dsm_timeout"] <= 0:
         raise ResourceError("dsm_timeout must be a positive number of seconds")
-    for option in ("restart_timeout",):
-        if params.get(option) is not None and params[option] <= 0:
-            raise ResourceError(f"{option} must be a positive number of seconds")
+    if params.get("restart_timeout") is not None and params["restart_timeout"] <= 0:
+        raise ResourceError("restart_timeout must be a positive number of seconds")
 
 
 def client_from_params(params, enable_device_token=False, errors=None):
