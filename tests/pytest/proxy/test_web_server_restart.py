@@ -64,3 +64,11 @@ def test_a_lost_answer_during_a_20s_web_server_restart_ends_converged_with_one_w
     assert [service["service"] for service in anki["services"]] == [rule["entry"]["UUID"]]
     assert [cert["desc"] for cert in state[1]["certificates"]].count(HOST) == 1
     assert state[2]["web_dsm"]["enable_spdy"] is True
+
+
+def test_restart_timeout_is_checked_before_any_call(proxy_dsm):
+    letsencrypt = {"common_name": HOST, "email": "a@b.c"}
+    for module, args in (("dsm_http2", {"enabled": True}), ("dsm_certificate", letsencrypt)):
+        result = run_module(module, proxy_dsm.connection(restart_timeout=0, **args))
+        assert result.failed and result["msg"] == "restart_timeout must be a positive number of seconds"
+    assert proxy_dsm.counters()["logins_attempted"] == 0
