@@ -20,6 +20,9 @@ description:
     C(week_day)s, as clients that ran on a live DSM 7.4 send them (DSM runs a 1001 task every day, whatever its
     C(week_day)s; a task written that way by an earlier version of this module is read as daily and rewritten).
 notes:
+  - The DSM answers it reads are the DSM contracts C(task_list), C(task_get), C(task_history), C(encryption_info) of
+    the collection's table (C(plugins/module_utils/_dsm_contracts.py)); M(ankinas.synology.dsm_probe) checks them on
+    a NAS, and C(playbooks/site.yml) before its first change.
   - Tasks are found by name among the root tasks (listed page by page); two root tasks with the same name make the
     module fail.
   - DSM's run answers at once and may queue the root script for minutes (5-10 minutes measured on one NAS); with
