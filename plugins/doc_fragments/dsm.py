@@ -121,3 +121,16 @@ notes:
   - The password, 2-step verification code, device token, session id and SynoToken never appear in messages,
     diffs or return values (except the session that M(ankinas.synology.dsm_session) returns on purpose).
 """
+
+    # The option of the modules whose writes make DSM restart its web server (_dsm_module.RESTART_TIMEOUT_OPTION).
+    RESTART = r"""
+options:
+  restart_timeout:
+    description:
+      - Seconds to wait for DSM to answer again after a change that makes it restart its web server (a certificate
+        bind or import, a new Let's Encrypt certificate, the HTTP/2 switch). The restart takes up to about a minute on
+        a real NAS, and the answer to the change itself may be lost meanwhile; the module then reads the state back
+        (it never sends the change again blindly).
+    type: int
+    default: 90
+"""

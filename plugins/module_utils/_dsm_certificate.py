@@ -17,22 +17,30 @@ PRIVATE to the collection: it can change at any time.
   with a fresh descriptor is only for a service DSM lists nowhere. A binding that is already right is
   never sent (DSM 6 removes the service on such a no-op). Unbinding (id "") lands on the default
   certificate rather than leaving the listing, so nothing waits for an unbind to be listed.
-- Let's Encrypt (SYNO.Core.Certificate.LetsEncrypt create) is synchronous and answers no task id; the
-  certificate is found afterwards in CRT list. Import (SYNO.Core.Certificate import) is a multipart upload.
+- Every Service set, import and new Let's Encrypt certificate makes DSM restart its web server: its answer may be
+  lost and DSM answers nothing for up to about a minute (okkes/munniv2, batonogov settleCertificate), so each is
+  confirmed by CRT list read through the restart (budget: the modules' restart_timeout), never sent again blindly.
+- Let's Encrypt (SYNO.Core.Certificate.LetsEncrypt create) runs the ACME exchange inside the request and answers no
+  task id; the certificate is found afterwards in CRT list. Import (SYNO.Core.Certificate import) is a multipart
+  upload.
 """
 
 from datetime import datetime, timezone
 
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import RESTARTING
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import (
+    RESTART_TIMEOUT,
+    confirm_after_restart,
+    read_until,
+)
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
-from ansible_collections.ankinas.synology.plugins.module_utils._wait import WaitTimeout, wait_until
+from ansible_collections.ankinas.synology.plugins.module_utils._wait import WaitTimeout
 
 CRT_API = "SYNO.Core.Certificate.CRT"
 SERVICE_API = "SYNO.Core.Certificate.Service"
 LETSENCRYPT_API = "SYNO.Core.Certificate.LetsEncrypt"
 IMPORT_API = "SYNO.Core.Certificate"
 #: seconds to wait for CRT list to show a change (DSM restarts its web server, up to about a minute)
-SETTLE = 90
+SETTLE = RESTART_TIMEOUT
 
 #: DSM error codes of the certificate APIs (a module passes them to its client)
 ERRORS = {
@@ -168,34 +176,35 @@ def reverse_proxy_descriptor(rule_id, fqdn, dsm_major):
 def settle(client, subscriber, service, done, budget=SETTLE):
     """The service's bindings once done(bindings) holds, or None after budget seconds (the caller decides)."""
     try:
-        return wait_until(
-            lambda: find_bindings(list_certificates(client), subscriber, service),
-            done,
-            budget,
-            "",
-            retry_on=RESTARTING,
-        )
+        return read_until(lambda: find_bindings(list_certificates(client), subscriber, service), done, budget, "")
     except WaitTimeout:
         return None
 
 
-def answering(client):
-    """Whether CRT list answers again within the settle budget (DSM's web server restarts after a change)."""
+def answering(client, budget=SETTLE):
+    """Whether CRT list answers again within budget seconds (DSM's web server restarts after a change)."""
     try:
-        wait_until(lambda: list_certificates(client), lambda _listed: True, SETTLE, "", retry_on=RESTARTING)
+        read_until(lambda: list_certificates(client), lambda _listed: True, budget, "")
     except WaitTimeout:
         return False
     return True
 
 
-def bind(client, descriptor, old_id, new_id):
-    """Send one Service set: move the entry listed under old_id to new_id ("" unbinds; old_id "" adds one)."""
+def bind(client, descriptor, old_id, new_id, budget=SETTLE):
+    """Send one Service set: move the entry listed under old_id to new_id ("" unbinds; old_id "" adds one).
+
+    Its answer may be lost in the web-server restart it causes: then CRT list tells whether it landed (the entry
+    listed under new_id and no longer under old_id; for an unbind, no longer under old_id), read for up to budget
+    seconds."""
 
     def landed():
-        bindings = find_bindings(list_certificates(client), descriptor["subscriber"], descriptor["service"])
-        return any(cert.get("id") == new_id for cert, _descriptor in bindings) and not any(
-            cert.get("id") == old_id for cert, _descriptor in bindings
-        )
+        parents = [
+            cert.get("id")
+            for cert, _descriptor in find_bindings(
+                list_certificates(client), descriptor["subscriber"], descriptor["service"]
+            )
+        ]
+        return (not new_id or new_id in parents) and old_id not in parents
 
     client.call(
         SERVICE_API,
@@ -203,11 +212,11 @@ def bind(client, descriptor, old_id, new_id):
         {"settings": [{"service": descriptor, "old_id": old_id, "id": new_id}]},
         version=1,
         write=True,
-        confirm=landed if new_id else None,
+        confirm=lambda: confirm_after_restart(landed, budget, f"{SERVICE_API} set"),
     )
 
 
-def converge_binding(client, bindings, fresh_descriptor, target_id):
+def converge_binding(client, bindings, fresh_descriptor, target_id, budget=SETTLE):
     """Leave the service listed under target_id only, moving each listed entry with its parent's id.
 
     bindings: as find_bindings() lists them now. Returns once CRT list shows exactly that, or raises.
@@ -215,12 +224,12 @@ def converge_binding(client, bindings, fresh_descriptor, target_id):
     moves = [(descriptor, cert["id"]) for cert, descriptor in bindings if cert.get("id") != target_id]
     for number, (descriptor, old_id) in enumerate(moves if bindings else [(fresh_descriptor, "")]):
         if number:
-            answering(client)  # each change restarts DSM's web server
-        bind(client, descriptor, old_id, target_id)
+            answering(client, budget)  # each change restarts DSM's web server
+        bind(client, descriptor, old_id, target_id, budget)
     subscriber, service = fresh_descriptor["subscriber"], fresh_descriptor["service"]
-    if settle(client, subscriber, service, lambda now: [c.get("id") for c, _d in now] == [target_id]) is None:
+    if settle(client, subscriber, service, lambda now: [c.get("id") for c, _d in now] == [target_id], budget) is None:
         raise ResourceError(
-            f"{SERVICE_API} set answered success, but after {SETTLE}s CRT list does not show the service "
+            f"{SERVICE_API} set answered success, but after {budget}s CRT list does not show the service "
             f"{service} under the certificate {target_id} alone; check Control Panel > Security > Certificate > "
             "Settings"
         )

@@ -11,7 +11,11 @@ What it owns (see docs/DEVELOPING.md and the DSM Web API notes):
 - the session transport that DSM 7.3 requires: _sid and SynoToken in the URL query, the
   X-SYNO-TOKEN header and the id cookie, on every call;
 - every API parameter sent as a JSON literal (requestFormat JSON), except the few DSM reads raw
-  (a confirmation password, its token) that a call names in raw=;
+  (a confirmation token) that a call names in raw=;
+- secrets a call names in secret_params= inside DSM's encryption envelope when dsm_url is plain HTTP, with a
+  key (SYNO.API.Encryption getinfo) fetched again before DSM would refuse its age (360 s);
+- multipart uploads with api/version/method in the URL query as well as in the body (DSM dispatches them
+  from the URL);
 - the envelope, parsed defensively (empty bodies, HTML pages);
 - errors that name the API, the method, the DSM code and its meaning, never a secret;
 - exactly one re-login on 106/119, no retry at all on login refusals (DSM's auto-block counts
@@ -186,6 +190,11 @@ class DSMUncertainWriteError(DSMAPIError):
     """A write got no usable answer: DSM may or may not have applied it."""
 
 
+class DSMNoAnswerError(DSMAPIError):
+    """A request got no usable answer after its attempts (DSM unreachable, restarting its web server, a proxy's
+    HTML page): nothing DSM decided. Reads that wait for a change retry these (_dsm_module.RESTARTING)."""
+
+
 def error_meaning(api, code, api_errors=None):
     """The meaning of DSM error code of api, looked up in api_errors (default API_ERRORS) and the common tables."""
     if code is None:
@@ -222,20 +231,28 @@ class _Body:
     def __init__(self, form, files=None, timeout=None, text=False):
         self.form, self.files, self.timeout, self.text = form, files, timeout, text
 
+    def query(self):
+        """What goes in the URL query besides the session: a multipart call's api/version/method (DSM dispatches
+        a multipart upload from the URL before it reads the body: acme.sh, N4S4 upload_cert, batonogov)."""
+        if not self.files:
+            return {}
+        return {key: self.form[key] for key in ("api", "version", "method") if key in self.form}
+
     def encoded(self):
-        """(Content-Type, body): form-urlencoded, or multipart/form-data with the files."""
+        """(Content-Type, body): form-urlencoded, or multipart/form-data with the files first, then the text
+        parts (api/version/method included), the order acme.sh and batonogov send a certificate import in."""
         if not self.files:
             return "application/x-www-form-urlencoded; charset=UTF-8", urlencode(self.form)
         boundary = "ankinas-" + secrets.token_hex(12)
         parts = []
-        for name, value in self.form.items():
-            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
         for name, (file_name, content) in self.files.items():
             head = (
                 f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{file_name}"\r\n'
                 "Content-Type: application/octet-stream\r\n\r\n"
             )
             parts.append(head.encode() + content + b"\r\n")
+        for name, value in self.form.items():
+            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
         parts.append(f"--{boundary}--\r\n".encode())
         return f"multipart/form-data; boundary={boundary}", b"".join(parts)
 
@@ -250,6 +267,9 @@ class DSMClient:
     #: attempts for a write DSM refused as busy (BUSY_CODES), and the first pause between them
     busy_attempts = 5
     busy_backoff = 1.0
+    #: seconds an encryption key (SYNO.API.Encryption getinfo) is used before it is fetched again: DSM refuses an
+    #: envelope whose server_time is older than 360 s (Synology's GPL synocgi.h, CIPHERTOKEN_VALID_DURATION)
+    cipher_max_age = 300
 
     def __init__(
         self,
@@ -283,6 +303,7 @@ class DSMClient:
         self._sid = None
         self._synotoken = None
         self._cipher = None
+        self._cipher_at = 0.0
         self.owns_session = False
         #: a device token DSM issued during this run (the caller decides whether to return it)
         self.issued_device_id = None
@@ -516,8 +537,8 @@ class DSMClient:
             raise
 
     def _envelope_of(self, api, method, fields):
-        """The fields as DSM's encryption envelope (one SYNO.API.Encryption getinfo per session)."""
-        if self._cipher is None:
+        """The fields as DSM's encryption envelope (SYNO.API.Encryption getinfo again when its key is old)."""
+        if self._cipher is None or time.monotonic() - self._cipher_at > self.cipher_max_age:
             encryption = self.require_api(ENCRYPTION_API, "getinfo")
             form = {"api": ENCRYPTION_API, "version": 1, "method": "getinfo", "format": "module"}
             cipher = self._exchange(
@@ -525,7 +546,7 @@ class DSMClient:
             )
             if not all(cipher.get(key) for key in ("cipherkey", "ciphertoken", "public_key", "server_time")):
                 raise DSMAPIError(ENCRYPTION_API, "getinfo", meaning="DSM answered no complete encryption key")
-            self._cipher = cipher
+            self._cipher, self._cipher_at = cipher, time.monotonic()
         try:
             return _dsm_envelope.envelope(self._cipher, fields)
         except (RuntimeError, ValueError) as exc:
@@ -574,17 +595,20 @@ class DSMClient:
                     resent = True
                     continue
                 if attempt >= self.attempts:
-                    raise DSMAPIError(api, method, meaning=f"{exc.reason} (after {attempt} attempts)") from None
+                    raise DSMNoAnswerError(api, method, meaning=f"{exc.reason} (after {attempt} attempts)") from None
                 time.sleep(self.backoff * 2 ** (attempt - 1))
 
     def _once(self, api, method, path, form, authenticated, write):
         url = f"{self.url}/webapi/{path}"
         headers = {"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"}
+        query = form.query() if isinstance(form, _Body) else {}
         if authenticated:
             # DSM 7.3 reads the session from the query only; 7.2 share writes want the id cookie.
-            url += "?" + urlencode({"_sid": self._sid, "SynoToken": self._synotoken})
+            query.update({"_sid": self._sid, "SynoToken": self._synotoken})
             headers["X-SYNO-TOKEN"] = self._synotoken
             headers["Cookie"] = f"id={self._sid}"
+        if query:
+            url += "?" + urlencode(query)
         timeout, plain = None, False
         if isinstance(form, _Body):
             timeout, plain, (headers["Content-Type"], form) = form.timeout, form.text, form.encoded()
@@ -620,7 +644,7 @@ class DSMClient:
             return exc.code, content
         except URLError as exc:
             reason = exc.reason
-            if isinstance(reason, ssl.SSLError):
+            if isinstance(reason, ssl.SSLCertVerificationError):
                 raise ResourceError(
                     f"TLS to {self._origin()} failed ({to_native(reason)}): trust the NAS certificate with "
                     "dsm_ca_path, or set validate_certs=false for a self-signed one"

@@ -94,7 +94,8 @@ class Contract:
     status: str
     sources: tuple = ()
     captures: tuple = ()
-    #: (list key, total key): DSM lists every item (the modules send limit -1 and find by name in the list)
+    #: (list key, total key): DSM lists every item the params' limit asks for (-1: all of them; the modules find by
+    #: name in the list, paging where the limit is positive)
     complete: tuple = ()
     #: parameters DSM reads as plain strings, sent as they are
     raw: tuple = ()
@@ -112,6 +113,9 @@ class Contract:
     expects: str = ""
     #: the modules read it only when dsm_url is plain HTTP (a run over HTTPS does not depend on it)
     http_only: bool = False
+    #: DSM error codes that answer this read instead of the shape and mean the same (a missing path: error 408 for
+    #: the whole call); the probe takes them as the contract holding (or not applicable)
+    error_answers: tuple = ()
     #: a run reads it only when this holds (site.yml's check skips it otherwise; the probe always reads it):
     #: "backup_task_missing" (the inventory's Hyper Backup task is not listed), "data_folder_missing"
     needed_if: str = ""
@@ -488,7 +492,7 @@ CONTRACTS = (
         api="SYNO.Core.TaskScheduler",
         method="list",
         versions=(3,),
-        params={"sort_by": "name", "sort_direction": "ASC", "offset": 0, "limit": -1},
+        params={"sort_by": "name", "sort_direction": "ASC", "offset": 0, "limit": 50},
         shape={
             "tasks": [
                 {
@@ -515,9 +519,9 @@ CONTRACTS = (
                 "DSM 7.x, not stated",
             ),
         ),
-        note="Version 4 list answers nothing usable (batonogov).",
-        unverified="that limit -1 lists every task (no public client sends it: N4S4 sends 50, munniv2 500); the "
-        "probe compares what is listed with total.",
+        note="The modules page with limit 50 (N4S4's page; munniv2 sends 500) until total: no public client sends "
+        "limit -1, and a task missed would be created again on every run. Version 4 list answers nothing usable "
+        "(batonogov).",
     ),
     Contract(
         id="task_get",
@@ -782,8 +786,9 @@ CONTRACTS = (
                 _MIKESPUB,
             ),
         ),
-        unverified="that perm.posix is the mode's octal digits read as a decimal number (755 for 0755), as batonogov "
-        "reads it.",
+        error_answers=(408,),
+        unverified="that perm.posix is the mode's octal digits read as a decimal number (755 for 0755, 70 for 0070), "
+        "as batonogov reads it.",
     ),
     Contract(
         id="file_info_missing",
@@ -805,9 +810,12 @@ CONTRACTS = (
                 "virtual DSM 7.2.2 for its acceptance tests; not run on hardware",
             ),
         ),
-        note="A missing path answers success with an entry carrying code 408, not error 408 for the whole call.",
-        unverified="all of it: File Station's answer for a missing path (batonogov's client also handles an error "
-        "408 for the whole call).",
+        error_answers=(408,),
+        note="A missing path answers success with an entry carrying code 408, or error 408 for the whole call "
+        "(batonogov's GetFileInfo handles that form too); the modules take either as absent.",
+        unverified="all of it: File Station's answer for a missing path, and which of the two forms a DSM answers.",
+        simulator="answers error 408 for the whole call (real-DSM behaviour file_station_missing_path_fails_call; "
+        "the entry form with it off).",
     ),
     Contract(
         id="package_list",
@@ -905,14 +913,21 @@ CONTRACTS = (
         raw=("format",),
         http_only=True,
         shape={"cipherkey": "str", "ciphertoken": "str", "public_key": "str", "server_time": "int"},
-        modules=("dsm_hyper_backup",),
-        roles=("hyper_backup (a remote destination, dsm_url over plain HTTP)",),
+        modules=("dsm_hyper_backup", "dsm_scheduled_task", "dsm_folder"),
+        roles=(
+            "hyper_backup (a remote destination, dsm_url over plain HTTP)",
+            "hyper_backup, data_folder (a root task's password confirmation, dsm_url over plain HTTP)",
+        ),
         status=VERIFIED,
         sources=(
             Source("ychiu1211/dsmctl", "internal/synology/encryption.go", "encryptionInfoLocked", _DSMCTL),
             Source("N4S4/synology-api", "synology_api/auth.py", "_get_enc_info", "DSM 7.x"),
         ),
-        note="Used only over plain HTTP, for the secrets DSM wants in its encryption envelope.",
+        note="Used only over plain HTTP, for the secrets DSM wants in its encryption envelope (Hyper Backup's remote "
+        "password; the PasswordConfirm password of a root task, as N4S4's core_user.py password_confirm sends it). "
+        "The key is fetched again after 300 s.",
+        unverified="that DSM 7 refuses an envelope whose server_time is older than 360 s (Synology's GPL synocgi.h "
+        "of an older DSM, CIPHERTOKEN_VALID_DURATION 360).",
     ),
 )
 
@@ -971,7 +986,10 @@ UNVERIFIED_WRITES = (
     WriteShape(
         "dsm_certificate",
         "the answer of `SYNO.Core.Certificate.LetsEncrypt create` on success (the module finds the certificate in "
-        "the listing instead).",
+        "the listing instead); the copies of `api`/`version`/`method` in an import's multipart body (the URL query "
+        "DSM dispatches from is confirmed: acme.sh, N4S4, batonogov); how long DSM's web server restarts after a "
+        "certificate change, and that the change is applied before the restart drops its answer (also "
+        "`dsm_reverse_proxy`'s bind and `dsm_http2`: they wait `restart_timeout`, 90 s, then decide by the state).",
     ),
     WriteShape(
         "dsm_hyper_backup",
@@ -998,8 +1016,13 @@ UNVERIFIED_WRITES = (
     ),
     WriteShape(
         "dsm_scheduled_task",
-        "a weekly schedule as the daily repeat (`repeat_date` 1001) limited to `week_day`; the task's script "
-        "carries `anki_snapshot.py` inline (no public source shows a size limit of the script field).",
+        "that `SYNO.Core.User.PasswordConfirm` reads a raw password that is valid JSON (all digits, `true`) as a "
+        "number or literal and refuses it (inferred from its requestFormat JSON; the module sends it JSON-quoted, as "
+        "go-synology does live), and refuses it in the clear over plain HTTP (the module envelopes it, as N4S4 does); "
+        "how long DSM queues a root task's run (one measurement: 5-10 min; the modules wait `wait_timeout`, 900 s) "
+        "and what becomes of a queued run whose task is deleted (a one-shot task is deleted only once its result is "
+        "listed); the task's script carries `anki_snapshot.py` inline (no public source shows a size limit of the "
+        "script field).",
     ),
     WriteShape(
         "dsm_folder",

@@ -7,8 +7,11 @@ PRIVATE to the collection: it can change at any time.
 
 Paths are File Station paths, starting at the shared folder's name (/docker/anki-server for
 /volume1/docker/anki-server, dsm-webapi.md §5.3). File Station cannot set a POSIX owner or mode (§7.5).
-UNVERIFIED on a real NAS: that getinfo answers a missing path as an entry with code 408.
+A missing path: getinfo fails with error 408, or answers an entry with code 408 (batonogov/terraform-provider-
+synology-dsm internal/client/file.go handles both, GetFileInfo and parseFileInfo); either means absent.
 """
+
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError
 
 LIST_API = "SYNO.FileStation.List"
 FOLDER_API = "SYNO.FileStation.CreateFolder"
@@ -21,9 +24,14 @@ class FolderClient:
 
     def info(self, path):
         """The File Station entry of path (with real_path, owner and perm), or None when it does not exist."""
-        data = self.client.call(
-            LIST_API, "getinfo", {"path": [path], "additional": ["real_path", "owner", "perm"]}, version=(1, 2)
-        )
+        try:
+            data = self.client.call(
+                LIST_API, "getinfo", {"path": [path], "additional": ["real_path", "owner", "perm"]}, version=(1, 2)
+            )
+        except DSMAPIError as exc:
+            if exc.code == MISSING:
+                return None
+            raise
         entries = data.get("files") or []
         entry = entries[0] if entries else {}
         return None if not entry or entry.get("code") == MISSING else entry

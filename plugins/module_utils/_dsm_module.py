@@ -8,7 +8,9 @@ PRIVATE to the collection: it can change at any time.
 - dsm_argument_spec(): the connection options (documented in the doc fragment ankinas.synology.dsm);
 - DSMResource: a Resource (see _resource.py) with a DSM client, logged out in close() only when it
   logged in itself (a session passed in with dsm_session stays open for the next task);
-- run_read_module(): the same for read-only modules (info modules): gather facts, log out, exit.
+- run_read_module(): the same for read-only modules (info modules): gather facts, log out, exit;
+- read_until() and confirm_after_restart(): reads that ride out DSM's web-server restart after a certificate or
+  web-service change (no answer for up to about a minute; the write's own answer may be lost).
 """
 
 import contextlib
@@ -16,8 +18,9 @@ import traceback
 from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMClient
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMClient, DSMNoAnswerError
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import Resource, ResourceError
+from ansible_collections.ankinas.synology.plugins.module_utils._wait import WaitTimeout, wait_until
 
 SESSION_OPTIONS = dict(
     url=dict(type="str"),
@@ -70,6 +73,8 @@ def validate_connection(params):
         )
     if params["dsm_timeout"] <= 0:
         raise ResourceError("dsm_timeout must be a positive number of seconds")
+    if params.get("restart_timeout") is not None and params["restart_timeout"] <= 0:
+        raise ResourceError("restart_timeout must be a positive number of seconds")
 
 
 def client_from_params(params, enable_device_token=False, errors=None):
@@ -114,9 +119,40 @@ class DSMResource(Resource):
             self._client.close()
 
 
-#: what a read that waits for a change retries (wait_until's retry_on): DSM restarts its web server after a
-#: certificate or web-service change and drops connections for up to about a minute
-RESTARTING = (ResourceError,)
+#: what a read that waits for a change retries (wait_until's retry_on): no answer at all. DSM restarts its web server
+#: after a certificate or web-service change and answers nothing for up to about a minute (okkes/munniv2 DSM_RETRY,
+#: batonogov settleCertificate); an answer with a DSM error code is not waited out
+RESTARTING = (DSMNoAnswerError,)
+
+#: the default of the modules' restart_timeout: seconds to wait for DSM to answer again after such a change
+#: (batonogov/terraform-provider-synology-dsm certificate.go certificateSettleTimeout)
+RESTART_TIMEOUT = 90
+
+#: the option of the modules whose writes restart DSM's web server
+RESTART_TIMEOUT_OPTION = dict(type="int", default=RESTART_TIMEOUT)
+
+
+def read_until(read, done, timeout, failure, interval=1.0):
+    """read()'s first answer for which done(answer) holds; no answer (DSM restarting its web server) counts as
+    "not yet". After timeout seconds: WaitTimeout(failure) (see _wait.wait_until)."""
+    return wait_until(read, done, timeout, failure, interval=interval, retry_on=RESTARTING)
+
+
+def confirm_after_restart(landed, timeout, what):
+    """The confirm of a write that restarts DSM's web server, whose own answer may be lost (okkes/munniv2: "the
+    answer may not arrive; the list tells"): landed()'s first answer once DSM answers again, within timeout seconds.
+
+    A change that restarts the web server is applied before the restart, so the first answer decides (False: the
+    client sends the write once more). When DSM does not answer at all within timeout, the write may have landed: an
+    error, never a resend.
+    """
+    try:
+        return read_until(landed, lambda _answer: True, timeout, "")
+    except WaitTimeout:
+        raise ResourceError(
+            f"{what}: DSM did not answer within {timeout}s (restart_timeout) after the change, which restarts its "
+            "web server; the change may have been applied: run the task again to read the state"
+        ) from None
 
 
 def run_read_module(module, gather, errors=None):

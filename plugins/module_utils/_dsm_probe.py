@@ -114,6 +114,11 @@ class Probe:
             if exc.code is None:
                 # The client's text may name the NAS's address: the capture keeps the kind of failure only.
                 return self._result(contract, NOT_CHECKED, version=version, reason="DSM gave no usable answer")
+            if exc.code in contract.error_answers:
+                skipped = self._not_applicable(contract, None, exc.code)
+                reason = skipped or f"DSM answered error {exc.code}, which the modules take as this answer"
+                status = NOT_CHECKED if skipped else HOLDS
+                return self._result(contract, status, version=version, reason=reason, error=exc.code)
             return self._result(contract, DIFFERS, version=version, problems=[f"DSM error {exc.code} ({exc.meaning})"])
         except ResourceError:
             return self._result(contract, NOT_CHECKED, version=version, reason="DSM gave no usable answer")
@@ -200,26 +205,33 @@ class Probe:
         return None, "no local destination shared folder for Hyper Backup on this NAS yet"
 
     # --- checks beyond the shape -------------------------------------------------------------------------------
-    def _not_applicable(self, contract, data):
-        """Why an answer says nothing about the contract (a data folder that does not exist yet), or ''."""
+    def _not_applicable(self, contract, data, code=None):
+        """Why an answer (or an error code of contract.error_answers) says nothing about the contract (a data folder
+        that does not exist yet), or ''."""
         if contract.id == "file_info":
             files = data.get("files") if isinstance(data, dict) else None
-            if isinstance(files, list) and files and isinstance(files[0], dict) and "code" in files[0]:
+            if code is not None or (
+                isinstance(files, list) and files and isinstance(files[0], dict) and "code" in files[0]
+            ):
                 return "the data folder does not exist yet (its missing-path answer is contract file_info_missing)"
         return ""
 
     @staticmethod
     def _incomplete(contract, data):
-        """A list that holds fewer items than DSM counts (limit -1 not honoured)."""
+        """A list that holds fewer items than DSM counts and the limit asks for (the limit not honoured)."""
         if not contract.complete or not isinstance(data, dict):
             return []
         items, total = data.get(contract.complete[0]), data.get(contract.complete[1])
-        if isinstance(items, list) and isinstance(total, int) and not isinstance(total, bool) and len(items) < total:
-            return [f"lists {len(items)} of {total} {contract.complete[0]} (limit -1 not honoured)"]
+        if not isinstance(items, list) or not isinstance(total, int) or isinstance(total, bool):
+            return []
+        limit = contract.params.get("limit", -1)
+        wanted = min(total, limit) if isinstance(limit, int) and limit > 0 else total
+        if len(items) < wanted:
+            return [f"lists {len(items)} of {total} {contract.complete[0]} (limit {limit} not honoured)"]
         return []
 
     # --- results -----------------------------------------------------------------------------------------------
-    def _result(self, contract, status, version=None, problems=(), reason="", data=None):
+    def _result(self, contract, status, version=None, problems=(), reason="", data=None, error=None):
         result = {
             "id": contract.id,
             "api": contract.api,
@@ -246,6 +258,8 @@ class Probe:
             call["reason"] = reason
         if status in (HOLDS, DIFFERS) and contract.id in self.answers:
             call["shape"] = shape_of(data, contract.shape)
+        if error is not None:
+            call["error"] = error  # an error code of contract.error_answers: the answer in place of a shape
         self.calls.append(call)
         return result
 

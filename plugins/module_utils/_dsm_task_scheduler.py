@@ -5,13 +5,18 @@
 
 PRIVATE to the collection: it can change at any time.
 
-Wire shapes (dsm-webapi.md §7.3; N4S4 task_scheduler.py, batonogov, munniv2): list v3, get v4
-{id, real_owner}; .Root v4 create/set (set carries id and replaces the whole task) with schedule and
-extra as JSON objects and a SynoConfirmPWToken from PasswordConfirm v2 auth, one per write; the token
-and that password go RAW (the public clients that talk to DSM 7.2/7.3 send them so); run/delete v2 with
-tasks=[{id, real_owner}]. Every write is read back (a DSM 7.3.2 note reports root-task deletes that
-answer success and change nothing).
-UNVERIFIED on a real NAS: a weekly schedule as repeat_date 1001 (daily) limited to week_day.
+Wire shapes (dsm-webapi.md §7.3, §10.1; N4S4 task_scheduler.py, batonogov, munniv2, go-synology): list v3 paged
+with a limit DSM honours (50, as N4S4 pages; munniv2 sends 500; no public client sends -1) until `total`, get v4
+{id, real_owner}; .Root v4 create/set (set carries id and replaces the whole task) with schedule and extra as JSON
+objects and a SynoConfirmPWToken from PasswordConfirm v2 auth, one per write; the token goes RAW (N4S4,
+batonogov, munniv2, go-synology); the password JSON-quoted (go-synology `password,quoted`: PasswordConfirm is a
+requestFormat JSON API, so a raw password that is valid JSON, such as all digits, would be read as a number) and,
+over plain HTTP, inside DSM's encryption envelope (N4S4 core_user.py password_confirm); run/delete v2 with
+tasks=[{id, real_owner}]. Every write is read back (a DSM 7.3.2 note reports root-task deletes that answer success
+and change nothing).
+Schedules: repeat_date 1001 is daily whatever week_day says, 1002 + week_day is weekly (terraform-provider-synology
+task_resource.go parseSchedule, "established by probing a live DSM 7.4"; batonogov; N4S4): daily is written as 1001
+with every day, weekly as 1002, and both are read back.
 
 A run's result: v1 get_history_status_list{id} answers the task's results, newest first, each {exit_code,
 exit_type ("normal", "by_signal"), start_time, stop_time, timestamp} (N4S4 get_task_results, sampled on a
@@ -19,20 +24,45 @@ real NAS). Whether a run still going is listed, and how, no public capture shows
 when an entry that was not there before the run has a stop_time and an exit code, and anything else in the
 answer is ignored (UNVERIFIED). The script's output is not in the Web API (get_history_log answers 4800 to
 every parameter set N4S4 tried), so a script tells its result by its exit code.
+DSM queues a root task's run (5-10 min measured on one NAS, spksrc DOC-ROOT-AUTH.md): a one-shot task is deleted
+only once its run's result is listed. When the wait ends first, the task is left (disabled: it runs only when
+started) so that the queued run can still happen, and the error says so; a later one-shot of the same name deletes
+it once its result is listed, and refuses while it is not (running the script again meanwhile is not safe for
+every script: the restore drill's moves the live data aside).
 """
 
 from collections import Counter
 
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError, DSMUncertainWriteError
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_schedule import TIME, WEEKDAYS
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
-from ansible_collections.ankinas.synology.plugins.module_utils._wait import wait_until
+from ansible_collections.ankinas.synology.plugins.module_utils._wait import WaitTimeout, wait_until
 
 SCHEDULER_API = "SYNO.Core.TaskScheduler"
 ROOT_API = "SYNO.Core.TaskScheduler.Root"
 CONFIRM_API = "SYNO.Core.User.PasswordConfirm"
 OWNER = "root"
 DAILY = 1001
+WEEKLY = 1002
 POLL_SECONDS = 1
+#: the page size of TaskScheduler list (N4S4 get_task_list's default), and how many pages at most
+LIST_PAGE = 50
+LIST_PAGES = 200
+#: the default wait for a root task's run: DSM may queue it for minutes (5-10 min measured on one NAS)
+RUN_TIMEOUT = 900
+
+#: how a one-shot task whose run has no result yet is left (appended to the error)
+LEFT = (
+    "the one-shot task {name!r} (id {id}) is left in Task Scheduler, disabled, so that a queued run can still happen; "
+    "the next one-shot of that name deletes it once DSM lists its result"
+)
+#: why a one-shot is refused while an earlier one's run has no result
+PENDING = (
+    "the one-shot task {name!r} (id {id}) of an earlier run is in Task Scheduler and DSM lists no result of its run: "
+    "DSM may still run it (it queues root task runs, for minutes on some NAS), and running the script again "
+    "meanwhile is not safe. Wait for its result (Task Scheduler > Action > View result) and run again; if it never "
+    "ran (an earlier run was interrupted before starting it), delete the task in Task Scheduler"
+)
 
 #: DSM error codes of the Task Scheduler APIs (a module passes them to its client)
 ERRORS = {
@@ -54,11 +84,13 @@ def check_schedule(schedule, option="schedule"):
 
 
 def to_dsm_schedule(schedule):
+    """DSM's schedule: daily is repeat_date 1001 with every day, weekly is 1002 with its days."""
     hour, minute = (int(part) for part in schedule["time"].split(":"))
-    days = WEEKDAYS if schedule["frequency"] == "daily" else [d for d in WEEKDAYS if d in schedule["weekdays"]]
+    weekly = schedule["frequency"] == "weekly"
+    days = [d for d in WEEKDAYS if d in schedule["weekdays"]] if weekly else WEEKDAYS
     return {
         "date_type": 0,
-        "repeat_date": DAILY,
+        "repeat_date": WEEKLY if weekly else DAILY,
         "week_day": ",".join(str(WEEKDAYS.index(day)) for day in days),
         "hour": hour,
         "minute": minute,
@@ -70,15 +102,19 @@ def to_dsm_schedule(schedule):
 
 
 def from_dsm_schedule(dsm):
-    """The module's {frequency, time, weekdays} of a DSM schedule (None for shapes this module does not make)."""
-    if not isinstance(dsm, dict) or dsm.get("date_type") != 0 or dsm.get("repeat_date") != DAILY:
+    """The module's {frequency, time, weekdays} of a DSM schedule (None for shapes this module does not make).
+
+    1001 is daily whatever week_day says (a task that an earlier version of this module wrote as 1001 with some days
+    runs every day on DSM, and reads so); 1002 is weekly on its week_day.
+    """
+    if not isinstance(dsm, dict) or dsm.get("date_type") != 0 or dsm.get("repeat_date") not in (DAILY, WEEKLY):
         return None
-    numbers = [part for part in str(dsm.get("week_day", "")).split(",") if part.strip()]
-    days = [WEEKDAYS[int(n)] for n in sorted(set(numbers), key=int) if n.isdigit() and int(n) < len(WEEKDAYS)]
     at = "{:02d}:{:02d}".format(int(dsm.get("hour", 0)), int(dsm.get("minute", 0)))
-    if len(days) == len(WEEKDAYS):
+    if dsm["repeat_date"] == DAILY:
         return {"frequency": "daily", "time": at, "weekdays": []}
-    return {"frequency": "weekly", "time": at, "weekdays": days}
+    numbers = [part.strip() for part in str(dsm.get("week_day", "")).split(",") if part.strip()]
+    days = [WEEKDAYS[int(n)] for n in sorted(set(numbers), key=int) if n.isdigit() and int(n) < len(WEEKDAYS)]
+    return {"frequency": "weekly", "time": at, "weekdays": days} if days else None
 
 
 class RunFailed(ResourceError):
@@ -87,6 +123,10 @@ class RunFailed(ResourceError):
     def __init__(self, message, result):
         super().__init__(message)
         self.result = result
+
+
+class RunPending(ResourceError):
+    """A run whose result DSM did not list within the wait: it may still come (DSM queues root task runs)."""
 
 
 def _run_key(entry):
@@ -132,10 +172,7 @@ class TaskClient:
 
     def find(self, name):
         """The task as get answers it, or None; fails when several root tasks share the name."""
-        data = self.client.call(
-            SCHEDULER_API, "list", {"sort_by": "name", "sort_direction": "ASC", "offset": 0, "limit": -1}, version=3
-        )
-        found = [t for t in data.get("tasks") or [] if t.get("name") == name and t.get("real_owner") == OWNER]
+        found = [t for t in self._list() if t.get("name") == name and t.get("real_owner") == OWNER]
         if len(found) > 1:
             raise ResourceError(f"{len(found)} root tasks are named {name!r} in Task Scheduler; delete all but one")
         if not found:
@@ -143,9 +180,29 @@ class TaskClient:
         task = self.client.call(SCHEDULER_API, "get", {"id": found[0]["id"], "real_owner": OWNER}, version=4)
         return task if task.get("id") is not None else None
 
+    def _list(self):
+        """Every task, page by page (a task missed here would be created again: a duplicate root task per run)."""
+        tasks, offset = {}, 0
+        for _page in range(LIST_PAGES):
+            data = self.client.call(
+                SCHEDULER_API,
+                "list",
+                {"sort_by": "name", "sort_direction": "ASC", "offset": offset, "limit": LIST_PAGE},
+                version=3,
+            )
+            page = [task for task in data.get("tasks") or [] if isinstance(task, dict)]
+            tasks.update((task.get("id"), task) for task in page)
+            offset += len(page)
+            total = data.get("total")
+            if not page or (isinstance(total, int) and offset >= total):
+                return list(tasks.values())
+        raise ResourceError(f"{SCHEDULER_API} list went on for more than {LIST_PAGES * LIST_PAGE} tasks")
+
     def _token(self):
+        # JSON-quoted like every requestFormat JSON parameter (a raw "123456" would reach DSM as a number); enveloped
+        # over plain HTTP, as DSM's own UI and N4S4 send it.
         data = self.client.call(
-            CONFIRM_API, "auth", {"password": self._password}, version=2, write=True, raw=("password",)
+            CONFIRM_API, "auth", {"password": self._password}, version=2, write=True, secret_params=("password",)
         )
         token = data.get("SynoConfirmPWToken")
         if not token:
@@ -172,25 +229,30 @@ class TaskClient:
             if isinstance(entry, dict) and entry.get("stop_time") and str(entry.get("exit_code", "")).isdigit()
         ]
 
-    def run(self, task_id, name=None, wait_timeout=None):
-        """Start the task; with wait_timeout, wait for its run's result and fail when the script failed.
+    def _seen(self, task_id):
+        return Counter(_run_key(entry) for entry in self.history(task_id))
 
-        Returns the run's result {exit_code, exit_type, start_time, stop_time} when waited for, else None.
-        """
-        seen = Counter(_run_key(entry) for entry in self.history(task_id)) if wait_timeout is not None else None
+    def _start(self, task_id):
         self.client.call(SCHEDULER_API, "run", {"tasks": [{"id": task_id, "real_owner": OWNER}]}, version=2, write=True)
-        if wait_timeout is None:
-            return None
-        # An API error here is reported as it is, not waited out: the run's result would never come.
-        new_runs = wait_until(
-            lambda: runs_since(seen, self.history(task_id)),
-            bool,
-            wait_timeout,
-            f"root task {name!r} (id {task_id}) has no result {wait_timeout}s after {SCHEDULER_API} run "
-            "answered success (wait_timeout): still running, or DSM did not start it; "
-            "see Task Scheduler > Action > View result",
-            interval=POLL_SECONDS,
-        )
+
+    def _result(self, task_id, name, seen, wait_timeout):
+        """The result of the run started after seen (a Counter of the earlier results); RunFailed when the script
+        failed, RunPending when DSM lists none within wait_timeout."""
+        try:
+            # An API error here is reported as it is, not waited out: the run's result would never come.
+            new_runs = wait_until(
+                lambda: runs_since(seen, self.history(task_id)),
+                bool,
+                wait_timeout,
+                "",
+                interval=POLL_SECONDS,
+            )
+        except WaitTimeout:
+            raise RunPending(
+                f"root task {name!r} (id {task_id}) has no result {wait_timeout}s after {SCHEDULER_API} run answered "
+                "success (wait_timeout): DSM may have queued the run (it queues root task runs, for minutes on some "
+                "NAS) and may still run it; see Task Scheduler > Action > View result"
+            ) from None
         result = {key: new_runs[0].get(key) for key in ("exit_code", "exit_type", "start_time", "stop_time")}
         result["exit_code"] = int(result["exit_code"])
         if result["exit_code"] != 0 or result["exit_type"] not in (None, "normal"):
@@ -201,21 +263,60 @@ class TaskClient:
             )
         return result
 
+    def run(self, task_id, name=None, wait_timeout=None):
+        """Start the task; with wait_timeout, wait for its run's result and fail when the script failed.
+
+        Returns the run's result {exit_code, exit_type, start_time, stop_time} when waited for, else None.
+        """
+        seen = self._seen(task_id) if wait_timeout is not None else None
+        self._start(task_id)
+        if wait_timeout is None:
+            return None
+        return self._result(task_id, name, seen, wait_timeout)
+
+    def leftover(self, name):
+        """A one-shot task of that name left by an earlier run, when its run has a result (it may then be replaced),
+        or None; raises while its run has none (DSM may still run it)."""
+        task = self.find(name)
+        if task is not None and not self.history(task["id"]):
+            raise ResourceError(PENDING.format(name=name, id=task["id"]))
+        return task
+
     def run_once(self, fields, wait_timeout):
-        """A one-shot run of a task that is not kept: create (or replace one left by an interrupted run), run,
-        wait for the result, delete (also when the run failed). Returns the run's result."""
-        task = self.find(fields["name"])
-        self.save(fields, task_id=task["id"] if task else None)
+        """A one-shot run of a task that is not kept: make the task (a settled one left by an earlier run is deleted
+        first), run it, wait for the result, delete it once its run has one. Returns the run's result."""
+        left = self.leftover(fields["name"])
+        if left is not None:
+            self.delete(left["id"], fields["name"])
+        self.save(fields)
         task = self.find(fields["name"])
         if task is None:
             raise ResourceError(f"{ROOT_API} answered success but task {fields['name']!r} is not there")
         return self.run_and_delete(task["id"], fields["name"], wait_timeout)
 
     def run_and_delete(self, task_id, name, wait_timeout):
+        """Run a task made for one run and delete it once DSM lists the run's result (also a failure). A task whose
+        run may still come is left, and the error says so (see LEFT)."""
+        left = LEFT.format(name=name, id=task_id)
+        seen = self._seen(task_id)
         try:
-            return self.run(task_id, name, wait_timeout)
-        finally:
+            self._start(task_id)
+        except DSMUncertainWriteError as exc:
+            raise ResourceError(f"{exc}; {left}") from None
+        except DSMAPIError:
+            self.delete(task_id, name)  # DSM refused the start: no run will come
+            raise
+        try:
+            result = self._result(task_id, name, seen, wait_timeout)
+        except RunFailed:
             self.delete(task_id, name)
+            raise
+        except RunPending as exc:
+            raise RunPending(f"{exc}; {left}") from None
+        except ResourceError as exc:  # an error while reading the result: the run may still come
+            raise ResourceError(f"{exc}; {left}") from None
+        self.delete(task_id, name)
+        return result
 
     def delete(self, task_id, name):
         self.client.call(

@@ -15,12 +15,16 @@ description:
     the module issues only when no valid certificate covers the names, so later runs make no request.
   - Let's Encrypt validates the name over HTTP on port 80 of the NAS, so the name must resolve to the NAS and port 80
     must be reachable from the internet. The request runs inside one DSM call (DSM's own dialog waits up to six
-    minutes) and is B(never retried) by the module, because Let's Encrypt limits how often the same names may be
-    issued; a refusal fails the task with DSM's code and what to do.
+    minutes) and is B(never sent twice) by the module, because Let's Encrypt limits how often the same names may be
+    issued; a refusal fails the task with DSM's code and what to do. When DSM's front end gives up first (HTTP 504)
+    or the answer is lost, DSM goes on issuing, and the module waits for the certificate in DSM's certificate list,
+    until O(letsencrypt_timeout) seconds after the request.
   - With O(source=import), ensures DSM has the certificate given as PEM text in O(certificate), O(private_key) and
-    O(intermediate_certificate) (C(SYNO.Core.Certificate import), a multipart upload). The certificate is identified
+    O(intermediate_certificate) (C(SYNO.Core.Certificate import), a multipart upload with C(api), C(version) and
+    C(method) in the URL query, as acme.sh sends it). The certificate is identified
     by O(description); when DSM lists one with that description but other validity dates or another common name, it
-    is replaced in place, so the services bound to it stay bound.
+    is replaced in place, so the services bound to it stay bound. DSM restarts its web server after an import; a lost
+    answer is settled by reading the list (O(restart_timeout)), never by importing twice.
   - Bind the certificate to a reverse-proxy rule with M(ankinas.synology.dsm_reverse_proxy) (O(common_name) or
     O(description) names it there). The role C(ankinas.synology.reverse_proxy) does both with
     C(reverse_proxy_certificate_issue=letsencrypt).
@@ -68,11 +72,14 @@ options:
     type: str
   letsencrypt_timeout:
     description:
-      - Seconds to wait for DSM's answer to the Let's Encrypt request (the whole ACME exchange runs inside it).
+      - Seconds the Let's Encrypt request may take, from the request until the certificate is in DSM's list (the
+        whole ACME exchange runs inside the request; when DSM's front end answers HTTP 504 first, the module reads the
+        list until then, at least O(restart_timeout)).
     type: int
     default: 360
 extends_documentation_fragment:
   - ankinas.synology.dsm
+  - ankinas.synology.dsm.RESTART
   - ankinas.synology.attributes
 attributes:
   diff_mode:
@@ -84,11 +91,14 @@ notes:
     C(playbooks/site.yml) before its first change.
   - B(Verified) by public clients of real DSM 7.x (dsm-webapi.md §3) are C(SYNO.Core.Certificate.CRT list), the
     Let's Encrypt C(create) parameters C(domain_name) (C(;)-separated, common name first), C(email), C(desc)
-    (DSM 7.3 wizard, krg-infra; batonogov; munniv2), that it is synchronous and answers no task id, the refusal
-    codes 5521/5524/5528, and the import parts C(key), C(cert), C(inter_cert), C(id), C(desc) (acme.sh, N4S4).
+    (DSM 7.3 wizard, krg-infra; batonogov; munniv2), that it runs the ACME exchange inside the request and answers
+    no task id, that DSM's front nginx may answer 504 meanwhile (munniv2, live 7.3), the refusal codes
+    5521/5524/5528, the import parts C(key), C(cert), C(inter_cert), C(id), C(desc) with C(api), C(version) and
+    C(method) in the URL query (acme.sh, N4S4, batonogov), and the web-server restart after a change (munniv2).
   - B(Unverified) are what C(LetsEncrypt create) answers on success (the module does not rely on it and finds the
-    certificate in CRT list), and whether DSM 7.2/7.3 lists subject alternative names (the module then matches the
-    common name).
+    certificate in CRT list), whether DSM 7.2/7.3 lists subject alternative names (the module then matches the
+    common name), and the copies of C(api), C(version), C(method) in the import's body (the module sends them in
+    the URL query and the body).
   - The module does not delete certificates and does not make one DSM's default.
 seealso:
   - module: ankinas.synology.dsm_reverse_proxy
@@ -156,12 +166,19 @@ import contextlib
 import os
 import ssl
 import tempfile
+import time
 
 from ansible_collections.ankinas.synology.plugins.module_utils import _dsm_certificate as certs
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import RESTARTING, DSMResource, dsm_module
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError, DSMUncertainWriteError
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import (
+    RESTART_TIMEOUT_OPTION,
+    DSMResource,
+    confirm_after_restart,
+    dsm_module,
+    read_until,
+)
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError, run_resource_module
-from ansible_collections.ankinas.synology.plugins.module_utils._wait import wait_until
+from ansible_collections.ankinas.synology.plugins.module_utils._wait import WaitTimeout
 
 #: what to do about a Let's Encrypt refusal; none of them is retried
 LETSENCRYPT_HINTS = {
@@ -309,28 +326,37 @@ class Certificate(DSMResource):
 
     def _issue(self):
         params = {"domain_name": ";".join(self._names()), "email": self.params["email"], "desc": self._description}
+        names = ", ".join(self._names())
+        budget, restart = self.params["letsencrypt_timeout"], self.params["restart_timeout"]
+        started = time.monotonic()
         try:
-            # No confirm: a request without an answer is reported, never sent a second time (rate limits).
-            self.client.call(
-                certs.LETSENCRYPT_API,
-                "create",
-                params,
-                version=1,
-                write=True,
-                timeout=self.params["letsencrypt_timeout"],
-            )
+            # No confirm: a request is never sent a second time (Let's Encrypt's rate limits).
+            self.client.call(certs.LETSENCRYPT_API, "create", params, version=1, write=True, timeout=budget)
+        except DSMUncertainWriteError as exc:
+            # DSM's front nginx gave up (504) or the answer was lost, while DSM may still be issuing: its list tells.
+            wait = max(budget - (time.monotonic() - started), restart)
+            try:
+                read_until(self.read, lambda current: current is not None, wait, "")
+            except WaitTimeout:
+                waited = round(time.monotonic() - started)
+                raise ResourceError(
+                    f"{certs.LETSENCRYPT_API} create got no answer ({exc.meaning}) and {waited}s after the request "
+                    f"(letsencrypt_timeout) DSM lists no certificate for {names}: DSM may still be "
+                    "issuing it. The module never sends the request twice (Let's Encrypt limits them): see Control "
+                    "Panel > Security > Certificate, and run the task again later"
+                ) from None
+            return
         except DSMAPIError as exc:
             hint = LETSENCRYPT_HINTS.get(exc.code)
             if hint:
                 raise ResourceError(f"{exc}; {hint.format(name=self.params['common_name'])}") from None
             raise
-        wait_until(
+        read_until(
             self.read,
             lambda current: current is not None,
-            certs.SETTLE,
-            f"{certs.LETSENCRYPT_API} create answered success, but after {certs.SETTLE}s CRT list shows no "
-            f"certificate for {', '.join(self._names())}",
-            retry_on=RESTARTING,
+            restart,
+            f"{certs.LETSENCRYPT_API} create answered success, but after {restart}s (restart_timeout) CRT list shows "
+            f"no certificate for {names}",
         )
 
     def _import(self, cert_id, desired):
@@ -341,6 +367,7 @@ class Certificate(DSMResource):
         if self.params["intermediate_certificate"]:
             files["inter_cert"] = ("chain.pem", self.params["intermediate_certificate"].encode())
         landed = self._listed(desired)
+        timeout = self.params["restart_timeout"]
         self.client.call(
             certs.IMPORT_API,
             "import",
@@ -348,15 +375,14 @@ class Certificate(DSMResource):
             version=1,
             write=True,
             files=files,
-            confirm=lambda: landed(self.read()),
+            confirm=lambda: confirm_after_restart(lambda: landed(self.read()), timeout, f"{certs.IMPORT_API} import"),
         )
-        wait_until(
+        read_until(
             self.read,
             landed,
-            certs.SETTLE,
-            f"{certs.IMPORT_API} import answered success, but after {certs.SETTLE}s CRT list does not show the "
-            f"certificate described '{self._description}'",
-            retry_on=RESTARTING,
+            timeout,
+            f"{certs.IMPORT_API} import answered success, but after {timeout}s (restart_timeout) CRT list does not "
+            f"show the certificate described '{self._description}'",
         )
 
 
@@ -372,6 +398,7 @@ def main():
             private_key=dict(type="str", no_log=True),
             intermediate_certificate=dict(type="str"),
             letsencrypt_timeout=dict(type="int", default=360),
+            restart_timeout=RESTART_TIMEOUT_OPTION,
         ),
         required_if=[("source", "letsencrypt", ("email",)), ("source", "import", ("certificate", "private_key"))],
     )

@@ -17,14 +17,20 @@ description:
     M(ankinas.synology.dsm_scheduled_task)), on the folder itself, not recursively.
 notes:
   - The DSM answers it reads are the DSM contracts C(task_list), C(task_get), C(task_history), C(file_info),
-    C(file_info_missing) of the collection's table (C(plugins/module_utils/_dsm_contracts.py));
+    C(file_info_missing), C(encryption_info) of the collection's table (C(plugins/module_utils/_dsm_contracts.py));
     M(ankinas.synology.dsm_probe) checks them on a NAS, and C(playbooks/site.yml) before its first change.
   - File Station makes folders as the DSM account, with the shared folder's ACL. A container that runs as another
     uid gets the folder through its root entrypoint (as C(jeankhawand/anki-sync-server) does) or O(owner).
-  - UNVERIFIED on a real NAS; that C(getinfo) answers a missing path as an entry with code 408, that C(perm.posix)
-    is the mode as decimal digits (C(750) for 0750), and that C(chmod) takes on a folder of a shared folder in ACL
-    mode (the module reads the mode back and fails when it did not).
-  - UNVERIFIED on a real NAS; that C(getinfo) answers a missing path as an entry with code 408.
+  - A missing path is absent whether C(getinfo) fails with error 408 or answers an entry with code 408 (batonogov's
+    terraform provider handles both forms).
+  - DSM may queue the root task's run for minutes (5-10 minutes measured on one NAS); the module waits up to
+    O(wait_timeout) for its result and deletes the task only once DSM lists it. When the wait ends first, the module
+    fails saying the run may still come, and leaves the task (disabled) so that it can; the next run of the module
+    deletes it once its result is listed
+    (see O(ankinas.synology.dsm_scheduled_task#module:state=once)).
+  - UNVERIFIED on a real NAS; that C(perm.posix) is the mode as decimal digits (C(750) for 0750, C(70) for 0070; a
+    terraform provider reads it so), and that C(chmod) takes on a folder of a shared folder in ACL mode (the module
+    reads the mode back and fails when it did not).
 options:
   path:
     description:
@@ -41,6 +47,12 @@ options:
   mode:
     description: The folder's POSIX mode, octal as a string (V(0750)).
     type: str
+  wait_timeout:
+    description:
+      - Seconds to wait for the result of the root task that sets O(owner), O(group) and O(mode), the time DSM keeps
+        its run queued included.
+    type: int
+    default: 900
 extends_documentation_fragment:
   - ankinas.synology.dsm
   - ankinas.synology.attributes
@@ -91,6 +103,7 @@ from ansible_collections.ankinas.synology.plugins.module_utils._dsm_file_station
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import DSMResource, dsm_module
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_task_scheduler import (
     ERRORS,
+    RUN_TIMEOUT,
     TaskClient,
     task_fields,
 )
@@ -99,7 +112,6 @@ from ansible_collections.ankinas.synology.plugins.module_utils._resource import 
 VOLUME_PREFIX = re.compile(r"^/volume[0-9]+(?=/)")
 MODE = re.compile(r"^0?[0-7]{3}$")
 PERMISSION_TASK = "ankinas-folder-permissions"
-PERMISSION_TIMEOUT = 120
 
 
 class Folder(DSMResource):
@@ -127,6 +139,8 @@ class Folder(DSMResource):
         for key in ("owner", "group"):
             if self.params[key] is not None and self.params[key] < 0:
                 raise ResourceError(f"{key} must be a uid/gid, 0 or more")
+        if self.params["wait_timeout"] <= 0:
+            raise ResourceError("wait_timeout must be a positive number of seconds")
 
     def read(self):
         entry = FolderClient(self.client).info(self.path)
@@ -137,7 +151,7 @@ class Folder(DSMResource):
         extra = entry.get("additional") or {}
         folder = {"path": entry.get("path"), "real_path": extra.get("real_path")}
         owner, posix = extra.get("owner") or {}, (extra.get("perm") or {}).get("posix")
-        found = {"owner": owner.get("uid"), "group": owner.get("gid"), "mode": None if posix is None else f"0{posix}"}
+        found = {"owner": owner.get("uid"), "group": owner.get("gid"), "mode": _mode(posix)}
         folder.update({key: found[key] for key in self.compared_keys})
         return folder
 
@@ -166,7 +180,7 @@ class Folder(DSMResource):
         if desired.get("mode"):
             commands.append(f"chmod {desired['mode']} {path}")
         TaskClient(self.client, self.params["dsm_password"]).run_once(
-            task_fields(PERMISSION_TASK, " && ".join(commands)), PERMISSION_TIMEOUT
+            task_fields(PERMISSION_TASK, " && ".join(commands)), self.params["wait_timeout"]
         )
         left = self.differences(self.read() or {}, desired)
         if left:
@@ -177,6 +191,13 @@ class Folder(DSMResource):
             )
 
 
+def _mode(posix):
+    """File Station's perm.posix (the octal digits written as a decimal number: 750, 70) as 0NNN."""
+    if posix is None:
+        return None
+    return "0" + str(posix).zfill(3)
+
+
 def main():
     module = dsm_module(
         dict(
@@ -184,6 +205,7 @@ def main():
             owner=dict(type="int"),
             group=dict(type="int"),
             mode=dict(type="str"),
+            wait_timeout=dict(type="int", default=RUN_TIMEOUT),
         )
     )
     run_resource_module(Folder(module))

@@ -16,7 +16,8 @@ description:
     and to DSM's own web interface.
   - The setting is read with C(get) (v1) and written with C(set) (v1) carrying the listed values of the other seven
     fields C(set) takes (ports, HTTPS, redirect, HSTS, custom domain), as a client verified on DSM 7.3 does. A change
-    makes DSM restart its web server; the module reads the setting back until DSM answers again.
+    makes DSM restart its web server, and the answer to C(set) may be lost meanwhile; the module reads the setting
+    back until DSM answers again (O(restart_timeout)) and never sends C(set) twice blindly.
 options:
   enabled:
     description: Whether DSM offers HTTP/2.
@@ -24,6 +25,7 @@ options:
     required: true
 extends_documentation_fragment:
   - ankinas.synology.dsm
+  - ankinas.synology.dsm.RESTART
   - ankinas.synology.attributes
 notes:
   - The DSM answers it reads are the DSM contracts C(web_dsm_get) of the collection's table
@@ -61,9 +63,14 @@ operation:
   type: str
 """
 
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import RESTARTING, DSMResource, dsm_module
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import (
+    RESTART_TIMEOUT_OPTION,
+    DSMResource,
+    confirm_after_restart,
+    dsm_module,
+    read_until,
+)
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError, run_resource_module
-from ansible_collections.ankinas.synology.plugins.module_utils._wait import wait_until
 
 API = "SYNO.Core.Web.DSM"
 #: what set takes besides enable_spdy, sent with the listed values (dsmctl, live DSM 7.3)
@@ -76,8 +83,6 @@ SET_FIELDS = (
     "enable_custom_domain",
     "fqdn",
 )
-#: seconds to wait for DSM's web server to answer again after the change
-SETTLE = 90
 
 
 class Http2Setting(DSMResource):
@@ -105,14 +110,21 @@ class Http2Setting(DSMResource):
         params = {key: self._listed[key] for key in SET_FIELDS}
         params["fqdn"] = params["fqdn"] or ""
         params["enable_spdy"] = desired["enabled"]
-        self.client.call(API, "set", params, version=1, write=True, confirm=lambda: self._now() == desired["enabled"])
+        timeout = self.params["restart_timeout"]
+        self.client.call(
+            API,
+            "set",
+            params,
+            version=1,
+            write=True,
+            confirm=lambda: confirm_after_restart(lambda: self._now() == desired["enabled"], timeout, f"{API} set"),
+        )
         # DSM restarts its web server after the change: read until it answers the new value.
-        wait_until(
+        read_until(
             self._now,
             lambda now: now == desired["enabled"],
-            SETTLE,
-            f"{API} set answered success, but after {SETTLE}s DSM does not list the change",
-            retry_on=RESTARTING,
+            timeout,
+            f"{API} set answered success, but after {timeout}s (restart_timeout) DSM does not list the change",
         )
 
     def _now(self):
@@ -120,7 +132,7 @@ class Http2Setting(DSMResource):
 
 
 def main():
-    module = dsm_module(dict(enabled=dict(type="bool", required=True)))
+    module = dsm_module(dict(enabled=dict(type="bool", required=True), restart_timeout=RESTART_TIMEOUT_OPTION))
     run_resource_module(Http2Setting(module))
 
 

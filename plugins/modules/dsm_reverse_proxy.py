@@ -134,6 +134,7 @@ options:
     type: str
 extends_documentation_fragment:
   - ankinas.synology.dsm
+  - ankinas.synology.dsm.RESTART
   - ankinas.synology.attributes
 attributes:
   diff_mode:
@@ -257,7 +258,11 @@ import copy
 
 from ansible_collections.ankinas.synology.plugins.module_utils import _dsm_certificate as certs
 from ansible_collections.ankinas.synology.plugins.module_utils import _dsm_reverse_proxy as rp
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import DSMResource, dsm_module
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import (
+    RESTART_TIMEOUT_OPTION,
+    DSMResource,
+    dsm_module,
+)
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError, run_resource_module
 
 SUBSCRIBER = "ReverseProxy"
@@ -354,6 +359,10 @@ class ReverseProxyRule(DSMResource):
         return copy.deepcopy(desired)
 
     # --- writing ------------------------------------------------------------------------------
+    @property
+    def _restart_timeout(self):
+        return self.params["restart_timeout"]
+
     def _find(self):
         rules = rp.list_rules(self.client)
         rule = rp.find_rule(rules, self.params["description"])
@@ -380,7 +389,9 @@ class ReverseProxyRule(DSMResource):
         if self._target is not None:
             # DSM lists a new rule under its default certificate at once; that entry is moved, not doubled.
             listed = certs.settle(self.client, SUBSCRIBER, rp.rule_id(rule), bool, budget=NEW_RULE_LISTED)
-            certs.converge_binding(self.client, listed or [], self._fresh_descriptor(rule), self._target["id"])
+            certs.converge_binding(
+                self.client, listed or [], self._fresh_descriptor(rule), self._target["id"], self._restart_timeout
+            )
 
     def update(self, current, desired):
         if rp.differences(current, desired):
@@ -394,7 +405,9 @@ class ReverseProxyRule(DSMResource):
             )
         wanted = self._wanted_certificate(self._before)
         if wanted is not None:
-            certs.converge_binding(self.client, self._before, self._fresh_descriptor(current), wanted)
+            certs.converge_binding(
+                self.client, self._before, self._fresh_descriptor(current), wanted, self._restart_timeout
+            )
 
     def delete(self, current):
         rule_id = rp.rule_id(current)
@@ -404,16 +417,16 @@ class ReverseProxyRule(DSMResource):
                 continue  # an unbound service lands on the default certificate anyway
             try:
                 if unbound:
-                    certs.answering(self.client)  # each change restarts DSM's web server
-                certs.bind(self.client, descriptor, cert["id"], "")
+                    certs.answering(self.client, self._restart_timeout)  # each change restarts DSM's web server
+                certs.bind(self.client, descriptor, cert["id"], "", self._restart_timeout)
                 unbound = True
             except ResourceError as exc:
                 self.module.warn(
                     f"unbinding the certificate {_name(cert)} from the rule failed ({exc}); the rule is deleted "
                     "anyway and DSM may keep listing it under that certificate"
                 )
-        if unbound and not certs.answering(self.client):
-            self.module.warn(f"CRT list did not answer within {certs.SETTLE}s after the unbind")
+        if unbound and not certs.answering(self.client, self._restart_timeout):
+            self.module.warn(f"CRT list did not answer within {self._restart_timeout}s after the unbind")
         self.client.call(
             rp.API, "delete", {"uuids": [rule_id]}, version=1, write=True, confirm=lambda: self._find() is None
         )
@@ -486,6 +499,7 @@ def main():
             proxy_read_timeout=dict(type="int", default=60),
             proxy_send_timeout=dict(type="int", default=60),
             certificate=dict(type="str"),
+            restart_timeout=RESTART_TIMEOUT_OPTION,
         ),
         required_if=[("state", "present", ("source_host", "destination_port"))],
     )

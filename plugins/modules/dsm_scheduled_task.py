@@ -13,21 +13,29 @@ description:
     as C(root), through the DSM Web API only (no SSH). It creates it, updates it when the script, schedule, state or
     notification differ, runs it now on request, or deletes it.
   - Every create and update is confirmed with the account's password (C(SYNO.Core.User.PasswordConfirm)), as DSM
-    asks for root tasks; the password and the token go as plain strings, as the public clients send them.
-  - The schedule is checked before any call.
+    asks for root tasks. The password goes JSON-quoted (as go-synology sends it; a password of digits only works
+    too) and, with an C(http://) O(dsm_url), inside DSM's encryption envelope (as N4S4 synology-api sends it); the
+    token goes as a plain string, as the public clients send it.
+  - The schedule is checked before any call. Daily is DSM's C(repeat_date) 1001, weekly is 1002 with the chosen
+    C(week_day)s, as clients that ran on a live DSM 7.4 send them (DSM runs a 1001 task every day, whatever its
+    C(week_day)s; a task written that way by an earlier version of this module is read as daily and rewritten).
 notes:
-  - The DSM answers it reads are the DSM contracts C(task_list), C(task_get), C(task_history) of the collection's
-    table (C(plugins/module_utils/_dsm_contracts.py)); M(ankinas.synology.dsm_probe) checks them on a NAS, and
-    C(playbooks/site.yml) before its first change.
-  - Tasks are found by name among the root tasks; two root tasks with the same name make the module fail.
-  - DSM's run starts the script and answers at once; with O(wait) (and O(state=once)) the module then polls the
-    task's results (C(get_history_status_list), the shape N4S4 synology-api shows from a real NAS) until a new one
-    is there, and fails when its exit code is not 0. The script's output is not in the Web API, so a script tells
-    what went wrong by its exit code (returned in RV(run) also when the module fails).
+  - The DSM answers it reads are the DSM contracts C(task_list), C(task_get), C(task_history), C(encryption_info) of
+    the collection's table (C(plugins/module_utils/_dsm_contracts.py)); M(ankinas.synology.dsm_probe) checks them on
+    a NAS, and C(playbooks/site.yml) before its first change.
+  - Tasks are found by name among the root tasks (listed page by page); two root tasks with the same name make the
+    module fail.
+  - DSM's run answers at once and may queue the root script for minutes (5-10 minutes measured on one NAS); with
+    O(wait) (and O(state=once)) the module then polls the task's results (C(get_history_status_list), the shape
+    N4S4 synology-api shows from a real NAS) until a new one is there, for up to O(wait_timeout), and fails when its
+    exit code is not 0. The script's output is not in the Web API, so a script tells what went wrong by its exit
+    code (returned in RV(run) also when the module fails).
+  - With O(state=once) the task is deleted only once DSM lists its run's result. When O(wait_timeout) ends first,
+    the task is left (disabled) so that the queued run can still happen, and the module fails saying so; the next
+    O(state=once) of that name deletes it once its result is listed, and fails while it is not (running the script
+    a second time meanwhile is not safe for every script).
   - UNVERIFIED on a real NAS; how DSM lists a run that is still going (only results with a stop time and an exit
     code count).
-  - UNVERIFIED on a real NAS; a weekly schedule is sent as DSM's daily repeat (C(repeat_date) 1001) limited to the
-    chosen C(week_day)s, the shape the UI's "Run on the following days" produces in public captures.
 options:
   name:
     description: The task's name, its identity.
@@ -72,15 +80,17 @@ options:
     type: bool
     default: false
   wait_timeout:
-    description: Seconds to wait for the run's result (O(wait), O(state=once)).
+    description:
+      - Seconds to wait for the run's result (O(wait), O(state=once)), the time DSM keeps the run queued included.
     type: int
-    default: 600
+    default: 900
   state:
     description:
       - V(present) or V(absent).
       - V(once) runs O(script) once as root now and keeps no task; it makes the task (disabled, O(schedule) and
         O(enabled) ignored), runs it, waits for its result, deletes it whatever the result, and fails when the
-        script failed. A task of that name left by an interrupted run is replaced. Always a change.
+        script failed. A task of that name left by an earlier run is deleted first once DSM lists its run's result
+        (see the notes). Always a change.
     type: str
     choices: [present, absent, once]
     default: present
@@ -166,6 +176,7 @@ operation:
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import DSMResource, dsm_module
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_task_scheduler import (
     ERRORS,
+    RUN_TIMEOUT,
     RunFailed,
     TaskClient,
     check_schedule,
@@ -180,6 +191,12 @@ class ScheduledTask(DSMResource):
     compared_keys = ("script", "enabled", "schedule", "notify_mail")
     dsm_errors = ERRORS
 
+    def __init__(self, module):
+        super().__init__(module)
+        self._reads = 0
+        #: with state=once, a task of that name left by an earlier run (its run has a result): deleted first
+        self._leftover = None
+
     @property
     def tasks(self):
         return TaskClient(self.client, self.params["dsm_password"])
@@ -189,6 +206,8 @@ class ScheduledTask(DSMResource):
         name = self.params["name"] or ""
         if not name.strip() or "\n" in name or len(name) > 128:
             raise ResourceError("name must be one line of 1 to 128 characters")
+        if self.params["wait_timeout"] <= 0:
+            raise ResourceError("wait_timeout must be a positive number of seconds")
         if self.params["state"] != "absent":
             if not (self.params["script"] or "").strip():
                 raise ResourceError(f"script is required with state={self.params['state']}")
@@ -202,6 +221,11 @@ class ScheduledTask(DSMResource):
         return schedule
 
     def read(self):
+        self._reads += 1
+        if self.params["state"] == "once" and self._reads == 1:
+            # A task of that name is one left by an earlier one-shot: replaced only once its run has a result.
+            self._leftover = self.tasks.leftover(self.params["name"])
+            return None
         task = self.tasks.find(self.params["name"])
         if task is None:
             return None
@@ -233,6 +257,8 @@ class ScheduledTask(DSMResource):
         )
 
     def create(self, desired):
+        if self._leftover is not None:
+            self.tasks.delete(self._leftover["id"], self.params["name"])
         self.tasks.save(self._fields(desired))
 
     def update(self, current, desired):
@@ -283,7 +309,7 @@ def main():
             notify_mail=dict(type="str", default=""),
             run_now=dict(type="bool", default=False),
             wait=dict(type="bool", default=False),
-            wait_timeout=dict(type="int", default=600),
+            wait_timeout=dict(type="int", default=RUN_TIMEOUT),
             state=dict(type="str", choices=["present", "absent", "once"], default="present"),
         )
     )

@@ -27,7 +27,15 @@ FAST_HEALTHCHECK = {"interval": 500_000_000, "timeout": 5_000_000_000, "retries"
 #: DSM's slow actions scaled down to seconds (simnas.dsm.behaviours; the demo keeps the real values): a build that
 #: pulls takes 3 s and loses its answer after 2 s, as a 90 s pull loses it after 30 s on a real NAS. For the
 #: simulated DSMs of the fixtures and, through SIMNAS_DSM_BEHAVIOURS, those the supervisor starts for a test.
-SCALED_BEHAVIOURS = {"project_build_pull_seconds": 3.0, "project_drop_after_seconds": 2.0}
+#: Also the web-server restart after a certificate change (up to a minute), a root task's queue (minutes) and Let's
+#: Encrypt (minutes). Tests of one of them set their own.
+SCALED_BEHAVIOURS = {
+    "project_build_pull_seconds": 3.0,
+    "project_drop_after_seconds": 2.0,
+    "httpd_restart_seconds": 0.3,
+    "root_task_run_delay_seconds": 1.0,
+    "letsencrypt_answer_504_then_issue_seconds": 1.0,
+}
 os.environ.setdefault("SIMNAS_DSM_BEHAVIOURS", json.dumps(SCALED_BEHAVIOURS))
 
 
@@ -263,8 +271,6 @@ def start_dsm(home, **options):
     options.setdefault("volumes_root", home / "volumes")
     options.setdefault("ca_dir", home / "ca")
     options.setdefault("nas", sshnas.RootShell(home, start_missing=True))
-    # DSM drops connections for up to a minute after a certificate change; tests keep it short.
-    options.setdefault("httpd_restart_seconds", 0.3)
     if options.get("real_dsm", True):
         options["behaviours"] = dict(SCALED_BEHAVIOURS, **(options.get("behaviours") or {}))
     app = create_dsm_app(**options)

@@ -3,6 +3,7 @@
 import json
 import subprocess
 
+import pytest
 from simnas.runner import run_module
 
 
@@ -164,3 +165,39 @@ def test_name_is_required_and_documented_so(dsm):
     )
     name = json.loads(doc.stdout)["ankinas.synology.dsm_shared_folder"]["doc"]["options"]["name"]
     assert name["required"] is True and "default" not in name
+
+
+@pytest.mark.unverified_contract(
+    reason="which form a real DSM answers for a missing path is not captured: "
+    "batonogov/terraform-provider-synology-dsm file.go handles both an API error 408 (GetFileInfo) and an entry "
+    "with code 408 (parseFileInfo)"
+)
+@pytest.mark.parametrize("fails_call", [True, False], ids=["error-408", "entry-408"])
+def test_dsm_folder_takes_a_missing_path_in_either_form(make_dsm, fails_call):
+    dsm = make_dsm(behaviours={"file_station_missing_path_fails_call": fails_call})
+    shared_folder(dsm)
+    dsm.reset_counters()
+    args = dsm.connection(path="/volume1/docker/anki-server")
+    checked = run_module("dsm_folder", args, check=True)
+    assert not checked.failed and checked["changed"], checked.get("msg")
+    made = run_module("dsm_folder", args)
+    assert not made.failed and made["changed"], made.get("msg")
+    assert (dsm.home / "volumes" / "volume1" / "docker" / "anki-server").is_dir()
+    assert dsm.counters()["writes"] == {"SYNO.FileStation.CreateFolder.create": 1}
+    assert dsm.counters()["errors"].get("408", 0) == (2 if fails_call else 0)
+
+
+@pytest.mark.unverified_contract(
+    reason="perm.posix as the octal digits written as a decimal number (70 for 0070) is batonogov's reading "
+    "(CLAUDE.md, PathPermissions.PosixMode), not a live capture of a mode below 0100"
+)
+def test_dsm_folder_mode_below_0100_converges(dsm):
+    shared_folder(dsm)
+    folder = dsm.home / "volumes" / "volume1" / "docker" / "group-only"
+    args = dsm.connection(path="/volume1/docker/group-only", mode="0070")
+    made = run_module("dsm_folder", args)
+    assert not made.failed, made.get("msg")
+    assert oct(folder.stat().st_mode & 0o777) == "0o70" and made["folder"]["mode"] == "0070"
+    dsm.reset_counters()
+    again = run_module("dsm_folder", dict(args, mode="070"))
+    assert again["changed"] is False and dsm.counters()["writes"] == {}

@@ -4,9 +4,12 @@ import copy
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import requests
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMClient
 from proxy_helpers import rule_args
 from simnas.dsm.apis.certificate import certificates
 from simnas.runner import run_module
+from simnas.waiting import wait_until
 
 LE = "SYNO.Core.Certificate.LetsEncrypt.create"
 IMPORT = "SYNO.Core.Certificate.import"
@@ -60,6 +63,52 @@ def test_letsencrypt_refusals_are_not_retried(proxy_dsm, code, setup, names, wor
     assert f"{LE.rpartition('.')[0]} create failed: DSM error {code}" in result["msg"] and words in result["msg"]
     assert proxy_dsm.writes() == {LE: 1}  # exactly one attempt
     assert len(listed(proxy_dsm)) == before
+
+
+def test_a_letsencrypt_504_is_settled_by_the_list_and_never_sent_again(make_proxy_dsm):
+    # DSM's front nginx answers 504 while DSM goes on with the ACME exchange; the certificate is listed 6 s later.
+    nas = make_proxy_dsm(behaviours={"letsencrypt_answer_504_then_issue_seconds": 6})
+    issued = certificate(nas, common_name=HOST, email="me@example.test")
+    assert not issued.failed, issued.get("msg")
+    assert issued["changed"] and issued["operation"] == "create" and issued["certificate"]["common_name"] == HOST
+    assert nas.writes() == {LE: 1} and [cert["desc"] for cert in listed(nas)].count(HOST) == 1
+    nas.reset_counters()
+    again = certificate(nas, common_name=HOST, email="me@example.test")
+    assert not again["changed"] and nas.writes() == {}
+
+
+def test_letsencrypt_still_issuing_after_the_wait_is_told_and_found_by_the_next_run(make_proxy_dsm):
+    nas = make_proxy_dsm(behaviours={"letsencrypt_answer_504_then_issue_seconds": 8})
+    waits = {"letsencrypt_timeout": 2, "restart_timeout": 2}
+    pending = certificate(nas, common_name=HOST, email="me@example.test", **waits)
+    assert pending.failed and "DSM answered HTTP 504" in pending["msg"]
+    assert "DSM may still be issuing it" in pending["msg"] and "never sends the request twice" in pending["msg"]
+    assert nas.writes() == {LE: 1}
+    wait_until(lambda: HOST in [cert["desc"] for cert in listed(nas)], 30, "DSM's certificate issued in the background")
+    nas.reset_counters()
+    later = certificate(nas, common_name=HOST, email="me@example.test")
+    assert not later.failed and not later["changed"] and nas.writes() == {}
+
+
+def test_a_multipart_call_is_dispatched_from_the_url_query(proxy_dsm):
+    """As acme.sh, N4S4 and batonogov send an import (api/version/method in the URL); in the body only DSM does not
+    see them (batonogov: "rejected on some DSM builds")."""
+    login = DSMClient(**proxy_dsm.client_options()).session()
+    cert, key = proxy_dsm.ca.leaf("multipart", HOST)
+    files = {"key": ("key.pem", key.read_bytes()), "cert": ("cert.pem", cert.read_bytes())}
+    dispatch = {"api": "SYNO.Core.Certificate", "version": "1", "method": "import"}
+    session = {"_sid": login["sid"], "SynoToken": login["synotoken"]}
+
+    def post(query, body):
+        url = proxy_dsm.url + "/webapi/entry.cgi"
+        data = dict(body, id="", desc="multipart")
+        return requests.post(url, params=query, data=data, files=files, verify=proxy_dsm.ca_path, timeout=30)
+
+    assert post(session, dispatch).json() == {"success": False, "error": {"code": 101}}
+    assert proxy_dsm.writes() == {}
+    with pytest.raises(requests.ConnectionError):  # applied; DSM restarts its web server and the answer is lost
+        post(dict(session, **dispatch), dispatch)
+    assert [cert["desc"] for cert in listed(proxy_dsm)].count("multipart") == 1
 
 
 def test_import_replaces_in_place_keeps_the_binding_and_never_shows_the_key(proxy_dsm, tmp_path):

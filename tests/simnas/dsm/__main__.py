@@ -2,7 +2,7 @@
 
     python -m simnas.dsm --state $SIMNAS_HOME/dsm.json --https-port 5001 --http-port 5000 \
         --user admin:secret [--otp-code 123456 | --otp-secret BASE32] [--personality dsm6] \
-        [--nginx [--frontend-port 443:8443]] [--httpd-restart-seconds 2] [--no-real-dsm] [--behaviour NAME=VALUE]
+        [--nginx [--frontend-port 443:8443]] [--no-real-dsm] [--behaviour NAME=VALUE]
         [--absent-api SYNO.Docker.Project]
 
 HTTPS uses a leaf of the simulated NAS's test CA ($SIMNAS_HOME/ca/ca.crt), which also signs the NAS's certificates.
@@ -45,9 +45,6 @@ def main(argv=None):
     parser.add_argument("--session-lifetime", type=float, help="seconds of inactivity before 106")
     parser.add_argument("--nginx", action="store_true", help="serve the reverse-proxy rules with a real nginx")
     parser.add_argument("--frontend-port", action="append", default=[], help="RULE_PORT:LISTEN_PORT (repeatable)")
-    parser.add_argument(
-        "--httpd-restart-seconds", type=float, default=2.0, help="connections drop this long after a certificate change"
-    )
     parser.add_argument("--no-real-dsm", action="store_true", help="turn every real-DSM behaviour off")
     parser.add_argument(
         "--behaviour", action="append", default=[], type=parse_assignment, help="NAME=VALUE: tune one (repeatable)"
@@ -72,7 +69,6 @@ def main(argv=None):
         users=users,
         autoblock_attempts=args.autoblock_attempts,
         session_lifetime=args.session_lifetime,
-        httpd_restart_seconds=args.httpd_restart_seconds,
         real_dsm=not args.no_real_dsm,
         behaviours=dict(args.behaviour),
         nas=sshnas.RootShell(home),

@@ -23,9 +23,12 @@ the others are armed for the next matching requests, as a count, `true` (once) o
   an object) and "[]" (every item of a list). A test's way to make the NAS answer otherwise than the contracts
   of the collection's _dsm_contracts.py expect (the probe and site.yml's check must then name that contract).
 
-After a certificate or web-service change DSM restarts its web server: for `httpd_restart_seconds`
-(a Simulator option, default 2) every Web API connection is dropped without an answer
-(counted in counters["dropped_connections"]); see simnas.dsm.apis.certificate.
+After a certificate or web-service change DSM restarts its web server (real-DSM behaviours, declared below):
+the write's own answer is lost (`httpd_restart_loses_answer`: the connection drops after the change is applied,
+counted in counters["lost_answers"]) and for `httpd_restart_seconds` every Web API connection is dropped
+without an answer (counted in counters["dropped_connections"]); see simnas.dsm.apis.certificate and web.
+Multipart uploads are dispatched from the api/version/method of the URL query (real-DSM behaviour
+`multipart_dispatch_from_query`, declared in apis/certificate.py).
 
 Transport rules enforced (dsm-webapi.md §0, §1):
 - an API answers only on its own CGI path (102), inside its versions (104), with its methods (103);
@@ -61,12 +64,12 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, has_request_context, request
 
 from simnas.dsm import apis, seed
-from simnas.dsm.apis import encryption
-from simnas.dsm.behaviours import Behaviours
-from simnas.dsm.registry import APIS, DROP, EMPTY_BODY, PERSONALITIES, DSMError, Later, PlainText
+from simnas.dsm.apis import certificate, encryption
+from simnas.dsm.behaviours import Behaviours, behaviour
+from simnas.dsm.registry import APIS, DROP, EMPTY_BODY, GATEWAY_TIMEOUT, PERSONALITIES, DSMError, Later, PlainText
 
 apis.load_all()
 
@@ -76,9 +79,35 @@ SYSTEMS = {
     "dsm6": {"model": "DS918+", "version": "25556", "version_string": "DSM 6.2.4-25556 Update 7"},
 }
 
+HTTPD_RESTART_SECONDS = behaviour(
+    "httpd_restart_seconds",
+    real=2.0,
+    off=0.0,
+    source="okkes/munniv2 infra/modules/dsm.mjs DSM_RETRY ('one minute of patience: what a DSM web-server restart "
+    "after a certificate change costs', live DSM 7.3); batonogov/terraform-provider-synology-dsm "
+    "internal/client/certificate.go settleCertificate (90 s budget); the restart_httpd flag of the answers "
+    "(acme.sh deploy/synology_dsm.sh); dsm-webapi.md §0.4",
+    what="after a certificate bind, an import, a Let's Encrypt certificate or a web-service change, every Web API "
+    "connection drops for this many seconds (up to about a minute on a real NAS, scaled down)",
+)
+RESTART_LOSES_ANSWER = behaviour(
+    "httpd_restart_loses_answer",
+    real=True,
+    off=False,
+    source="okkes/munniv2 infra/modules/dsm.mjs ensureWildcardCertificate ('DSM restarts its web server on a "
+    "default change - the answer may not arrive; the list tells', live DSM 7.3); dsm-webapi.md §10.1 #9",
+    what="the write that restarts DSM's web server loses its own answer: the change is applied, the connection "
+    "drops (off: answered, then the restart)",
+)
+
 HTML_ERROR_PAGE = (
     "<!DOCTYPE html><html><head><title>Sorry, the page you are looking for is not found.</title></head>"
     "<body><h1>Sorry, the page you are looking for is not found.</h1></body></html>"
+)
+#: what a front nginx answers when the CGI behind it takes longer than its proxy timeout
+HTML_GATEWAY_TIMEOUT = (
+    "<html><head><title>504 Gateway Time-out</title></head><body><center><h1>504 Gateway Time-out</h1></center>"
+    "<hr><center>nginx</center></body></html>"
 )
 
 
@@ -95,6 +124,7 @@ def _new_counters():
         "writes": {},
         "errors": {},
         "dropped_connections": 0,
+        "lost_answers": 0,
         "transport": {
             "sid_in_query": 0,
             "sid_in_cookie": 0,
@@ -152,7 +182,6 @@ class Simulator:
         session_lifetime=None,
         absent_apis=(),
         volumes=("volume1",),
-        httpd_restart_seconds=2.0,
         real_dsm=True,
         behaviours=None,
         nas=None,
@@ -190,7 +219,6 @@ class Simulator:
         self.used_otp_codes = set()
         self.counters = _new_counters()
         self.faults = {}
-        self.httpd_restart_seconds = float(httpd_restart_seconds)
         self.httpd_down_until = 0.0
         #: the real-DSM behaviours (simnas.dsm.behaviours): on unless real_dsm=False, tuned by behaviours=
         self.behaviours = Behaviours(real_dsm, behaviours)
@@ -229,8 +257,11 @@ class Simulator:
             self.counters[key][name] = self.counters[key].get(name, 0) + 1
 
     def restart_httpd(self):
-        """DSM restarts its web server after the answer: connections drop for httpd_restart_seconds."""
-        self.httpd_down_until = time.monotonic() + self.httpd_restart_seconds
+        """DSM restarts its web server: connections drop for httpd_restart_seconds from now, and the write that
+        caused it (when called while answering one) loses its answer if httpd_restart_loses_answer."""
+        self.httpd_down_until = time.monotonic() + float(self.behaviours[HTTPD_RESTART_SECONDS] or 0)
+        if has_request_context():
+            g.httpd_restarted = True
 
     # --- faults --------------------------------------------------------------------------------
     def set_faults(self, faults):
@@ -288,6 +319,12 @@ class Simulator:
             return _drop_connection()
         params = {key: request.args[key] for key in request.args}
         params.update({key: request.form[key] for key in request.form})
+        if request.files and self.behaviours[certificate.MULTIPART_FROM_QUERY]:
+            # DSM dispatches a multipart upload from the URL before it parses the body.
+            for key in ("api", "version", "method"):
+                params.pop(key, None)
+                if key in request.args:
+                    params[key] = request.args[key]
         api_name = params.pop("api", None)
         with self.lock:
             slow = self._take_fault("slow_seconds", api_name)
@@ -311,6 +348,9 @@ class Simulator:
                 if method == "create" and self._take_fault("next_create_504_html", api_name):
                     # The create landed; the answer is lost on the way back, as behind a proxy timeout.
                     return Response(HTML_ERROR_PAGE, status=504, mimetype="text/html")
+                if g.get("httpd_restarted") and self.behaviours[RESTART_LOSES_ANSWER]:
+                    self.counters["lost_answers"] += 1
+                    return _drop_connection()
             if not isinstance(data, Later):
                 return _answer(data, cookies)
         # DSM works inside this request: wait for the work without the lock, so the NAS answers other calls.
@@ -378,7 +418,8 @@ class Simulator:
             for key in method_spec.secret:
                 params.pop(key, None)
         if encryption.CIPHER_KEY in params:
-            params.update(encryption.open_envelope(params.pop(encryption.CIPHER_KEY)))
+            lifetime = self.behaviours[encryption.TOKEN_LIFETIME]
+            params.update(encryption.open_envelope(params.pop(encryption.CIPHER_KEY), lifetime))
         raw = dict(params)
         if self.personality in spec.json_format:
             for key, code in method_spec.quoted.items():
@@ -442,7 +483,10 @@ class Simulator:
 
 
 def _answer(data, cookies):
-    """The HTTP answer of a handler's data: a JSON envelope, an empty body or plain text."""
+    """The HTTP answer of a handler's data: a JSON envelope, an empty body, plain text or a gateway timeout."""
+    if data is GATEWAY_TIMEOUT:
+        # DSM goes on with the work; its front nginx gave up waiting for the answer.
+        return Response(HTML_GATEWAY_TIMEOUT, status=504, mimetype="text/html")
     if data is EMPTY_BODY:
         return Response("", status=200, mimetype="application/json")
     if isinstance(data, PlainText):

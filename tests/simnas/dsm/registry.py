@@ -22,6 +22,10 @@ class DSMError(Exception):
 #: SYNO.Backup.Task create does on real DSM (dsm-webapi.md §0.1)
 EMPTY_BODY = object()
 
+#: a handler returns this when DSM's front nginx answers 504 (an HTML page) while DSM goes on with the work
+#: (the handler starts that work in the background), as Let's Encrypt create does (dsm-webapi.md §10.1 table 3)
+GATEWAY_TIMEOUT = object()
+
 
 @dataclass
 class PlainText:

@@ -15,17 +15,23 @@ As dsm-webapi.md §3 describes them:
   listed under several certificates is served the first of them in listing order. On the DSM 6
   personality, setting a service to the certificate it already has removes the service (the quirk
   N4S4 reports), so clients must not send no-op bindings.
-- the answer carries restart_httpd: true; the simulator re-renders its nginx, then drops Web API
-  connections for a while (Simulator.restart_httpd), as DSM's web server restart does.
+- the answer carries restart_httpd: true; the simulator re-renders its nginx, then DSM's web server restarts
+  (Simulator.restart_httpd): the answer itself is lost and Web API connections drop for a while (the real-DSM
+  behaviours httpd_restart_loses_answer and httpd_restart_seconds, declared in app.py).
 - SYNO.Core.Certificate import (multipart: key, cert, inter_cert files; id, desc, as_default): an empty id
   adds a certificate, an existing id replaces it in place and keeps its services; 5510/5511/5512/5514
   for an unreadable certificate, key or intermediate, or a key that does not belong to the certificate.
-- SYNO.Core.Certificate.LetsEncrypt create{domain_name "cn;san..", email, desc[, as_default]} is
-  synchronous and answers no task id: the simulator issues a certificate for the names from its test CA
-  (standing in for Let's Encrypt), listed as renewable. Refusals: 5525 for an e-mail without '@', 5528 for
-  a wildcard outside Synology's DDNS domains, 5524 for a sixth certificate of the same names (Let's
-  Encrypt's weekly limit); the fault `letsencrypt_refusal` ({"code": 5521, "count": n}) refuses the next
-  ones with that code (5521: port 80 unreachable).
+  DSM dispatches a multipart call from the api/version/method of the URL query (real-DSM behaviour
+  `multipart_dispatch_from_query`): sent in the body only they are not seen (101, the simulator's choice of code).
+- SYNO.Core.Certificate.LetsEncrypt create{domain_name "cn;san..", email, desc[, as_default]} runs the ACME
+  exchange inside the request and answers no task id: the simulator issues a certificate for the names from its
+  test CA (standing in for Let's Encrypt), listed as renewable. The exchange takes minutes on a real NAS and DSM's
+  front nginx answers 504 meanwhile (real-DSM behaviour `letsencrypt_answer_504_then_issue_seconds`): the
+  simulator answers an HTML 504 at once and lists the certificate that many seconds later; off, it answers
+  success when issued. Refusals (answered, never 504): 5525 for an e-mail without '@', 5528 for a wildcard
+  outside Synology's DDNS domains, 5524 for a sixth request of the same names (Let's Encrypt's weekly limit,
+  counted per request); the fault `letsencrypt_refusal` ({"code": 5521, "count": n}) refuses the next ones with
+  that code (5521: port 80 unreachable).
 
 The NAS comes with three certificates, all real files signed by the simulated NAS's test CA: DSM's
 default "synology" certificate, one for anki.nas.test and a wildcard *.nas.test (+ nas.test).
@@ -34,6 +40,8 @@ default "synology" certificate, one for anki.nas.test and a wildcard *.nas.test 
 import copy
 import os
 import secrets
+import threading
+import time
 from pathlib import Path
 
 from cryptography import x509
@@ -42,7 +50,8 @@ from flask import request
 
 from simnas.ca import TestCA
 from simnas.dsm.apis import reverse_proxy
-from simnas.dsm.registry import DSMError, declare_api, method
+from simnas.dsm.behaviours import behaviour
+from simnas.dsm.registry import GATEWAY_TIMEOUT, DSMError, declare_api, method
 
 declare_api("SYNO.Core.Certificate", dsm7=(1, 1), dsm6=(1, 1), missing_token_code=103)
 declare_api("SYNO.Core.Certificate.CRT", dsm7=(1, 1), dsm6=(1, 1), missing_token_code=103)
@@ -52,6 +61,30 @@ LETSENCRYPT = "SYNO.Core.Certificate.LetsEncrypt"
 #: Synology DDNS domains, the only ones DSM issues Let's Encrypt wildcards for
 DDNS_DOMAINS = ("synology.me", "diskstation.me", "myds.me", "dscloud.me", "dscloud.biz", "i234.me", "dsmynas.com")
 LETSENCRYPT_WEEKLY_LIMIT = 5
+
+MULTIPART_FROM_QUERY = behaviour(
+    "multipart_dispatch_from_query",
+    real=True,
+    off=False,
+    source="acmesh-official/acme.sh deploy/synology_dsm.sh (import: entry.cgi?api=SYNO.Core.Certificate&method=import"
+    "&version=1&SynoToken=..); N4S4/synology-api core_certificate.py upload_cert (api/version/method in the URL); "
+    "batonogov/terraform-provider-synology-dsm internal/client/file.go uploadAttempt ('DSM dispatches the request "
+    "from the URL and only then parses the body, so an upload that carries them exclusively in the multipart body "
+    "is rejected on some DSM builds')",
+    what="a multipart call is dispatched from api/version/method in the URL query; in the body only, they are not "
+    "seen (off: read from the body too)",
+)
+LETSENCRYPT_504 = behaviour(
+    "letsencrypt_answer_504_then_issue_seconds",
+    real=3.0,
+    off=None,
+    source="okkes/munniv2 infra/modules/dsm.mjs (DsmTransportError: 'a 5xx from DSM's front nginx (its own UI treats "
+    "504 on the slow Let's Encrypt call as still running)'; on a transport error it re-lists CRT and never re-sends, "
+    "live DSM 7.3); batonogov internal/client/certificate.go CreateLetsEncryptCertificate (the whole ACME exchange "
+    "inside the request, a 10 min budget); dsm-webapi.md §3.4, §10.1 table 3",
+    what="LetsEncrypt create answers HTTP 504 (DSM's front nginx) at once and the certificate is listed this many "
+    "seconds later (minutes on a real NAS, scaled down) (off: answered when issued)",
+)
 
 #: (file name in the CA directory, description, is_default, names: CN first)
 SEEDS = (
@@ -349,12 +382,30 @@ def letsencrypt_create(ctx):
     if issued.get(key, 0) >= LETSENCRYPT_WEEKLY_LIMIT:
         raise DSMError(5524)
     issued[key] = issued.get(key, 0) + 1
+    as_default = ctx.params.get("as_default") is True
+    later = ctx.sim.behaviours[LETSENCRYPT_504]
+    if later is not None:
+        threading.Thread(target=_issue_later, args=(ctx.sim, names, str(desc), as_default, later), daemon=True).start()
+        return GATEWAY_TIMEOUT  # the front nginx gives up; DSM goes on with the ACME exchange
+    _issue(ctx.sim, names, str(desc), as_default)
+    return None  # no task id: clients find the certificate in CRT list
+
+
+def _issue_later(sim, names, desc, as_default, seconds):
+    time.sleep(float(seconds))
+    with sim.lock:
+        _issue(sim, names, desc, as_default)
+        sim.state.save()
+
+
+def _issue(sim, names, desc, as_default):
+    """A Let's Encrypt certificate for the names (CN first), from the test CA; DSM's web server restarts."""
     file_name = "letsencrypt-{}-{}".format(names[0].replace("*", "_"), secrets.token_hex(3))
-    cert, private_key = _ca(ctx.sim).leaf(file_name, *names)
-    records = certificates(ctx.sim)
+    cert, private_key = _ca(sim).leaf(file_name, *names)
+    records = certificates(sim)
     record = {
         "id": secrets.token_urlsafe(6)[:6],
-        "desc": str(desc),
+        "desc": desc,
         "is_default": False,
         "cert_file": str(cert),
         "key_file": str(private_key),
@@ -362,7 +413,6 @@ def letsencrypt_create(ctx):
         "renewable": True,
     }
     records.append(record)
-    if ctx.params.get("as_default") is True:
+    if as_default:
         _make_default(records, record)
-    ctx.sim.restart_httpd()
-    return None  # synchronous, no task id: clients find the certificate in CRT list
+    sim.restart_httpd()

@@ -8,6 +8,9 @@ OpenSSL "Salted__" AES-256-CBC (key and IV from MD5, CryptoJS's passphrase mode)
 `<ciphertoken>=<server_time>&<name>=<JSON value>...`, each part URI-component encoded.
 
 The simulator's key is made once per process (4096 bits: the web UI's 501-character passphrase needs it).
+An envelope whose server_time is older than DSM honours (real-DSM behaviour `cipher_token_lifetime_seconds`,
+360 s) is not opened: its fields are not used, as secrets sent in the clear are not (what DSM answers then no
+public source shows: the simulator's choice).
 """
 
 import base64
@@ -21,6 +24,7 @@ from cryptography.hazmat.primitives import padding as symmetric_padding
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from simnas.dsm.behaviours import behaviour
 from simnas.dsm.registry import DSMError, declare_api, method
 
 API = "SYNO.API.Encryption"
@@ -28,6 +32,16 @@ declare_api(API, dsm7=(1, 1), dsm6=(1, 1), json_format=(), admin_only=False)
 
 CIPHER_KEY = "__cIpHeRtext"
 CIPHER_TOKEN = "__cIpHeRtoKen"
+
+TOKEN_LIFETIME = behaviour(
+    "cipher_token_lifetime_seconds",
+    real=360,
+    off=0,
+    source="Synology's GPL synocgi.h (CIPHERTOKEN_VALID_DURATION 360, next to SZK_CIPHERTOKEN); dsm-webapi.md "
+    "§10.1 table 6",
+    what="an encryption envelope whose server_time (from getinfo) is older than this many seconds is not opened: "
+    "its fields are not used (off: any age)",
+)
 
 
 @functools.cache
@@ -48,8 +62,9 @@ def getinfo(ctx):
     }
 
 
-def open_envelope(text):
-    """The fields {name: raw JSON text} inside an envelope; DSMError(120) when it does not open."""
+def open_envelope(text, lifetime=0):
+    """The fields {name: raw JSON text} inside an envelope; DSMError(120) when it does not open; {} when its
+    server_time is more than lifetime seconds old (lifetime 0: any age)."""
     try:
         bundle = json.loads(text)
         passphrase = _private_key().decrypt(base64.b64decode(bundle["rsa"]), padding.PKCS1v15())
@@ -69,4 +84,10 @@ def open_envelope(text):
         raise DSMError(120) from None
     if not pairs or pairs[0][0] != CIPHER_TOKEN:
         raise DSMError(120)
+    try:
+        age = time.time() - int(pairs[0][1])
+    except ValueError:
+        raise DSMError(120) from None
+    if lifetime and age > lifetime:
+        return {}
     return dict(pairs[1:])

@@ -1,14 +1,25 @@
 """SYNO.FileStation.List getinfo: what a File Station path is (dsm-webapi.md §5.3, §7.5).
 
 path is a JSON array of File Station paths (/share/dir); each answers {isdir, name, path} and, with
-additional=["real_path", "owner", "perm"], the volume path, the POSIX owner and mode. A missing path answers
-an entry with code 408 (no such file or directory) instead of failing the call (py-synologydsm-api's
-shape; the per-entry code is UNVERIFIED on a real NAS).
+additional=["real_path", "owner", "perm"], the volume path, the POSIX owner and mode. A missing path fails the
+whole call with error 408 (no such file or directory) (real-DSM behaviour `file_station_missing_path_fails_call`);
+off, it answers an entry with code 408 instead (py-synologydsm-api's shape). batonogov handles both forms, so both
+occur; which one a given DSM answers is UNVERIFIED.
 """
 
+from simnas.dsm.behaviours import behaviour
 from simnas.dsm.registry import DSMError, declare_api, method
 
 declare_api("SYNO.FileStation.List", dsm7=(1, 2), dsm6=(1, 2))
+
+MISSING_FAILS_CALL = behaviour(
+    "file_station_missing_path_fails_call",
+    real=True,
+    off=False,
+    source="batonogov/terraform-provider-synology-dsm internal/client/file.go GetFileInfo (an API error 408) and "
+    "parseFileInfo (an entry with code 408): both forms are handled; dsm-webapi.md §10.1 table 5",
+    what="getinfo of a missing path fails the call with error 408 (off: an entry with code 408)",
+)
 
 
 def _entry(ctx, path, additional):
@@ -38,4 +49,8 @@ def getinfo(ctx):
     if not paths or not all(isinstance(path, str) and path.startswith("/") for path in paths):
         raise DSMError(400)
     additional = ctx.params.get("additional") or []
-    return {"files": [_entry(ctx, path, additional) for path in paths]}
+    files = [_entry(ctx, path, additional) for path in paths]
+    missing = [entry for entry in files if entry.get("code") == 408]
+    if missing and ctx.sim.behaviours[MISSING_FAILS_CALL]:
+        raise DSMError(408, missing)
+    return {"files": files}
