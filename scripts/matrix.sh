@@ -10,12 +10,13 @@ if [[ ${1:-} == --units-only ]]; then
   tests=(units)
   shift
 fi
-mapfile -t releases < <(if (($#)); then printf '%s\n' "$@"; else grep -v '^#' "$here/../tests/ansible-core-versions.txt"; fi)
+mapfile -t releases < <(if (($#)); then printf '%s\n' "$@"; else grep -v '^#' "$here/../tests/ansible-core-versions.txt" | cut -d' ' -f1; fi)
 failed=()
 for core in "${releases[@]}"; do
   for test in "${tests[@]}"; do
     echo "== ansible-test $test, ansible-core $core"
-    "$here/ansible-test.sh" --core "$core" "$test" --python 3.11 --venv --requirements || failed+=("$test on $core")
+    python=$(awk -v core="$core" '$1 == core { sub(/^python/, "", $2); print $2 }' "$here/../tests/ansible-core-versions.txt")
+    "$here/ansible-test.sh" --core "$core" "$test" --python "${python:-3.11}" --venv --requirements || failed+=("$test on $core")
   done
 done
 if ((${#failed[@]})); then
