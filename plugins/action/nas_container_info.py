@@ -23,7 +23,7 @@ class ActionModule(NasDockerAction):
             stdout = self.nas(_nas_docker.list_script(args["docker_cli"], args["docker_host"]))
             sections, cli = _nas_docker.parse_sections(stdout)
             listed = sections.get("containers")
-            if listed is None or listed["rc"] != 0:
+            if listed is None or (listed["rc"] != 0 and not _nas_docker.only_gone(listed)):
                 self.engine_failure(listed or {"rc": -1, "out": stdout, "err": ""}, cli, "listing the containers")
             result["containers"] = [_nas_docker.summary(item) for item in _nas_docker.parse_json(listed, "list")]
         else:

@@ -381,6 +381,13 @@ def summary(inspected):
     }
 
 
+def only_gone(section):
+    """True when a listing's inspect failed only for containers removed since `docker ps` listed them (the Engine is
+    busy with others' containers meanwhile): it printed the others, and every error is a "No such" one."""
+    errors = [line for line in section["err"].splitlines() if line.strip()]
+    return section["out"].lstrip().startswith("[") and bool(errors) and all("No such" in line for line in errors)
+
+
 def parse_json(section, what):
     try:
         return json.loads(section["out"] or "null")

@@ -232,6 +232,13 @@ def test_write_script_hands_the_environment_over_on_stdin_and_stops_at_the_first
     assert failed == ("remove the container", 125, "Error response from daemon: it broke")
 
 
+def test_a_container_gone_between_ps_and_inspect_is_not_a_failure():
+    gone = {"rc": 1, "out": '[{"Id": "a"}]\n', "err": "Error: No such container: b\n"}
+    assert nd.only_gone(gone)
+    assert not nd.only_gone(dict(gone, err="permission denied while trying to connect to the Docker daemon socket\n"))
+    assert not nd.only_gone(dict(gone, out=""))
+
+
 def test_a_missing_cli_exits_127_with_its_path(tmp_path):
     process = sh(nd.read_script(str(tmp_path / "nowhere"), "", [("x", "version")]))
     assert process.returncode == nd.NO_DOCKER_EXIT
