@@ -14,7 +14,7 @@ test:         ## the whole test suite (what CI runs)
 	scripts/test.sh
 
 lint:         ## ruff, the NAS-side Python 3.8 check, yamllint, ansible-lint (production profile), the changelog lint
-	. scripts/env.sh && ruff check . && ruff format --check . && scripts/nas-python.py && yamllint -s . \
+	. scripts/env.sh && ruff check . && ruff format --check . && python scripts/nas-python.py && yamllint -s . \
 		&& ansible-lint --offline --profile production \
 		&& antsibull-changelog lint && antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
 

@@ -10,7 +10,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ANKINAS_ROOT"
 IMPORTER="galaxy-importer==0.4.44"
 
-tarball=${1:-$(ls build/artifact/ankinas-synology-*.tar.gz 2>/dev/null | head -n 1)}
+built=(build/artifact/ankinas-synology-*.tar.gz)
+tarball=${1:-${built[0]}}
 if [[ ! -f $tarball ]]; then
   echo "no collection tarball (run scripts/check-build.sh first, or name one)" >&2
   exit 1

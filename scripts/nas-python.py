@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """The code that runs on the NAS, checked against DSM's Python 3.8 (`make test` stage "NAS-side Python 3.8").
 
 What runs on the NAS, under DSM's /usr/bin/python3 (3.8, standard library only), is listed once: the files ruff checks

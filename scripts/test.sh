@@ -43,7 +43,7 @@ pytest_suite() {
 checks() {
   stage 01-ruff "ruff" bash -c 'ruff check . && ruff format --check .'
   stage 02-yamllint "yamllint" yamllint -s .
-  stage 02b-nas-python "NAS-side code on DSM's Python 3.8 (vermin, 3.9 features, a real 3.8)" scripts/nas-python.py
+  stage 02b-nas-python "NAS-side code on DSM's Python 3.8 (vermin, 3.9 features, a real 3.8)" python scripts/nas-python.py
   stage 03-ansible-lint "ansible-lint (production profile)" ansible_lint
   stage 04-changelog "changelog lint" \
     bash -c "antsibull-changelog lint && antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml"

@@ -67,7 +67,8 @@ def inspected(**overrides):
     return container
 
 
-def diff_of(args=None, container=None, image=IMAGE):
+def diff_of(args=None, container=None, image="the image"):
+    image = IMAGE if image == "the image" else image
     return nd.differences(
         nd.desired_container(args or options()), nd.current_container(container or inspected()), image
     )
