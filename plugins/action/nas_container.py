@@ -64,13 +64,16 @@ class ActionModule(NasDockerAction):
         differences = _nas_docker.differences(desired, current, image) if current else ["created"]
         start_only = bool(current) and not differences and not current["running"]
         steps = _nas_docker.run_steps(desired, bool(current), start_only, missing) if differences or start_only else []
+        # The diff's environment: what was asked for, and what the container has that the image does not set (a user
+        # that would leave shows as removed); the image's own variables stay out of it.
         image_env = _nas_docker.env_dict(((image or {}).get("Config") or {}).get("Env"))
+        current_env = (current or {}).get("env", {})
         before_env = {
-            key: value for key, value in (current or {}).get("env", {}).items() if image_env.get(key) != value
+            key: value for key, value in current_env.items() if key in desired["env"] or image_env.get(key) != value
         }
         result["diff"] = {
             "before": _nas_docker.masked_view(dict(current, env=before_env), desired) if current else {},
-            "after": _nas_docker.masked_view(desired, desired, env_before=before_env if current else None),
+            "after": _nas_docker.masked_view(desired, desired, env_before=current_env if current else None),
         }
         return self._apply(result, steps, _nas_docker.env_file(desired["env"]), cli, differences=differences)
 
