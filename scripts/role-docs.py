@@ -11,6 +11,7 @@ import pathlib
 import re
 import sys
 
+import readme_block
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -90,19 +91,10 @@ def render_role(role):
     )
 
 
-def replace_between(text, begin, end, body, where):
-    if begin not in text or end not in text:
-        sys.exit(f"{where} lacks the generated part's markers ({begin} ... {end})")
-    head, rest = text.split(begin, 1)
-    tail = rest.split(end, 1)[1]
-    return f"{head}{begin}\n{body}\n{end}{tail}"
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true", help="fail when a README is missing or out of date")
     args = parser.parse_args()
-    documents = [(ROOT / "README.md", BEGIN, END, render())]
     for role in roles():
         readme = ROOT / "roles" / role / "README.md"
         if not readme.is_file():
@@ -110,17 +102,24 @@ def main():
                 f"roles/{role}/README.md is missing: every role needs one (what it does, by hand, and the generated "
                 f"reference between {ROLE_BEGIN} and {ROLE_END}); Galaxy refuses a collection whose role has none"
             )
-        documents.append((readme, ROLE_BEGIN, ROLE_END, render_role(role)))
-    stale = []
-    for path, begin, end, body in documents:
-        text = path.read_text()
-        updated = replace_between(text, begin, end, body, path.relative_to(ROOT))
-        if updated != text:
-            stale.append(str(path.relative_to(ROOT)))
-            if not args.check:
-                path.write_text(updated)
-    if args.check and stale:
-        sys.exit(f"out of date: {', '.join(stale)}; run python scripts/role-docs.py")
+        if ROLE_BEGIN not in readme.read_text() or ROLE_END not in readme.read_text():
+            sys.exit(f"roles/{role}/README.md lacks the generated reference's markers ({ROLE_BEGIN} ... {ROLE_END})")
+    readme_block.write(
+        BEGIN,
+        END,
+        render(),
+        args.check,
+        "README.md's role variables are out of date: run python scripts/role-docs.py",
+    )
+    for role in roles():
+        readme_block.write(
+            ROLE_BEGIN,
+            ROLE_END,
+            render_role(role),
+            args.check,
+            f"roles/{role}/README.md's entry points and variables are out of date: run python scripts/role-docs.py",
+            path=ROOT / "roles" / role / "README.md",
+        )
 
 
 if __name__ == "__main__":
