@@ -140,7 +140,7 @@ def python38():
 def run38(interpreter, *args):
     """Runs the 3.8 interpreter isolated (no user site, no PYTHON* variables): the standard library only."""
     process = subprocess.run(
-        [interpreter, "-I", *args], cwd=ROOT, capture_output=True, text=True, check=False, timeout=120
+        [interpreter, "-I", "-B", *args], cwd=ROOT, capture_output=True, text=True, check=False, timeout=120
     )
     return process.returncode, process.stdout + process.stderr
 
