@@ -142,6 +142,7 @@ def test_the_docker_method_on_dsms_python_stops_before_any_change_saying_what_to
     dsm_control(nas, "reset-counters", "POST")
     process = site(newest_core, nas, "docker", anki_sync_server_container_name=name, anki_sync_server_network=name)
     assert process.returncode != 0
+    assert "DEPRECATION" not in process.stdout + process.stderr
     message = " ".join(process.stdout.split())
     assert f"ansible-core {NEWEST} runs its modules on Python 3.9 or newer only" in message
     assert "has Python 3.8 (/usr/bin/python3), as DSM 7 ships it" in message
