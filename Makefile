@@ -1,4 +1,4 @@
-.PHONY: help setup demo test lint sanity units matrix build images bench release clean
+.PHONY: help setup demo test lint sanity units matrix build galaxy images bench release clean
 SHELL := /bin/bash
 
 help:         ## list the targets
@@ -13,8 +13,8 @@ demo:         ## the main job: start the simulated NAS and run playbooks/site.ym
 test:         ## the whole test suite (what CI runs)
 	scripts/test.sh
 
-lint:         ## ruff, yamllint, ansible-lint (production profile) and the changelog lint
-	. scripts/env.sh && ruff check . && ruff format --check . && yamllint -s . \
+lint:         ## ruff, the NAS-side Python 3.8 check, yamllint, ansible-lint (production profile), the changelog lint
+	. scripts/env.sh && ruff check . && ruff format --check . && python scripts/nas-python.py && yamllint -s . \
 		&& ansible-lint --offline --profile production \
 		&& antsibull-changelog lint && antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
 
@@ -24,11 +24,14 @@ sanity:       ## ansible-test sanity on the ansible-core of .venv
 units:        ## ansible-test units (tests/unit) on every ansible-core of tests/ansible-core-versions.txt
 	scripts/units.sh
 
-matrix:       ## ansible-test sanity and units on every ansible-core of tests/ansible-core-versions.txt
+matrix:       ## ansible-test sanity and units on every ansible-core of tests/ansible-core-versions.txt (2.19-2.21)
 	scripts/matrix.sh
 
 build:        ## build the collection tarball, check its contents and install it offline (build/artifact)
 	scripts/check-build.sh
+
+galaxy:       ## the build, then Galaxy's importer (galaxy-importer) on its tarball
+	scripts/check-build.sh && scripts/galaxy-importer.sh
 
 images:       ## build the local images of the simulated NAS (skips current ones)
 	scripts/build-images.sh

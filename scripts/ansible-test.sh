@@ -3,8 +3,9 @@
 # ansible-test wants to run from ansible_collections/NS/NAME and to download get-pip.py (unreachable
 # here), so the tracked tree is copied there (one copy per release, whose tests/output, with the
 # venvs ansible-test makes, is kept between runs) and an offline stand-in bootstraps pip with
-# ensurepip. A release other than the one in .venv runs from its own venv under .cache/ansible-core,
-# made once and named by a hash of what is installed into it.
+# ensurepip. A release other than the one in .venv runs from its own venv (scripts/core-venv.sh), on the
+# Python tests/ansible-core-versions.txt names for it; that venv's bin comes first in the PATH, so ansible-test
+# finds its pythonM.N there.
 set -euo pipefail
 # shellcheck source=scripts/env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -16,23 +17,21 @@ if [[ ${1:-} == --core ]]; then
   shift 2
 fi
 
-bin="$ANKINAS_ROOT/.venv/bin"
-if [[ $core != "$(python -c 'import ansible.release; print(ansible.release.__version__)')" ]]; then
-  requirement="ansible-core==$core"
-  venv="$ANKINAS_ROOT/.cache/ansible-core/$core-$(printf '%s %s' "$requirement" "$(python3.11 -V)" | sha256sum | cut -c1-12)"
-  if [[ ! -x $venv/bin/ansible-test ]]; then
-    rm -rf "$venv"
-    python3.11 -m venv "$venv"
-    "$venv/bin/pip" install -q "$requirement" >"$venv.log" 2>&1 || { cat "$venv.log" >&2; rm -rf "$venv"; exit 1; }
-  fi
-  bin="$venv/bin"
-fi
+# The release's venv (.venv for the pinned one; made once for the others, on the Python the versions file names).
+bin="$("$ANKINAS_ROOT/scripts/core-venv.sh" "$core")/bin"
 
 cache="$HOME/.ansible/test/cache"
 mkdir -p "$cache"
-# Written aside, then moved in place: another checkout's ansible-test may be reading the file meanwhile.
-for pip_version in 23_1_2 24_2; do
-  cat >"$cache/get_pip_$pip_version.py.$$" <<'PY'
+# The pip versions this release's ansible-test bootstraps (python_requirements.py names them), and older ones.
+mapfile -t pip_versions < <({
+  echo 23.1.2
+  echo 24.2
+  grep -ohE "pip='[0-9.]+'" "$bin"/../lib/python3*/site-packages/ansible_test/_internal/python_requirements.py |
+    grep -oE '[0-9][0-9.]*'
+} | sort -u)
+# Each is written aside, then moved in place: another checkout's ansible-test may be reading the file meanwhile.
+for pip_version in "${pip_versions[@]}"; do
+  cat >"$cache/get_pip_${pip_version//./_}.py.$$" <<'PY'
 """Offline stand-in for get-pip.py: ensurepip, then pip install what was asked for."""
 import os
 import subprocess
@@ -44,7 +43,7 @@ env.pop("PIP_CONFIG_FILE", None)
 subprocess.run([sys.executable, "-m", "ensurepip"], check=True, env=env)
 subprocess.run([sys.executable, "-m", "pip", "install", "--upgrade", *args], check=True, env=env)
 PY
-  mv -f "$cache/get_pip_$pip_version.py.$$" "$cache/get_pip_$pip_version.py"
+  mv -f "$cache/get_pip_${pip_version//./_}.py.$$" "$cache/get_pip_${pip_version//./_}.py"
 done
 
 dest="build/ansible-test/$core/ansible_collections/ankinas/synology"

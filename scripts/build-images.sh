@@ -2,7 +2,8 @@
 # Builds the images the simulated NAS runs, locally (no registry is reachable here):
 #   ankinas/debian:bookworm            - a minimal Debian made with debootstrap, the base of the others
 #   jeankhawand/anki-sync-server:TAG   - stand-ins of the public image, one per entry of ANKI_SYNC_SERVER
-#   ankinas/simnas-ssh:RECIPE_HASH     - the simulated NAS's SSH host (sshd, sudo, a DSM-like administrator)
+#   ankinas/simnas-ssh:RECIPE_HASH     - the simulated NAS's SSH host (sshd, sudo, a DSM-like administrator, DSM's
+#                                        Python 3.8 without third-party packages)
 # Each image carries a label with the hash of its recipe; an image whose label matches is kept.
 # Usage: build-images.sh [base|anki-sync-server]... (default: all). An image is built FROM the base image
 # only when it is out of date itself; then the base is (re)built first if its label does not match.
@@ -92,18 +93,51 @@ build_anki_sync_server() {
     "$context" >/dev/null
 }
 
-# build_simnas_ssh: the simulated NAS's SSH host, FROM the base image. Its tag is its recipe's hash, so checkouts
-# with different recipes (branches) each keep their own; the tag this checkout uses is written to
-# .cache/images/simnas-ssh.image, where simnas.sshnas reads it.
+# nas_python DIR: DSM's Python for the simulated NAS, laid out under DIR as DSM has it under /usr (bin/python3.8,
+# lib/libpython3.8.so.1.0, lib/python3.8): this machine's pyenv build of 3.8 (no registry serves one), without its
+# tests, its site-packages (pip, setuptools) or ensurepip, none of which a NAS has.
+NAS_PYTHON=3.8
+# nas_python_prefix: the newest pyenv build of $NAS_PYTHON (empty when there is none).
+nas_python_prefix() {
+  local builds=("${PYENV_ROOT:-$HOME/.pyenv}/versions/$NAS_PYTHON".*)
+  [[ -e ${builds[0]} ]] && printf '%s\n' "${builds[@]}" | sort -V | tail -n 1
+}
+nas_python() {
+  local dir=$1 prefix
+  prefix=$(nas_python_prefix)
+  if [[ ! -x $prefix/bin/python$NAS_PYTHON ]]; then
+    echo "no Python $NAS_PYTHON to give the simulated NAS: install it with pyenv (pyenv install $NAS_PYTHON)" >&2
+    exit 1
+  fi
+  rm -rf "$dir"
+  mkdir -p "$dir/bin" "$dir/lib"
+  cp "$prefix/bin/python$NAS_PYTHON" "$dir/bin/"
+  cp "$prefix/lib/libpython$NAS_PYTHON.so.1.0" "$dir/lib/"
+  tar -C "$prefix/lib" -c --exclude="python$NAS_PYTHON/test" --exclude="python$NAS_PYTHON/site-packages/*" \
+    --exclude="python$NAS_PYTHON/ensurepip" --exclude="python$NAS_PYTHON/config-*" --exclude="python$NAS_PYTHON/idlelib" \
+    --exclude="python$NAS_PYTHON/tkinter" --exclude="python$NAS_PYTHON/turtledemo" --exclude='_tkinter*' \
+    "python$NAS_PYTHON" | tar -C "$dir/lib" -x
+  "$prefix/bin/python$NAS_PYTHON" -VV >"$dir/.version"
+}
+
+# build_simnas_ssh: the simulated NAS's SSH host, FROM the base image, with DSM's Python (nas_python). Its tag is its
+# recipe's hash, so checkouts with different recipes (branches) each keep their own; the tag this checkout uses is
+# written to .cache/images/simnas-ssh.image, where simnas.sshnas reads it.
 build_simnas_ssh() {
-  local recipe=tests/images/simnas-ssh hash image
-  hash=$(echo "$(base_hash) $(recipe_hash "$recipe/Dockerfile" "$recipe/entrypoint.sh") $(function_hash build_simnas_ssh)" |
-    sha256sum | cut -c1-16)
+  local recipe=tests/images/simnas-ssh hash image context=.cache/images/simnas-ssh python_build
+  python_build=$(nas_python_prefix)
+  hash=$(echo "$(base_hash) $(recipe_hash "$recipe/Dockerfile" "$recipe/entrypoint.sh") ${python_build##*/}" \
+    "$(function_hash build_simnas_ssh nas_python nas_python_prefix)" | sha256sum | cut -c1-16)
   image=ankinas/simnas-ssh:$hash
   if ! image_is_current "$image" "$hash"; then
     build_base
-    log "building $image"
-    docker build -q --label "org.ankinas.recipe=$hash" -t "$image" "$recipe" >/dev/null
+    log "building $image (sshd, sudo, DSM's Python $NAS_PYTHON)"
+    rm -rf "$context"
+    mkdir -p "$context"
+    nas_python "$context/python3.8"
+    cp "$recipe/Dockerfile" "$recipe/entrypoint.sh" "$context/"
+    docker build -q --label "org.ankinas.recipe=$hash" -t "$image" "$context" >/dev/null
+    rm -rf "$context"
   fi
   mkdir -p .cache/images
   echo "$image" >.cache/images/simnas-ssh.image

@@ -10,16 +10,17 @@ if [[ ${1:-} == --units-only ]]; then
   tests=(units)
   shift
 fi
-mapfile -t releases < <(if (($#)); then printf '%s\n' "$@"; else grep -v '^#' "$here/../tests/ansible-core-versions.txt"; fi)
+mapfile -t releases < <(if (($#)); then printf '%s\n' "$@"; else grep -v '^#' "$here/../tests/ansible-core-versions.txt" | cut -d' ' -f1; fi)
 failed=()
 for core in "${releases[@]}"; do
   for test in "${tests[@]}"; do
     echo "== ansible-test $test, ansible-core $core"
     # ansible-test exits 0 when every target is skipped, and pytest when a test skips itself: the units' JUnit
     # report (written afresh) must list tests, none skipped (scripts/junit-check.py).
+    python=$(awk -v core="$core" '$1 == core { sub(/^python/, "", $2); print $2 }' "$here/../tests/ansible-core-versions.txt")
     junit="$here/../build/ansible-test/$core/ansible_collections/ankinas/synology/tests/output/junit"
     rm -rf "$junit"
-    if ! "$here/ansible-test.sh" --core "$core" "$test" --python 3.11 --venv --requirements; then
+    if ! "$here/ansible-test.sh" --core "$core" "$test" --python "${python:-3.11}" --venv --requirements; then
       failed+=("$test on $core")
     elif [[ $test == units ]] && ! python3 "$here/junit-check.py" "units on ansible-core $core" "$junit"/*.xml; then
       failed+=("$test on $core (skipped or missing tests)")

@@ -1,4 +1,5 @@
-"""One generated block of README.md, between two marker lines (scripts/role-docs.py, scripts/contracts-doc.py).
+"""One generated block of a README (README.md unless path says which), between two marker lines (scripts/role-docs.py,
+which also writes each role's README, and scripts/contracts-doc.py).
 
 write(): replace the block with the rendered text, or with check=True exit with message when the README differs
 from what it would write (the test suite runs the scripts with --check, so a generated block never drifts).
@@ -10,8 +11,8 @@ import sys
 README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
 
 
-def write(begin, end, rendered, check, message):
-    text = README.read_text()
+def write(begin, end, rendered, check, message, path=README):
+    text = path.read_text()
     head, rest = text.split(begin, 1)
     tail = rest.split(end, 1)[1]
     updated = f"{head}{begin}\n{rendered}\n{end}{tail}"
@@ -19,4 +20,4 @@ def write(begin, end, rendered, check, message):
         if updated != text:
             sys.exit(message)
         return
-    README.write_text(updated)
+    path.write_text(updated)

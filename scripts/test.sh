@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: setup, linters, ansible-test sanity and units, the build, molecule scenarios, pytest.
+# The whole test suite: setup, linters, the NAS-side Python 3.8 check, ansible-test sanity (the pinned ansible-core)
+# and units (every claimed one), the build and Galaxy's importer on it, molecule scenarios, pytest (site.yml on the
+# newest ansible-core among it).
 # Two lanes run side by side: pytest (two pytest-xdist workers) and, one after another, every other stage
 # (every test takes ports reserved or bound race-free and names of its own run, molecule's scenarios included, so
 # two runs on one machine do not collide). Each stage writes its output to build/test-logs/; a line tells when a
@@ -69,12 +71,14 @@ sandbox() {
 checks() {
   stage 01-ruff "ruff" bash -c 'ruff check . && ruff format --check .'
   stage 02-yamllint "yamllint" yamllint -s .
+  stage 02b-nas-python "NAS-side code on DSM's Python 3.8 (vermin, 3.9 features, a real 3.8)" python scripts/nas-python.py
   stage 03-ansible-lint "ansible-lint (production profile)" ansible_lint
   stage 04-changelog "changelog lint" \
     bash -c "antsibull-changelog lint && antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml"
   stage 05-sanity "ansible-test sanity" scripts/sanity.sh
   stage 06-units "ansible-test units (every ansible-core of tests/ansible-core-versions.txt)" scripts/units.sh
   stage 07-build "collection build and offline install" scripts/check-build.sh
+  stage 07b-galaxy-importer "Galaxy's importer on the built tarball" scripts/galaxy-importer.sh
   stage 08-molecule "molecule" scripts/molecule-scenarios.sh
 }
 

@@ -5,8 +5,8 @@
 
 Every deploy method asks the same question before its first change (which container already holds the
 configured name, host port or data directory, who made it, can it be taken over), so the answer lives
-here once. The input is the Docker Engine's container list (community.docker.docker_host_info with
-verbose_output), which shows the containers of every method alike.
+here once. The input is the Docker Engine's container list (ankinas.synology.nas_container_info with containers=true,
+in the shape community.docker.docker_host_info gives with verbose_output), which shows every method's containers alike.
 """
 
 import posixpath

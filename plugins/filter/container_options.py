@@ -1,7 +1,7 @@
 # Copyright: ankinas.synology contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Filter container_options: the docker_container options that recreate an inspected container."""
+"""Filter container_options: the nas_container options that recreate an inspected container."""
 
 
 def _port(host_ip, host_port, container_port):
@@ -12,7 +12,7 @@ def _port(host_ip, host_port, container_port):
 
 def container_options(inspected):
     """image, env, published_ports, volumes, networks, labels, restart_policy and stop_signal of a container
-    as docker inspect (community.docker.docker_container_info) shows it, to put it back after a failed
+    as docker inspect (ankinas.synology.nas_container_info) shows it, to put it back after a failed
     replacement."""
     config, host = inspected.get("Config") or {}, inspected.get("HostConfig") or {}
     ports = [

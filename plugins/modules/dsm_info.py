@@ -66,10 +66,14 @@ dsm:
       description: Build number.
       type: int
       sample: 72806
-    update:
-      description: Update number, V(0) for none.
+    update_number:
+      description:
+        - Update number, V(0) for none.
+        - Also returned as C(update) until 1.0.0 (deprecated, since Jinja's dot notation cannot reach it, as
+          C(dsm.update) is the dict's own method).
       type: int
       sample: 3
+      version_added: 0.3.0
     model:
       description: The NAS model.
       type: str
@@ -130,7 +134,9 @@ def gather(client):
     version_string, model, source = read_version(client)
     match = VERSION.search(version_string or "")
     numbers = [int(group or 0) for group in match.groups()] if match else [client.dsm_major(), 0, 0, 0, 0]
-    dsm = dict(zip(("major", "minor", "micro", "build", "update"), numbers, strict=True))
+    dsm = dict(zip(("major", "minor", "micro", "build", "update_number"), numbers, strict=True))
+    # The deprecated name of update_number (removed in 1.0.0): dsm.update is the dict's method in Jinja.
+    dsm["update"] = dsm["update_number"]
     dsm.update(version_string=version_string, model=model, source=source)
     apis = {key: client.has_api(api) for key, api in REPORTED_APIS.items()}
     return {"dsm": dsm, "apis": apis}

@@ -18,6 +18,7 @@ def test_dsm_info_returns_the_version_facts(make_dsm):
         "minor": 2,
         "micro": 2,
         "build": 72806,
+        "update_number": 3,
         "update": 3,
         "model": "DS920+",
         "source": "SYNO.DSM.Info",

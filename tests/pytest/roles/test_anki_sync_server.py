@@ -1,9 +1,10 @@
 """Role anki_sync_server on the real Docker Engine with the locally built image, by every deploy method.
 
-For each method (docker, portainer through the simulated Portainer, container_manager through the simulated
-DSM's Container Manager) one test converges one deployment through a sequence of changes: deploy, rerun,
-password change and new user, upgrade. Each step asserts what a user of the role would see (real Anki syncs,
-the container); the sequence lives in one test, so no test depends on another having run before it.
+For each method (docker on the simulated NAS's SSH host, whose python3 is DSM's 3.8 without any package, driving
+its Docker CLI as root; portainer through the simulated Portainer; container_manager through the simulated DSM's
+Container Manager) one test converges one deployment through a sequence of changes: deploy, rerun, password change
+and new user, upgrade. Each step asserts what a user of the role would see (real Anki syncs, the container); the
+sequence lives in one test, so no test depends on another having run before it.
 """
 
 import json
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.docker
 class Deployment:
     """The role's variables for one test deployment, and how to converge it."""
 
-    def __init__(self, root, method="docker", portainer=None, dsm=None):
+    def __init__(self, root, method="docker", portainer=None, dsm=None, nas=None):
         suffix = uuid.uuid4().hex[:8]
         self.method = method
         self.name = f"ankinas-test-{suffix}"
@@ -46,6 +47,12 @@ class Deployment:
             )
         self.dsm = dsm
         self.endpoint = f"http://127.0.0.1:{self.port}/"
+        # The docker method runs on the NAS (over SSH, become); the others from the controller.
+        self.inventory, self.host = "localhost,", "localhost"
+        if nas:
+            self.inventory, self.host = str(root.parent / "hosts.yml"), "nas"
+            variables = {**nas.connection(), "ansible_become_password": nas.password}
+            pathlib.Path(self.inventory).write_text(json.dumps({"all": {"hosts": {"nas": variables}}}))
 
     def variables(self, **overrides):
         variables = {
@@ -62,7 +69,7 @@ class Deployment:
         return variables
 
     def converge(self, verbosity=0, **overrides):
-        return run_playbook(PLAYBOOK, self.variables(**overrides), verbosity=verbosity)
+        return run_playbook(PLAYBOOK, self.variables(**overrides), verbosity=verbosity, inventory=self.inventory)
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +83,14 @@ def container_manager(module_dsm):
 def deployment(request, tmp_path_factory, docker_client, anki_server_images):
     portainer = request.getfixturevalue("portainer_sim") if request.param == "portainer" else None
     dsm = request.getfixturevalue("container_manager") if request.param == "container_manager" else None
-    root = dsm.home / "volumes" if dsm else tmp_path_factory.mktemp("nas")
-    deployment = Deployment(root, request.param, portainer, dsm)
+    nas = None
+    if request.param == "docker":
+        home = tmp_path_factory.mktemp("nas")
+        nas = request.getfixturevalue("make_ssh_nas")(home, "admin", "pw-" + uuid.uuid4().hex[:12])
+        root = home / "volumes"
+    else:
+        root = dsm.home / "volumes" if dsm else tmp_path_factory.mktemp("nas")
+    deployment = Deployment(root, request.param, portainer, dsm, nas)
     yield deployment
     if portainer and (stack := portainer.stack_named(deployment.name)):
         portainer.api("DELETE", f"/api/stacks/{stack['Id']}", params={"endpointId": stack["EndpointId"]})
@@ -128,7 +141,7 @@ def step_rerun_changes_nothing_and_keeps_the_container(deployment, docker_client
         deployment.dsm.reset_counters()
     process = deployment.converge()
     assert process.returncode == 0, process.stdout[-3000:]
-    assert play_recap(process)["changed"] == 0
+    assert play_recap(process, deployment.host)["changed"] == 0
     assert container_of(docker_client, deployment).id == before
     if deployment.dsm:
         assert deployment.dsm.counters()["writes"] == {}
@@ -142,7 +155,7 @@ def step_password_change_and_new_user(deployment):
     ]
     process = deployment.converge()
     assert process.returncode == 0, process.stdout[-3000:]
-    assert play_recap(process)["changed"] >= 1
+    assert play_recap(process, deployment.host)["changed"] >= 1
 
     assert anki_client.host_key_login(deployment.endpoint, "alice", "alice-secret-2")
     assert not anki_client.host_key_login(deployment.endpoint, "alice", "alice-secret-1")

@@ -1,0 +1,58 @@
+# Copyright: ankinas.synology contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What the NAS's Docker action plugins share: running a script of _nas_docker on the NAS, and its failures."""
+
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.text.converters import to_bytes, to_text
+from ansible.plugins.action import ActionBase
+from ansible_collections.ankinas.synology.plugins.plugin_utils import _nas_docker
+
+COMMON_OPTIONS = {
+    "docker_cli": {"type": "str", "default": ""},
+    "docker_host": {"type": "str", "default": ""},
+}
+
+
+class NasDockerAction(ActionBase):
+    """An action plugin that runs a POSIX shell script on the target (the NAS) and nothing else: no module, so no
+    Python there (task become applies: DSM's Docker socket is root-only)."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = True
+
+    def nas(self, script, stdin=""):
+        """Runs script with /bin/sh on the target, stdin on its standard input; its stdout (\\r-free).
+
+        stdin is never empty: without input Ansible's ssh connection asks for a terminal for become, which merges
+        the streams and ends lines with \\r.
+        """
+        # One compound command: Ansible may append "&& sleep 0" to what it runs.
+        command = "{\n" + script.rstrip("\n") + "\n}"
+        answer = self._low_level_execute_command(command, sudoable=True, in_data=to_bytes(stdin or "\n"))
+        stdout = to_text(answer.get("stdout", "")).replace("\r", "")
+        if answer.get("rc") == _nas_docker.NO_DOCKER_EXIT:
+            raise AnsibleActionFail(_nas_docker.no_cli_message(self._task.args.get("docker_cli", "")))
+        if answer.get("rc") not in (0, 1):
+            raise AnsibleActionFail(
+                f"the shell on {self._task.delegate_to or 'the NAS'} failed (exit {answer.get('rc')}): "
+                f"{to_text(answer.get('stderr', '')).strip() or stdout.strip()}"
+            )
+        return stdout
+
+    def read(self, sections, what):
+        """Runs docker read commands (name, docker args...) in one script; {name: section} and the CLI's path."""
+        args = self._task.args
+        stdout = self.nas(_nas_docker.read_script(args.get("docker_cli", ""), args.get("docker_host", ""), sections))
+        parsed, cli = _nas_docker.parse_sections(stdout)
+        for name, *_rest in sections:
+            if name not in parsed:
+                raise AnsibleActionFail(f"{what}: the NAS's shell gave no answer for {name} ({stdout.strip()[-300:]})")
+        return parsed, cli
+
+    def engine_failure(self, section, cli, what):
+        """Raises the failure of a docker read that did not reach the engine (what to do included)."""
+        text = (section["err"] or section["out"]).strip()
+        user = self._play_context.become_user if self._play_context.become else self._play_context.remote_user
+        message = _nas_docker.engine_error(text, cli, user or "the connection's user")
+        raise AnsibleActionFail(f"{what}: {message or text or 'docker exited ' + str(section['rc'])}")
