@@ -57,3 +57,24 @@ def test_a_password_ansible_reads_as_a_template_is_named_with_the_way_to_write_i
     for part in ("secretpart", "}}tail", "bob{{"):
         assert part not in process.stdout, process.stdout[-3000:]
     assert_stopped_before_any_change(deployed_nas, process, container_id, data)
+
+
+# --- case 5: what only DSM can check is checked before the first change -------------------------------------------
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"reverse_proxy_certificate": "anki.example.org"}, "reverse_proxy_certificate: no DSM certificate"),
+        ({"hyper_backup_destination_share": "elsewhere"}, "hyper_backup_destination_share"),
+    ],
+    ids=["unknown-certificate", "backup-task-bound-elsewhere"],
+)
+def test_values_that_need_a_dsm_read_stop_the_run_before_the_first_change(deployed_nas, overrides, named):
+    # A new user in the same run: the container would be replaced first if nothing checked DSM before.
+    users = [*deployed_nas.overrides["anki_sync_server_users"], {"name": "carol", "password": "carol-checked-1"}]
+    container_id, data = deployed_nas.container().id, deployed_nas.data_snapshot()
+    deployed_nas.reset_dsm_counters()
+    process = deployed_nas.site(anki_sync_server_users=users, **overrides)
+    assert named in process.stdout, process.stdout[-3000:]
+    assert "Nothing was changed" in process.stdout, process.stdout[-3000:]
+    assert_stopped_before_any_change(deployed_nas, process, container_id, data)
+    deployed_nas.assert_serves_every_users_notes()
