@@ -49,6 +49,7 @@ COLLECTION_APIS = (
     "SYNO.Core.Certificate.CRT",
     "SYNO.Core.Certificate.LetsEncrypt",
     "SYNO.Core.Certificate.Service",
+    "SYNO.Core.Region.NTP",
     "SYNO.Core.Share",
     "SYNO.Core.System",
     "SYNO.Core.TaskScheduler",

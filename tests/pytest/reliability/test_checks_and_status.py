@@ -3,10 +3,18 @@ what needs a DSM read is checked before the first change, messages name the vari
 tells the truth, renamed tasks leave nothing behind, and an interrupted run leaves no secret on the NAS. Every
 test leaves the NAS serving every user's notes."""
 
+import os
+import re
+import shutil
+
 import pytest
-from simnas.runner import play_recap
+from reliability_nas import backup_now, status_of_hosts
+from simnas.runner import ROOT, play_recap
 
 pytestmark = pytest.mark.docker
+DEMO = str(ROOT / "inventories" / "demo")
+#: a controller on US time (the NAS simulated in Tokyo, its default zone): the two wall clocks are 17 h apart
+CONTROLLER_ON_US_TIME = {"TZ": "America/Los_Angeles"}
 
 
 def assert_stopped_before_any_change(deployed_nas, process, container_id, data):
@@ -77,4 +85,81 @@ def test_values_that_need_a_dsm_read_stop_the_run_before_the_first_change(deploy
     assert named in process.stdout, process.stdout[-3000:]
     assert "Nothing was changed" in process.stdout, process.stdout[-3000:]
     assert_stopped_before_any_change(deployed_nas, process, container_id, data)
+    deployed_nas.assert_serves_every_users_notes()
+
+
+# --- case 7: status.yml tells the truth ---------------------------------------------------------------------------
+def status(deployed_nas, method="docker", **extra):
+    """The status playbook from a controller on US time: (exit code, the report's lines)."""
+    env = dict(deployed_nas.env, ANKINAS_DEPLOY_METHOD=method, **CONTROLLER_ON_US_TIME)
+    returncode, lines, _changed = status_of_hosts(dict(deployed_nas.overrides, **extra), DEMO, env)
+    return returncode, lines["simnas"]
+
+
+def line(lines, start):
+    (found,) = [text for text in lines if text.startswith(start)]
+    return found
+
+
+def problems(lines):
+    return [text for text in lines if text.startswith("PROBLEM")]
+
+
+def test_status_counts_on_the_nas_clock_and_names_each_collection_without_a_snapshot(deployed_nas):
+    backed_up = backup_now(deployed_nas)
+    assert backed_up.returncode == 0, backed_up.stdout[-3000:]
+    deployed_nas.wait_healthy()  # the snapshot job restarted the server
+
+    # The NAS writes its times in Tokyo, the controller reads them on US time: the age is counted on the NAS.
+    returncode, lines = status(deployed_nas)
+    assert returncode == 0, lines
+    backup = line(lines, "last backup: ")
+    assert " NAS time (Tokyo, UTC+9), done (" in backup, backup
+    hours = float(re.search(r"done \((-?[0-9.]+) h ago\)", backup).group(1))
+    assert 0 <= hours < 1, backup
+    assert line(lines, "snapshots: ").startswith("snapshots: 2 of 2 collections, oldest "), lines
+
+    # A third collection without a snapshot (7 of 8 were reported healthy), and an old snapshot: one line each.
+    carol = deployed_nas.data_dir / "carol"
+    carol.mkdir()
+    shutil.copy(deployed_nas.data_dir / "alice" / "collection.anki2", carol / "collection.anki2")
+    alice_snapshot = deployed_nas.data_dir / "alice" / "collection.snapshot.anki2"
+    fresh = alice_snapshot.stat().st_mtime
+    os.utime(alice_snapshot, (fresh - 50 * 3600, fresh - 50 * 3600))
+    try:
+        returncode, lines = status(deployed_nas)
+        assert returncode != 0
+        assert line(lines, "snapshots: ").startswith("snapshots: 2 of 3 collections, oldest 50."), lines
+        data = "/volume1/docker/anki-server"  # as the NAS names it
+        assert sorted(problems(lines)) == [
+            f"PROBLEM: no snapshot of the collection of carol ({data}/carol/collection.anki2)",
+            f"PROBLEM: the snapshot of the collection of alice is 50.0 h old ({data}/alice/collection.snapshot.anki2)",
+        ], lines
+    finally:
+        shutil.rmtree(carol)
+        os.utime(alice_snapshot, (fresh, fresh))
+
+    # The NAS's clock moves 17 h on (its zone goes from Pacific to Tokyo after a backup): the backup it recorded is
+    # 17 h old on its clock, whatever the controller's clock says.
+    deployed_nas.behaviours(time_zone="Pacific")
+    try:
+        assert backup_now(deployed_nas, snapshot=False).returncode == 0
+        deployed_nas.behaviours(time_zone="Tokyo")
+        returncode, lines = status(deployed_nas, status_backup_max_age_hours=12)
+        assert returncode != 0
+        assert problems(lines) == ["PROBLEM: the last backup is 17.0 h old"], lines
+    finally:
+        deployed_nas.behaviours(time_zone="Tokyo")
+    deployed_nas.assert_serves_every_users_notes()
+
+
+def test_status_reads_the_snapshots_over_ssh_also_with_container_manager(deployed_nas):
+    # Container Manager needs no SSH host, but this inventory has one: the snapshots are read over it.
+    if not list(deployed_nas.data_dir.glob("*/collection.snapshot.anki2")):
+        backed_up = backup_now(deployed_nas)
+        assert backed_up.returncode == 0, backed_up.stdout[-3000:]
+        deployed_nas.wait_healthy()
+    _returncode, lines = status(deployed_nas, method="container_manager")
+    assert line(lines, "snapshots: ").startswith("snapshots: 2 of 2 collections, oldest "), lines
+    assert not [text for text in problems(lines) if "snapshot" in text], lines
     deployed_nas.assert_serves_every_users_notes()
