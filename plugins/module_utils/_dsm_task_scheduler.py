@@ -159,7 +159,9 @@ class TaskClient:
             params["id"] = task_id
         params["SynoConfirmPWToken"] = self._token()
         method = "create" if task_id is None else "set"
-        self.client.call(ROOT_API, method, params, version=4, write=True, raw=("SynoConfirmPWToken",))
+        # A create whose answer is lost (a proxy's 504) may have landed: the task is then listed by its name.
+        confirm = (lambda: self.find(fields["name"]) is not None) if task_id is None else None
+        self.client.call(ROOT_API, method, params, version=4, write=True, raw=("SynoConfirmPWToken",), confirm=confirm)
 
     def history(self, task_id):
         """The task's finished runs as DSM lists them (entries of other shapes left out)."""

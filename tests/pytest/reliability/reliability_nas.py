@@ -10,6 +10,7 @@ import requests
 from simnas import anki_client
 from simnas.runner import ROOT, run_playbook
 from simnas.server import free_port
+from simnas.supervisor import DEMO_ADMIN, DEMO_DSM_PASSWORD
 
 USERS = [{"name": "alice", "password": "alice-reliable-1"}, {"name": "bob", "password": "bob-reliable-1"}]
 NOTES = {"alice": anki_client.generate_notes(3, "alice"), "bob": anki_client.generate_notes(2, "bob")}
@@ -59,6 +60,15 @@ class DeployedNAS:
     def behaviours(self, **values):
         """Tunes real-DSM behaviours of the simulated DSM at run time (simnas.dsm.behaviours)."""
         return self._control("behaviours", "POST", values)
+
+    def dsm_client_options(self):
+        """The simulated DSM's administrator, as DSMClient keyword arguments."""
+        return {
+            "url": f"https://127.0.0.1:{self.env['SIMNAS_DSM_PORT']}",
+            "username": DEMO_ADMIN,
+            "password": DEMO_DSM_PASSWORD,
+            "ca_path": str(self.home / "ca" / "ca.crt"),
+        }
 
     def dsm_writes(self):
         return self._control("counters")["writes"]

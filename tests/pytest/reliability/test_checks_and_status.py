@@ -3,13 +3,23 @@ what needs a DSM read is checked before the first change, messages name the vari
 tells the truth, renamed tasks leave nothing behind, and an interrupted run leaves no secret on the NAS. Every
 test leaves the NAS serving every user's notes."""
 
+import json
 import os
 import re
+import shlex
 import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMClient
 from reliability_nas import backup_now, status_of_hosts
-from simnas.runner import ROOT, play_recap
+from simnas import sshnas
+from simnas.runner import ROOT, _env, play_recap, run_playbook
+from simnas.server import free_port
+from simnas.waiting import wait_until
 
 pytestmark = pytest.mark.docker
 DEMO = str(ROOT / "inventories" / "demo")
@@ -163,3 +173,122 @@ def test_status_reads_the_snapshots_over_ssh_also_with_container_manager(deploye
     assert line(lines, "snapshots: ").startswith("snapshots: 2 of 2 collections, oldest "), lines
     assert not [text for text in problems(lines) if "snapshot" in text], lines
     deployed_nas.assert_serves_every_users_notes()
+
+
+# --- case 8: a renamed task leaves nothing behind -----------------------------------------------------------------
+def dsm_state(deployed_nas):
+    return deployed_nas._control("state")["state"]
+
+
+def backup_tasks(deployed_nas):
+    return sorted(task["name"] for task in dsm_state(deployed_nas).get("hyper_backup", {}).get("tasks", {}).values())
+
+
+def snapshot_jobs(deployed_nas):
+    jobs = dsm_state(deployed_nas).get("scheduled_tasks", {}).values()
+    return sorted(job["name"] for job in jobs if job["name"].startswith("ankinas-anki-snapshot-"))
+
+
+def site_backup_only(deployed_nas, **extra):
+    return run_playbook(
+        ROOT / "playbooks" / "site.yml",
+        dict(deployed_nas.overrides, **extra),
+        env=dict(deployed_nas.env, ANSIBLE_RUN_TAGS="hyper_backup"),
+        inventory=DEMO,
+    )
+
+
+def test_a_renamed_backup_task_leaves_no_old_task_or_snapshot_job(deployed_nas):
+    assert backup_tasks(deployed_nas) == ["anki"] and snapshot_jobs(deployed_nas) == ["ankinas-anki-snapshot-anki"]
+    destination = deployed_nas.home / "volumes" / "volume1" / "backups"
+    kept = sorted(path.name for path in destination.iterdir())
+    try:
+        for name in ("anki-renamed-1", "anki-renamed-2"):
+            renamed = site_backup_only(deployed_nas, hyper_backup_task_name=name)
+            assert renamed.returncode == 0, renamed.stdout[-3000:]
+            assert backup_tasks(deployed_nas) == [name]
+            assert snapshot_jobs(deployed_nas) == [f"ankinas-anki-snapshot-{name}"]
+            assert "made under an earlier hyper_backup_task_name" in renamed.stdout, renamed.stdout[-3000:]
+    finally:
+        back = site_backup_only(deployed_nas)
+        assert back.returncode == 0, back.stdout[-3000:]
+    assert backup_tasks(deployed_nas) == ["anki"] and snapshot_jobs(deployed_nas) == ["ankinas-anki-snapshot-anki"]
+    # The old tasks' backups stay at the destination (Hyper Backup can relink them).
+    assert set(kept) <= {path.name for path in destination.iterdir()}
+    deployed_nas.assert_serves_every_users_notes()
+
+
+# --- case 11: leftovers -------------------------------------------------------------------------------------------
+def test_a_lost_answer_to_the_snapshot_jobs_create_still_removes_the_old_crontab_line(deployed_nas):
+    # The job of earlier versions, a line in the crontab; the snapshot task about to be made again.
+    crontab = deployed_nas.home / "crontab"
+    legacy = "45 2 * * * root python3 /volume1/docker/ankinas-tools/anki_snapshot.py # ankinas-anki-snapshot:anki\n"
+    crontab.write_text("# the NAS's own line\n" + legacy)
+    client = DSMClient(**deployed_nas.dsm_client_options())
+    try:
+        (job,) = [
+            job
+            for job in dsm_state(deployed_nas)["scheduled_tasks"].values()
+            if job["name"] == "ankinas-anki-snapshot-anki"
+        ]
+        client.call(
+            "SYNO.Core.TaskScheduler",
+            "delete",
+            {"tasks": [{"id": job["id"], "real_owner": "root"}]},
+            version=2,
+            write=True,
+        )
+    finally:
+        client.close()
+    assert snapshot_jobs(deployed_nas) == []
+    # DSM makes the task and its answer is lost on the way back (a proxy's 504).
+    deployed_nas._control(
+        "faults", "POST", {"next_create_504_html": {"count": 1, "api": "SYNO.Core.TaskScheduler.Root"}}
+    )
+    first = site_backup_only(deployed_nas)
+    rerun = site_backup_only(deployed_nas)
+    assert crontab.read_text() == "# the NAS's own line\n", (first.stdout[-2000:], rerun.stdout[-2000:])
+    assert first.returncode == 0, first.stdout[-3000:]
+    assert snapshot_jobs(deployed_nas) == ["ankinas-anki-snapshot-anki"]
+    assert rerun.returncode == 0 and play_recap(rerun, "simnas")["changed"] == 0, rerun.stdout[-3000:]
+
+
+def nas_shell(deployed_nas, command):
+    """Runs command as root in the simulated NAS's SSH host (its own file system, not this machine's)."""
+    name = sshnas.container_name(deployed_nas.home)
+    return subprocess.run(["docker", "exec", name, "sh", "-c", command], capture_output=True, text=True, check=False)
+
+
+def test_ctrl_c_leaves_no_password_or_hash_on_the_nas(deployed_nas):
+    """The users' passwords reach the NAS in the login check's arguments, their hashes in the container's; Ansible
+    wrote a module's arguments into a file of the account's remote tmp, which an interrupted run never removes."""
+    secrets = [user["password"] for user in deployed_nas.overrides["anki_sync_server_users"]]
+    secrets += [
+        item.split(":", 1)[1]
+        for item in deployed_nas.container().attrs["Config"]["Env"]
+        if item.startswith("SYNC_USER")
+    ]
+    # The login check waits for a server on a port where none answers, so it is still running when Ctrl-C comes.
+    extra = dict(deployed_nas.overrides, anki_sync_server_host_port=free_port(), status_login_timeout=40)
+    env = _env(dict(deployed_nas.env, ANKINAS_DEPLOY_METHOD="docker"))
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    command = ["ansible-playbook", str(ROOT / "playbooks" / "status.yml"), "-i", DEMO, "-e", json.dumps(extra)]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        # The module runs on the NAS once its payload is unpacked there (a directory of code, no arguments).
+        wait_until(
+            lambda: nas_shell(deployed_nas, "ls -d /tmp/ansible_*anki_sync_login_payload_*").returncode == 0,
+            120,
+            "the login check running on the NAS",
+        )
+        process.send_signal(signal.SIGINT)
+        output = process.communicate(timeout=60)[0]
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert "User interrupted execution" in output, output[-3000:]
+    for secret in secrets:
+        found = nas_shell(
+            deployed_nas, f"grep -rlF -- {shlex.quote(secret)} /tmp /var/tmp /root /home /var/services 2>/dev/null"
+        )
+        assert found.stdout == "", f"a secret is left on the NAS in {found.stdout}"
