@@ -19,9 +19,9 @@ description:
 options:
   clock:
     description:
-      - Read the NAS's clock (RV(clock)): C(SYNO.Core.Region.NTP) C(get), which gives the wall clock, the epoch and
-        DSM's zone name (its shape from a public client that read it on DSM 7.4, unverified on other versions), or,
-        where it is not offered or refuses, the C(time) of C(SYNO.DSM.Info) C(getinfo) (the wall clock only).
+      - Read the NAS's clock (RV(clock)) with C(SYNO.Core.Region.NTP) C(get), which gives the wall clock, the epoch
+        and DSM's zone name (its shape from a public client that read it on DSM 7.4, unverified on other versions),
+        or, where it is not offered or refuses, the C(time) of C(SYNO.DSM.Info) C(getinfo) (the wall clock only).
     type: bool
     default: false
     version_added: 0.3.0
