@@ -25,6 +25,10 @@ options:
     type: bool
     default: false
     version_added: 0.3.0
+notes:
+  - The DSM answers it reads are the DSM contracts C(dsm_info), C(system_info) and, with O(clock), C(region_ntp) of
+    the collection's table (C(plugins/module_utils/_dsm_contracts.py)); M(ankinas.synology.dsm_probe) checks them on
+    a NAS, and C(playbooks/site.yml) before its first change.
 extends_documentation_fragment:
   - ankinas.synology.dsm
   - ankinas.synology.attributes.INFO_MODULE

@@ -30,6 +30,9 @@ extends_documentation_fragment:
 notes:
   - The script of every task whose name matches is read (one C(get) each); without O(name_prefix) that is every
     root task.
+  - The DSM answers it reads are the DSM contracts C(task_list), C(task_get) of the collection's table
+    (C(plugins/module_utils/_dsm_contracts.py)); M(ankinas.synology.dsm_probe) checks them on a NAS, and
+    C(playbooks/site.yml) before its first change.
 """
 
 EXAMPLES = r"""
