@@ -17,7 +17,7 @@ import pytest
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMClient
 from reliability_nas import backup_now, status_of_hosts
 from simnas import sshnas
-from simnas.runner import ROOT, _env, play_recap, run_playbook
+from simnas.runner import ROOT, _env, play_recap, run_module, run_playbook
 from simnas.server import free_port
 from simnas.waiting import wait_until
 
@@ -215,6 +215,23 @@ def test_a_renamed_backup_task_leaves_no_old_task_or_snapshot_job(deployed_nas):
     assert backup_tasks(deployed_nas) == ["anki"] and snapshot_jobs(deployed_nas) == ["ankinas-anki-snapshot-anki"]
     # The old tasks' backups stay at the destination (Hyper Backup can relink them).
     assert set(kept) <= {path.name for path in destination.iterdir()}
+
+    # A job an earlier name left (as an earlier version of this role would have): status.yml names it, and the next
+    # site.yml removes it.
+    options = deployed_nas.dsm_client_options()
+    connection = {"dsm_url": options["url"], "dsm_username": options["username"], "dsm_password": options["password"]}
+    connection["dsm_ca_path"] = options["ca_path"]
+    script = "python3 - snapshot /volume1/docker/anki-server <<'ANKINAS_SNAPSHOT_PY'\nprint()\nANKINAS_SNAPSHOT_PY\n"
+    made = run_module("dsm_scheduled_task", dict(connection, name="ankinas-anki-snapshot-anki-old", script=script))
+    assert not made.failed, made.get("msg")
+    _returncode, lines = status(deployed_nas)
+    assert (
+        "PROBLEM: the snapshot jobs of an earlier hyper_backup_task_name still run, with their Hyper Backup tasks: "
+        "ankinas-anki-snapshot-anki-old (site.yml removes them)"
+    ) in lines, lines
+    cleaned = site_backup_only(deployed_nas)
+    assert cleaned.returncode == 0, cleaned.stdout[-3000:]
+    assert snapshot_jobs(deployed_nas) == ["ankinas-anki-snapshot-anki"]
     deployed_nas.assert_serves_every_users_notes()
 
 
