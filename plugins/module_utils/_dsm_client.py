@@ -53,6 +53,7 @@ COLLECTION_APIS = (
     "SYNO.Core.Certificate.CRT",
     "SYNO.Core.Certificate.LetsEncrypt",
     "SYNO.Core.Certificate.Service",
+    "SYNO.Core.Region.NTP",
     "SYNO.Core.Share",
     "SYNO.Core.System",
     "SYNO.Core.TaskScheduler",
@@ -87,6 +88,9 @@ COMMON_ERRORS = {
     120: "Invalid parameter value",
     150: "Request source IP does not match the login IP",
     160: "Insufficient application privilege",
+    # DSM's own error table names it get_lock_failed (synology-community/go-synology pkg/api/errors.go): the
+    # change did not start because another one holds the lock.
+    3328: "DSM is busy with another change (it could not take the lock); nothing was changed",
 }
 
 AUTH_ERRORS = {
@@ -160,10 +164,18 @@ NO_PERMISSION_HINT = (
 
 SESSION_CODES = (106, 119)
 
-#: codes by which an API refuses a write, before acting on it, because another change is in progress:
-#: sending it again after a pause is safe (dsm-webapi.md §0.4: batonogov's mutateShare retries 3328).
-#: 3300 is not here: DSM also answers it to malformed requests, which a retry cannot fix.
-BUSY_CODES = {"SYNO.Core.Share": (3328,)}
+#: codes by which DSM refuses a write, before acting on it, because another change is in progress: sending it
+#: again after a pause is safe. Keyed by API prefix ("" is every API), the longest matching prefixes add up.
+#: - 3328, every API: get_lock_failed in DSM's error table (go-synology pkg/api/errors.go); SYNO.Core.Share answers
+#:   it to overlapping writes (batonogov/terraform-provider-synology-dsm share.go mutateShare retries it, on a
+#:   virtual DSM 7.2.2; dsm-webapi.md §0.4). The lock is taken before the change, so any write that meets it
+#:   did not start.
+#: - 3332, Hyper Backup tasks: is_backing_up_restoring (go-synology pkg/api/errors.go): Task set, delete and backup
+#:   are refused while the task backs up or restores.
+#: Not here: 3300 (SYNO.Core.Share also answers it to malformed requests, which a retry cannot fix); 109-111, 117,
+#: 118 (error_error_system: nothing says the write did not start); 5527 (Let's Encrypt busy: the module never
+#: repeats a Let's Encrypt request, which its rate limit counts).
+BUSY_CODES = {"": (3328,), "SYNO.Backup.Task": (3332,)}
 RETRY_STATUSES = (502, 503, 504)
 
 
@@ -209,6 +221,16 @@ def error_meaning(api, code, api_errors=None):
         if code in table:
             return table[code]
     return COMMON_ERRORS.get(code, "unknown error code")
+
+
+def busy_codes_of(api):
+    """The codes by which DSM refuses a write to api as busy, before acting on it (BUSY_CODES)."""
+    return tuple(
+        code
+        for prefix, codes in BUSY_CODES.items()
+        if not prefix or api == prefix or api.startswith(prefix + ".")
+        for code in codes
+    )
 
 
 def json_literal(value):
@@ -481,7 +503,7 @@ class DSMClient:
         as they are. text: the method may answer plain text instead of an envelope (the *_stream
         methods), returned as {"text": ...}.
         """
-        busy_codes = BUSY_CODES.get(api, ()) if write else ()
+        busy_codes = busy_codes_of(api) if write else ()
         for attempt in range(1, self.busy_attempts + 1):
             try:
                 return self._call(

@@ -133,6 +133,7 @@ DSM_MODULES = (
     "dsm_probe",
     "dsm_reverse_proxy",
     "dsm_scheduled_task",
+    "dsm_scheduled_task_info",
     "dsm_session",
     "dsm_shared_folder",
 )
@@ -224,6 +225,44 @@ CONTRACTS = (
             ),
         ),
         note="dsm_info reads it only where SYNO.DSM.Info v2 is missing.",
+    ),
+    Contract(
+        id="region_ntp",
+        api="SYNO.Core.Region.NTP",
+        method="get",
+        versions=(1,),
+        params={},
+        shape={
+            "timezone": "str",
+            "date": "str",
+            "hour": "int",
+            "minute": "int",
+            "second": "int",
+            "timestamp": "int",
+        },
+        expects="{timezone (DSM's zone name), date (Y/M/D), hour, minute, second (the wall clock in that zone), "
+        "timestamp (the epoch)}",
+        modules=("dsm_info",),
+        roles=("status.yml (the ages it reports, on the NAS's clock)",),
+        status=VERIFIED,
+        sources=(
+            Source(
+                "batonogov/terraform-provider-synology-dsm",
+                "internal/client/system_settings.go",
+                "GetSystemSettings (the answer quoted from a live NAS)",
+                "DSM 7.4-90075",
+            ),
+            Source(
+                "ychiu1211/dsmctl",
+                "internal/synology/operations/controlpaneltime/decode.go",
+                "decode (timezone and enable_ntp, v3, then v2, then v1)",
+                _DSMCTL,
+            ),
+        ),
+        note="The NAS's offset from UTC is the wall clock minus the epoch; DSM writes every time it reports (Hyper "
+        "Backup's last backup) on that wall clock. Without it dsm_info reads SYNO.DSM.Info's time (no zone).",
+        unverified="the wall clock and timestamp fields before DSM 7.4 (dsmctl's decoder, live on 7.3, reads the "
+        "time zone only).",
     ),
     Contract(
         id="share_list",
@@ -507,8 +546,11 @@ CONTRACTS = (
             "total": "int",
         },
         complete=("tasks", "total"),
-        modules=("dsm_scheduled_task", "dsm_folder"),
-        roles=("hyper_backup (the snapshot task)", "data_folder (container_manager: a one-shot chown)"),
+        modules=("dsm_scheduled_task", "dsm_folder", "dsm_scheduled_task_info"),
+        roles=(
+            "hyper_backup (the snapshot task, and the snapshot jobs of earlier task names)",
+            "data_folder (container_manager: a one-shot chown)",
+        ),
         status=VERIFIED,
         sources=(
             Source("okkes/munniv2", "infra/modules/dsm.mjs", "ensurePollerTask (limit 500)", "DSM 7.2 and 7.3 (live)"),
@@ -546,8 +588,11 @@ CONTRACTS = (
             "extra": {"script": "str", "notify_enable?": "bool", "notify_mail?": "str"},
         },
         after=("task_list",),
-        modules=("dsm_scheduled_task", "dsm_folder"),
-        roles=("hyper_backup (the snapshot task)", "data_folder (container_manager: a one-shot chown)"),
+        modules=("dsm_scheduled_task", "dsm_folder", "dsm_scheduled_task_info"),
+        roles=(
+            "hyper_backup (the snapshot task, and the snapshot jobs of earlier task names)",
+            "data_folder (container_manager: a one-shot chown)",
+        ),
         status=VERIFIED,
         sources=(
             Source("okkes/munniv2", "infra/modules/dsm.mjs", "ensurePollerTask", "DSM 7.2 and 7.3 (live)"),
@@ -995,7 +1040,8 @@ UNVERIFIED_WRITES = (
         "dsm_hyper_backup",
         "the schedule and retention payloads of `SYNO.Backup.Task set` (the create flow itself is verified); "
         "`task_id_list` for delete; `SYNO.Backup.Repository delete` by `repo_id` (only for the module's own unused "
-        "repositories).",
+        "repositories); the meaning of error 4405 to `Task create` (taken as a task of that name made meanwhile: no "
+        "public source decodes Hyper Backup's codes).",
     ),
     WriteShape(
         "dsm_container_project",

@@ -45,6 +45,21 @@ VOLUME_PATH = re.compile(r"^/volume[0-9]+(/|$)")
 #: Task.status values that mean "idle"; anything else is a running (or preparing) backup
 IDLE_STATUSES = ("none", "", None)
 
+#: Task.create's answer when a task of that name exists (another run made it meanwhile, for one)
+NAME_IN_USE = 4405
+
+#: DSM error codes of Hyper Backup (a module passes them to its client). Hyper Backup's 44xx codes are not
+#: published and no public client decodes them (dsm-webapi.md §4.5): 4405 is named from what the simulated NAS
+#: answers to a second task of one name (UNVERIFIED on a real DSM); 4401 is "no error" in last_bkp_error_code
+#: (dsmctl); 3332 is is_backing_up_restoring in DSM's error table (go-synology pkg/api/errors.go).
+ERRORS = {
+    "SYNO.Backup": {
+        3332: "The task is backing up or restoring; Hyper Backup refuses changes until it ends",
+        4401: "No error",
+        NAME_IN_USE: "A Hyper Backup task of this name already exists",
+    },
+}
+
 
 # --- input ----------------------------------------------------------------------------------------
 def check_params(params):

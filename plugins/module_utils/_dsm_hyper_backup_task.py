@@ -25,6 +25,7 @@ from ansible_collections.ankinas.synology.plugins.module_utils._resource import 
 
 class HyperBackupTask(DSMResource):
     result_key = "backup_task"
+    dsm_errors = hb.ERRORS
 
     def __init__(self, module):
         super().__init__(module)
@@ -190,6 +191,7 @@ class HyperBackupTask(DSMResource):
         target_id = reused.get("target_id") if reused else None
         if not target_id:
             target_id = self._candidate_dir(params)
+        made_repository = reused is None
         if reused:
             repo_id = reused["repo_id"]
         else:
@@ -221,15 +223,21 @@ class HyperBackupTask(DSMResource):
             backup_params={"enable_data_compress": True, "enable_notify": False},
         )
         # An empty body is a success on real DSM: the task is then found by listing (confirm re-lists too).
-        self.client.call(
-            TASK_API,
-            "create",
-            task,
-            version=1,
-            write=True,
-            confirm=lambda: self._find() is not None,
-            secret_params=hb.SECRET_PARAMS,
-        )
+        try:
+            self.client.call(
+                TASK_API,
+                "create",
+                task,
+                version=1,
+                write=True,
+                confirm=lambda: self._find() is not None,
+                secret_params=hb.SECRET_PARAMS,
+            )
+        except DSMAPIError as exc:
+            if exc.code != hb.NAME_IN_USE:
+                raise
+            self._take_over(desired, repo_id if made_repository else None, exc)
+            return
         created = self._find()
         if created is None:
             raise ResourceError(
@@ -238,6 +246,39 @@ class HyperBackupTask(DSMResource):
         steps = [key for key in ("schedule", "retention") if key in desired]
         if steps:
             self._set(created["task_id"], desired, steps, "was created")
+
+    def _take_over(self, desired, repo_id, refusal):
+        """Task.create met the name in use: another run (a second host of the same NAS, say) made the task since
+        this run read. Take that task over (update it to the desired state) and remove the repository this run
+        made for nothing, so both runs end with one task and one repository."""
+        taken = self.read()
+        if taken is None or taken.get("task_id") is None:
+            raise ResourceError(
+                f"{refusal}, but no task named {self.params['name']!r} is listed: rename the task in the Hyper Backup "
+                "UI or choose another name"
+            ) from None
+        self.module.warn(
+            f"another run created the Hyper Backup task {self.params['name']!r} at the same time as this one; this "
+            "run took it over"
+        )
+        if repo_id is not None and all(other.get("repo_id") != repo_id for other in self._tasks()):
+            self.client.call(
+                REPOSITORY_API,
+                "delete",
+                {"repo_id": repo_id},
+                version=1,
+                write=True,
+                confirm=lambda: all(other.get("repo_id") != repo_id for other in self._own_repositories()),
+            )
+        different = hb.destination_differences(taken["destination"], desired["destination"])
+        if different:
+            keys = ", ".join("destination." + key for key in different)
+            raise ResourceError(
+                f"the task {self.params['name']!r} that another run created backs up to another destination "
+                f"({keys} differ); Hyper Backup cannot move a task"
+            )
+        if self.differences(taken, desired):
+            self.update(taken, desired)
 
     def _candidate_dir(self, params):
         try:

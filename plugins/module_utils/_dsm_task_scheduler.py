@@ -216,7 +216,9 @@ class TaskClient:
             params["id"] = task_id
         params["SynoConfirmPWToken"] = self._token()
         method = "create" if task_id is None else "set"
-        self.client.call(ROOT_API, method, params, version=4, write=True, raw=("SynoConfirmPWToken",))
+        # A create whose answer is lost (a proxy's 504) may have landed: the task is then listed by its name.
+        confirm = (lambda: self.find(fields["name"]) is not None) if task_id is None else None
+        self.client.call(ROOT_API, method, params, version=4, write=True, raw=("SynoConfirmPWToken",), confirm=confirm)
 
     def history(self, task_id):
         """The task's finished runs as DSM lists them (entries of other shapes left out)."""
@@ -324,3 +326,31 @@ class TaskClient:
         )
         if self.find(name) is not None:
             raise ResourceError(f"{SCHEDULER_API} delete answered success but task {name!r} is still there")
+
+
+def list_root_tasks(client, name_prefix="", script_contains=()):
+    """The root script tasks whose name starts with name_prefix and whose script holds every string of
+    script_contains, each read whole (get), sorted by name: [{id, name, enabled, script, schedule}]."""
+    data = client.call(
+        SCHEDULER_API, "list", {"sort_by": "name", "sort_direction": "ASC", "offset": 0, "limit": -1}, version=3
+    )
+    found = []
+    for listed in data.get("tasks") or []:
+        name = listed.get("name")
+        if listed.get("real_owner") != OWNER or not isinstance(name, str) or not name.startswith(name_prefix):
+            continue
+        task = client.call(SCHEDULER_API, "get", {"id": listed.get("id"), "real_owner": OWNER}, version=4)
+        if task.get("id") is None:
+            continue  # gone since the list (DSM answers an empty task, not an error)
+        script = (task.get("extra") or {}).get("script", "")
+        if all(part in script for part in script_contains):
+            found.append(
+                {
+                    "id": task["id"],
+                    "name": task.get("name"),
+                    "enabled": bool(task.get("enable")),
+                    "script": script,
+                    "schedule": from_dsm_schedule(task.get("schedule")),
+                }
+            )
+    return sorted(found, key=lambda task: task["name"])

@@ -173,6 +173,11 @@ notes:
     repositories. O(state=absent) also removes such repositories of the task.
   - C(Repository delete) with C(repo_id) is not shown by any public client; the module sends it only for
     repositories it made and no task uses.
+  - When two runs create the same task at once (two hosts of one NAS in the inventory, say), the second meets the
+    name in use (DSM error 4405, a meaning no public source confirms) and takes over the task the first one made,
+    with a warning, removing the repository it made for nothing.
+  - A change DSM refuses because the task is backing up (error 3332) or because another change holds DSM's lock
+    (3328) is sent again after a pause, up to five times (about 15 seconds).
 seealso:
   - module: ankinas.synology.dsm_shared_folder
   - module: ankinas.synology.dsm_session

@@ -13,12 +13,22 @@ description:
     C(info) where DSM does not offer it.
   - Reports which of the APIs the other modules of this collection need exist on the NAS. Package APIs exist only
     when the package is installed (Container Manager, Hyper Backup).
+  - With O(clock), also reads what time it is on the NAS, in the NAS's own time zone (DSM writes every time it
+    reports, such as Hyper Backup's last backup, in that zone, without saying which).
   - Changes nothing.
-options: {}
+options:
+  clock:
+    description:
+      - Read the NAS's clock (RV(clock)) with C(SYNO.Core.Region.NTP) C(get), which gives the wall clock, the epoch
+        and DSM's zone name (its shape from a public client that read it on DSM 7.4, unverified on other versions),
+        or, where it is not offered or refuses, the C(time) of C(SYNO.DSM.Info) C(getinfo) (the wall clock only).
+    type: bool
+    default: false
+    version_added: 0.3.0
 notes:
-  - The DSM answers it reads are the DSM contracts C(dsm_info), C(system_info) of the collection's table
-    (C(plugins/module_utils/_dsm_contracts.py)); M(ankinas.synology.dsm_probe) checks them on a NAS, and
-    C(playbooks/site.yml) before its first change.
+  - The DSM answers it reads are the DSM contracts C(dsm_info), C(system_info) and, with O(clock), C(region_ntp) of
+    the collection's table (C(plugins/module_utils/_dsm_contracts.py)); M(ankinas.synology.dsm_probe) checks them on
+    a NAS, and C(playbooks/site.yml) before its first change.
 extends_documentation_fragment:
   - ankinas.synology.dsm
   - ankinas.synology.attributes.INFO_MODULE
@@ -82,6 +92,34 @@ dsm:
       description: The API the version was read from.
       type: str
       sample: SYNO.DSM.Info
+clock:
+  description:
+    - What time it is on the NAS (O(clock)); null when DSM tells neither way.
+    - An age of a time DSM reports is C(local) minus that time, both on the NAS's clock.
+  returned: when O(clock=true)
+  type: dict
+  version_added: 0.3.0
+  contains:
+    local:
+      description: The NAS's wall clock, C(YYYY-MM-DD HH:MM:SS), in its time zone.
+      type: str
+      sample: "2026-08-12 16:08:34"
+    timestamp:
+      description: The NAS's clock as seconds since the epoch (null from C(SYNO.DSM.Info)).
+      type: int
+      sample: 1786540114
+    utc_offset:
+      description: The NAS's offset from UTC in seconds (null from C(SYNO.DSM.Info)).
+      type: int
+      sample: 10800
+    timezone:
+      description: DSM's name of its time zone (not an IANA name; empty from C(SYNO.DSM.Info)).
+      type: str
+      sample: Amman
+    source:
+      description: The API the clock was read from.
+      type: str
+      sample: SYNO.Core.Region.NTP
 apis:
   description: Which APIs that the collection's modules use exist on the NAS.
   returned: success
@@ -104,6 +142,7 @@ apis:
 import re
 
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_clock import read_clock
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import dsm_module, run_read_module
 
 VERSION = re.compile(r"DSM (\d+)\.(\d+)(?:\.(\d+))?-(\d+)(?: Update (\d+))?")
@@ -130,7 +169,7 @@ def read_version(client):
     return data.get("firmware_ver", ""), data.get("model", ""), "SYNO.Core.System"
 
 
-def gather(client):
+def gather(client, clock=False):
     version_string, model, source = read_version(client)
     match = VERSION.search(version_string or "")
     numbers = [int(group or 0) for group in match.groups()] if match else [client.dsm_major(), 0, 0, 0, 0]
@@ -139,12 +178,15 @@ def gather(client):
     dsm["update"] = dsm["update_number"]
     dsm.update(version_string=version_string, model=model, source=source)
     apis = {key: client.has_api(api) for key, api in REPORTED_APIS.items()}
-    return {"dsm": dsm, "apis": apis}
+    facts = {"dsm": dsm, "apis": apis}
+    if clock:
+        facts["clock"] = read_clock(client)
+    return facts
 
 
 def main():
-    module = dsm_module()
-    run_read_module(module, gather)
+    module = dsm_module(dict(clock=dict(type="bool", default=False)))
+    run_read_module(module, lambda client: gather(client, module.params["clock"]))
 
 
 if __name__ == "__main__":

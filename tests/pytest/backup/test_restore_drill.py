@@ -134,9 +134,14 @@ def test_restore_drill_brings_back_the_backed_up_notes(drill, tmp_path):
             env={"ANSIBLE_ROLES_PATH": str(Path(ROOT) / "roles")},
             inventory=drill["inventory"],
         )
-        assert missing.returncode != 0 and "Nothing to restore: no version v0" in missing.stdout
+        assert missing.returncode != 0 and "Nothing to restore: no version v0" in missing.stdout, missing.stdout[-5000:]
         assert "The sync server runs again on the data as it was" in missing.stdout
         assert len(anki_client.download_notes("alice", drill["password"], endpoint)) == 25
+
+    # two earlier drills' copies of the data (full copies each): only the newest two copies stay after this drill
+    volume = nas.home / "volumes" / "volume1" / "docker"
+    for stamp in ("20250101T000000Z", "20250201T000000Z"):
+        (volume / f"anki-server.before-restore-{stamp}").mkdir()
 
     # the drill: no new backup, the latest version, the container and the data wiped, restore, redeploy
     result = play(
@@ -149,9 +154,9 @@ def test_restore_drill_brings_back_the_backed_up_notes(drill, tmp_path):
         assert "from: snapshot" in result.stdout  # each user's snapshot replaced the live database's copy
     else:  # the one-shot root tasks are gone; the snapshot task stays
         assert [task["name"] for task in nas.state()["state"]["scheduled_tasks"].values()] == [snapshot_task["name"]]
-    volume = nas.home / "volumes" / "volume1" / "docker"
-    moved = [path for path in volume.iterdir() if path.name.startswith("anki-server.before-restore-")]
-    assert len(moved) == 1 and (moved[0] / "alice" / "collection.anki2").exists()
+    moved = sorted(path for path in volume.iterdir() if path.name.startswith("anki-server.before-restore-"))
+    assert [path.name for path in moved][:1] == ["anki-server.before-restore-20250201T000000Z"], moved
+    assert len(moved) == 2 and (moved[1] / "alice" / "collection.anki2").exists()
     restored = volume / "anki-server" / "alice"
     assert (restored / "collection.snapshot.anki2").stat().st_uid == 1000
 

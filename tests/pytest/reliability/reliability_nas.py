@@ -1,6 +1,7 @@
 """The deployed NAS of the reliability suite (a module of its own: `import conftest` is ambiguous across suites)."""
 
 import contextlib
+import json
 import time
 import uuid
 from pathlib import Path
@@ -58,7 +59,7 @@ class DeployedNAS:
 
     def dsm_client(self):
         """A DSM Web API client as the demo's administrator (close() it)."""
-        return DSMClient(url=self.dsm_url, username=DEMO_ADMIN, password=DEMO_DSM_PASSWORD, ca_path=self.ca_path)
+        return DSMClient(**self.dsm_client_options())
 
     def dsm_connection(self):
         """The connection options of a DSM module for this NAS."""
@@ -74,6 +75,14 @@ class DeployedNAS:
         answer = requests.request(method, url, verify=self.ca_path, timeout=30, json={} if payload is None else payload)
         answer.raise_for_status()
         return answer.json()
+
+    def behaviours(self, **values):
+        """Tunes real-DSM behaviours of the simulated DSM at run time (simnas.dsm.behaviours)."""
+        return self._control("behaviours", "POST", values)
+
+    def dsm_client_options(self):
+        """The simulated DSM's administrator, as DSMClient keyword arguments."""
+        return {"url": self.dsm_url, "username": DEMO_ADMIN, "password": DEMO_DSM_PASSWORD, "ca_path": self.ca_path}
 
     def dsm_writes(self):
         return self._control("counters")["writes"]
@@ -105,3 +114,28 @@ class DeployedNAS:
         for user in USERS:
             served = anki_client.download_notes(user["name"], user["password"], self.endpoint)
             assert served == sorted(NOTES[user["name"]]), f"{user['name']} lost notes"
+
+
+def status_of_hosts(extra_vars, inventory, env):
+    """Runs the status playbook: (exit code, {host: the report's lines}, {host: the number of changed tasks})."""
+    process = run_playbook(
+        ROOT / "playbooks" / "status.yml",
+        extra_vars,
+        env=dict(env, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json"),
+        inventory=inventory,
+    )
+    output = json.loads(process.stdout)
+    (report,) = [task for play in output["plays"] for task in play["tasks"] if task["task"]["name"] == "Report"]
+    lines = {host: result["msg"] for host, result in report["hosts"].items()}
+    assert all(isinstance(host_lines, list) for host_lines in lines.values()), report
+    return process.returncode, lines, {host: stats["changed"] for host, stats in output["stats"].items()}
+
+
+def backup_now(deployed_nas, snapshot=True):
+    """The hyper_backup role with a backup (and a snapshot) taken now (site.yml, tag hyper_backup)."""
+    return run_playbook(
+        ROOT / "playbooks" / "site.yml",
+        dict(deployed_nas.overrides, hyper_backup_run_now=True, hyper_backup_snapshot_now=snapshot),
+        env=dict(deployed_nas.env, ANSIBLE_RUN_TAGS="hyper_backup"),
+        inventory=str(ROOT / "inventories" / "demo"),
+    )

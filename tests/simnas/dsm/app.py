@@ -13,7 +13,8 @@ the others are armed for the next matching requests, as a count, `true` (once) o
 - `next_create_504_html`: apply the next create, then answer 504 with an HTML page;
 - `slow_seconds`: wait that long before answering (`slow_count` requests, default 1);
 - `busy`: refuse the next writes with a "busy" code before acting, {"count": n, "api": "SYNO.Core.Share",
-  "code": 3328} (3328 "another share operation is in progress": dsm-webapi.md §0.4, §5.1,
+  "code": 3328} (3328 is get_lock_failed in DSM's error table, synology-community/go-synology
+  pkg/api/errors.go; SYNO.Core.Share answers it to overlapping writes: dsm-webapi.md §0.4, §5.1,
   batonogov/terraform-provider-synology-dsm internal/client/share.go mutateShare);
 - `idle_sessions: true`: every open session has been idle too long (next call: 106), as a
   session_lifetime would make it, without waiting for a clock;

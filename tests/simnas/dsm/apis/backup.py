@@ -30,6 +30,7 @@ import threading
 import time
 from datetime import datetime, timedelta
 
+from simnas.dsm.apis import region
 from simnas.dsm.registry import EMPTY_BODY, DSMError, declare_api, method
 
 for _api in ("SYNO.Backup.Task", "SYNO.Backup.Repository", "SYNO.Backup.Target", "SYNO.Backup.Version"):
@@ -60,8 +61,9 @@ def _store(ctx):
     return store
 
 
-def _now():
-    return datetime.now().strftime("%Y/%m/%d %H:%M:%S")
+def _now(sim):
+    """Now on the NAS's wall clock, as Hyper Backup writes its times (local, no zone: see region.py)."""
+    return region.local(sim).strftime("%Y/%m/%d %H:%M:%S")
 
 
 def _str(ctx, key, required=True):
@@ -459,7 +461,7 @@ def task_backup(ctx):
     if task["status"] != "none":
         raise DSMError(ERR_BUSY)
     task["status"] = "backup"
-    task["last_bkp_time"] = _now()
+    task["last_bkp_time"] = _now(ctx.sim)
     task["last_bkp_result"] = "backingup"
     task["progress"] = {"progress": 0, "processed": 0, "total": 0}
     slow = ctx.sim._take_fault("slow_backup", "SYNO.Backup.Task")
@@ -539,7 +541,7 @@ def _run_backup(sim, task_id, delay):
             return
         task["status"] = "none"
         task.pop("progress", None)
-        task["last_bkp_end_time"] = _now()
+        task["last_bkp_end_time"] = _now(sim)
         if error:
             task["last_bkp_result"] = "fail"
             task["last_bkp_error"] = error
@@ -597,7 +599,7 @@ def version_list(ctx):
     task = _task(ctx, _int(ctx, "task_id"))
     listed = []
     for version in reversed(task["versions"]):
-        local = datetime.fromtimestamp(version["time"]).strftime("%Y/%m/%d %H:%M:%S")
+        local = region.local(ctx.sim, version["time"]).strftime("%Y/%m/%d %H:%M:%S")
         listed.append(
             {
                 "version_id": version["version_id"],

@@ -1,5 +1,6 @@
 """SYNO.DSM.Info getinfo (v2 only) and SYNO.Core.System info: what DSM and which model this NAS is."""
 
+from simnas.dsm.apis import region
 from simnas.dsm.registry import declare_api, method
 
 declare_api("SYNO.DSM.Info", dsm7=(1, 2), dsm6=(1, 2), admin_only=False)
@@ -15,7 +16,8 @@ def dsm_getinfo(ctx):
         "serial": "SIM0000000001",
         "temperature": 41,
         "temperature_warn": False,
-        "time": "2026-01-01 00:00:00",
+        # The NAS's wall clock, as C's ctime() writes it, without a zone (see region.py).
+        "time": region.local(ctx.sim).strftime("%a %b %e %H:%M:%S %Y"),
         "uptime": 3600,
         "version": system["version"],
         "version_string": system["version_string"],

@@ -10,8 +10,10 @@ from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client impor
     DSMAPIError,
     DSMClient,
     _NoAnswer,
+    busy_codes_of,
     error_meaning,
 )
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_hyper_backup import ERRORS as BACKUP_ERRORS
 
 
 @pytest.mark.parametrize(
@@ -31,6 +33,28 @@ from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client impor
 )
 def test_error_meaning_looks_in_the_most_specific_table_first(api, code, meaning):
     assert error_meaning(api, code) == meaning
+
+
+def test_the_codes_met_without_a_meaning_are_named():
+    # 3328 on any API (DSM's get_lock_failed); Hyper Backup's 4405 and 3332 with its table
+    assert "busy" in error_meaning("SYNO.Core.AppPortal.ReverseProxy", 3328)
+    assert error_meaning("SYNO.Core.Share", 3328) == "Another shared folder operation is in progress"
+    assert "already exists" in error_meaning("SYNO.Backup.Task", 4405, BACKUP_ERRORS)
+    assert "backing up" in error_meaning("SYNO.Backup.Task", 3332, BACKUP_ERRORS)
+
+
+@pytest.mark.parametrize(
+    ("api", "codes"),
+    [
+        ("SYNO.Core.Share", (3328,)),
+        ("SYNO.Core.AppPortal.ReverseProxy", (3328,)),
+        ("SYNO.Core.TaskScheduler.Root", (3328,)),
+        ("SYNO.Backup.Task", (3328, 3332)),
+        ("SYNO.Backup.TaskX", (3328,)),  # a prefix, not a family
+    ],
+)
+def test_busy_codes_are_retried_on_every_write_that_dsm_can_refuse_as_busy(api, codes):
+    assert busy_codes_of(api) == codes
 
 
 def test_the_message_names_api_method_code_meaning_and_hint():
