@@ -8,11 +8,18 @@ PRIVATE to the collection: it can change at any time.
 Paths are File Station paths, starting at the shared folder's name (/docker/anki-server for
 /volume1/docker/anki-server, dsm-webapi.md §5.3). File Station cannot set a POSIX owner or mode (§7.5).
 UNVERIFIED on a real NAS: that getinfo answers a missing path as an entry with code 408.
+
+SYNO.FileStation.List list{folder_path, offset, limit, additional} answers {total, offset, files} (Synology's File
+Station API guide). No public client or capture shows how File Station lists a symbolic link, nor whether an
+administrator may list a folder whose POSIX mode keeps others out: callers treat both as unknown.
 """
 
 LIST_API = "SYNO.FileStation.List"
 FOLDER_API = "SYNO.FileStation.CreateFolder"
 MISSING = 408
+#: what list/getinfo add to an entry
+ADDITIONAL = ["real_path", "owner", "perm"]
+PAGE = 1000
 
 
 class FolderClient:
@@ -21,9 +28,7 @@ class FolderClient:
 
     def info(self, path):
         """The File Station entry of path (with real_path, owner and perm), or None when it does not exist."""
-        data = self.client.call(
-            LIST_API, "getinfo", {"path": [path], "additional": ["real_path", "owner", "perm"]}, version=(1, 2)
-        )
+        data = self.client.call(LIST_API, "getinfo", {"path": [path], "additional": ADDITIONAL}, version=(1, 2))
         entries = data.get("files") or []
         entry = entries[0] if entries else {}
         return None if not entry or entry.get("code") == MISSING else entry
@@ -39,3 +44,19 @@ class FolderClient:
             write=True,
             confirm=lambda: self.info(path) is not None,
         )
+
+    def children(self, path):
+        """The entries of the folder path (with real_path, owner and perm), every page of them."""
+        entries, offset = [], 0
+        while True:
+            data = self.client.call(
+                LIST_API,
+                "list",
+                {"folder_path": path, "offset": offset, "limit": PAGE, "additional": ADDITIONAL},
+                version=(1, 2),
+            )
+            page = [entry for entry in data.get("files") or [] if isinstance(entry, dict)]
+            entries += page
+            offset += len(page)
+            if not page or offset >= int(data.get("total") or 0):
+                return entries

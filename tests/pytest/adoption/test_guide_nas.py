@@ -69,7 +69,9 @@ def test_a_switch_whose_new_server_fails_its_login_check_puts_the_old_one_back(g
     # PGID 100 is a group the image already has: its entrypoint exits, so no user can log in.
     process = guide_nas.site("portainer", anki_sync_server_pgid=100, anki_sync_server_check_timeout=5)
     assert process.returncode != 0
-    assert f"the previous deployment ({guide_nas.name}) was put back as it was" in said(process)
+    assert f"the previous deployment ({guide_nas.name}, a container run with Docker) was put back as it was" in (
+        said(process)
+    )
 
     assert guide_nas.stacks() == []
     after = guide_nas.docker.containers.get(guide_nas.name)

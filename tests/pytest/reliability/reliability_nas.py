@@ -59,6 +59,10 @@ class DeployedNAS:
         answer.raise_for_status()
         return answer.json()
 
+    def dsm_state(self):
+        """The simulated DSM's state, sessions and armed faults (GET /_sim/state)."""
+        return self._control("state")
+
     def dsm_faults(self, **faults):
         return self._control("faults", "POST", faults)
 
@@ -75,9 +79,7 @@ class DeployedNAS:
         return [stack["Name"] for stack in self._control("state", service="PORTAINER")["stacks"]]
 
     def projects(self):
-        return {
-            project["name"]: project for project in self._control("state")["state"].get("docker_projects", {}).values()
-        }
+        return {project["name"]: project for project in self.dsm_state()["state"].get("docker_projects", {}).values()}
 
     def dsm_writes(self):
         return self._control("counters")["writes"]
