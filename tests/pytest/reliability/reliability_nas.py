@@ -36,10 +36,14 @@ class DeployedNAS:
             "hyper_backup_tools_dir": "/volume1/docker/ankinas tools",
         }
 
-    def site(self, playbook="site.yml", check=False, diff=False, inventory="inventories/demo", method=None, **extra):
+    def site(
+        self, playbook="site.yml", check=False, diff=False, inventory="inventories/demo", method=None, tags="", **extra
+    ):
         """Runs a playbook of the collection on this NAS; method: the deploy method (else the suite's, docker);
-        inventory: the demo inventory, or a list of sources."""
-        env = dict(self.env, ANKINAS_DEPLOY_METHOD=method) if method else self.env
+        inventory: the demo inventory, or a list of sources; tags: only these (ANSIBLE_RUN_TAGS)."""
+        env = dict(self.env, ANKINAS_DEPLOY_METHOD=method) if method else dict(self.env)
+        if tags:
+            env["ANSIBLE_RUN_TAGS"] = tags
         sources = [str(ROOT / inventory)] if isinstance(inventory, str) else inventory
         return run_playbook(
             ROOT / "playbooks" / playbook,
@@ -81,8 +85,11 @@ class DeployedNAS:
     def projects(self):
         return {project["name"]: project for project in self.dsm_state()["state"].get("docker_projects", {}).values()}
 
+    def dsm_counters(self):
+        return self._control("counters")
+
     def dsm_writes(self):
-        return self._control("counters")["writes"]
+        return self.dsm_counters()["writes"]
 
     def reset_dsm_counters(self):
         self._control("reset-counters", "POST")

@@ -19,6 +19,8 @@ from simnas.waiting import wait_until
 pytestmark = pytest.mark.docker
 DEMO = str(ROOT / "inventories" / "demo")
 COMPOSE_PROJECT = "com.docker.compose.project"
+#: the roles these cases are about (the reverse proxy and the backup stay as the suite's first run made them)
+SERVER = "data_folder,anki_sync_server"
 
 
 def said(process):
@@ -46,7 +48,7 @@ def dsm_connection(deployed_nas):
 
 def back_to_docker(deployed_nas):
     """The suite's state again: the docker method's container, every note served."""
-    process = deployed_nas.site()
+    process = deployed_nas.site(tags=SERVER)
     assert process.returncode == 0, process.stdout[-4000:]
     assert COMPOSE_PROJECT not in deployed_nas.container().labels
     deployed_nas.assert_serves_every_users_notes()
@@ -63,7 +65,7 @@ def test_case1_a_switch_to_a_portainer_that_cannot_deploy_stops_before_any_chang
         if portainer == "wrong api key"
         else {"portainer_url": f"https://127.0.0.1:{free_port()}"}
     )
-    process = deployed_nas.site(method="portainer", **unusable)
+    process = deployed_nas.site(method="portainer", tags=SERVER, **unusable)
     assert process.returncode != 0
     output = said(process)
     assert "The portainer method cannot deploy" in output, output[-3000:]
@@ -84,7 +86,7 @@ def test_case1_portainer_going_down_mid_switch_puts_the_old_container_back_witho
         method="POST", path="/api/stacks/create/standalone/string", status=502, down=1000, message="Bad gateway"
     )
     try:
-        process = deployed_nas.site(method="portainer", anki_sync_server_check_timeout=10)
+        process = deployed_nas.site(method="portainer", tags=SERVER, anki_sync_server_check_timeout=10)
     finally:
         deployed_nas.portainer_reset()
     assert process.returncode != 0
@@ -101,7 +103,7 @@ def test_case1_portainer_going_down_mid_switch_puts_the_old_container_back_witho
     assert after["HostConfig"]["Binds"] == before["HostConfig"]["Binds"]
     deployed_nas.assert_serves_every_users_notes()
     # Portainer is back: the next run finds its server as it was and changes nothing
-    rerun = deployed_nas.site()
+    rerun = deployed_nas.site(tags=SERVER)
     assert rerun.returncode == 0, rerun.stdout[-3000:]
     assert deployed_nas.stacks() == []
 
@@ -116,7 +118,7 @@ def test_case2_a_symlinked_data_path_is_refused_before_any_change(deployed_nas, 
     link.symlink_to(target)
     try:
         deployed_nas.reset_dsm_counters()
-        process = deployed_nas.site(data_folder_path="/volume1/docker/anki-link")
+        process = deployed_nas.site(tags=SERVER, data_folder_path="/volume1/docker/anki-link")
     finally:
         link.unlink()
     assert process.returncode != 0
@@ -138,7 +140,7 @@ def test_case3_a_new_data_path_without_collections_is_refused_then_moved_on_requ
     old, new = "/volume1/docker/anki-server", "/volume1/docker/anki-moved"
     container_id = deployed_nas.container().id
     deployed_nas.reset_dsm_counters()
-    refused = deployed_nas.site(data_folder_path=new)
+    refused = deployed_nas.site(tags=SERVER, data_folder_path=new)
     assert refused.returncode != 0
     output = said(refused)
     assert (
@@ -152,7 +154,7 @@ def test_case3_a_new_data_path_without_collections_is_refused_then_moved_on_requ
     deployed_nas.assert_serves_every_users_notes()
 
     try:
-        moved = deployed_nas.site(data_folder_path=new, anki_sync_server_data_dir_change="move")
+        moved = deployed_nas.site(tags=SERVER, data_folder_path=new, anki_sync_server_data_dir_change="move")
         assert moved.returncode == 0, moved.stdout[-4000:]
         assert f"Moved 2 collections (alice, bob) from {old} to {new}" in said(moved)
         assert deployed_nas.collections(new) == ["alice", "bob"]
@@ -160,11 +162,11 @@ def test_case3_a_new_data_path_without_collections_is_refused_then_moved_on_requ
         binds = deployed_nas.container().attrs["HostConfig"]["Binds"]
         assert [bind.split(":")[0] for bind in binds] == [str(deployed_nas.home / "volumes" / new.lstrip("/"))]
         deployed_nas.assert_serves_every_users_notes()
-        again = deployed_nas.site(data_folder_path=new, anki_sync_server_data_dir_change="move")
+        again = deployed_nas.site(tags=SERVER, data_folder_path=new, anki_sync_server_data_dir_change="move")
         assert again.returncode == 0, again.stdout[-4000:]
         assert play_recap(again, "simnas")["changed"] == 0, again.stdout[-4000:]
     finally:
-        back = deployed_nas.site(anki_sync_server_data_dir_change="move")
+        back = deployed_nas.site(tags=SERVER, anki_sync_server_data_dir_change="move")
         assert back.returncode == 0, back.stdout[-4000:]
     assert deployed_nas.collections(old) == ["alice", "bob"]
     deployed_nas.assert_serves_every_users_notes()
@@ -172,15 +174,16 @@ def test_case3_a_new_data_path_without_collections_is_refused_then_moved_on_requ
 
 # --- case 4: an interrupted switch, a restore drill under another method ----------------------------------------
 def test_case4_a_switch_interrupted_at_the_project_removal_is_finished_by_the_next_run(deployed_nas):
-    switched = deployed_nas.site(method="container_manager")
+    switched = deployed_nas.site(method="container_manager", tags=SERVER)
     assert switched.returncode == 0, switched.stdout[-4000:]
     assert deployed_nas.container().labels[COMPOSE_PROJECT] == deployed_nas.name
-    # The project's clean (its containers' removal) takes long: Ctrl-C lands in the middle of it.
-    deployed_nas.dsm_faults(slow_seconds={"seconds": 8, "api": "SYNO.Docker.Project", "method": "clean"})
+    # The project is stopped and cleaned (its containers removed), then its delete takes long: Ctrl-C lands there.
+    # The play's session is logged out on the interrupt (the dsm_logout callback), so the delete never happens.
+    deployed_nas.dsm_faults(slow_seconds={"seconds": 8, "api": "SYNO.Docker.Project", "method": "delete"})
     run = start_playbook(
         ROOT / "playbooks" / "site.yml",
         deployed_nas.overrides,
-        env=dict(deployed_nas.env, ANKINAS_DEPLOY_METHOD="docker"),
+        env=dict(deployed_nas.env, ANKINAS_DEPLOY_METHOD="docker", ANSIBLE_RUN_TAGS=SERVER),
         inventory=DEMO,
     )
     lines = []
@@ -189,19 +192,21 @@ def test_case4_a_switch_interrupted_at_the_project_removal_is_finished_by_the_ne
             lines.append(line)
             if "Remove the Container Manager project" in line:
                 break
-        # The slow fault is taken when DSM receives the clean, which then answers in 8 s: interrupt now.
-        wait_until(lambda: "slow_seconds" not in deployed_nas.dsm_state()["faults"], 120, "the project's clean")
+        # The slow fault is taken when DSM receives the delete, which then waits 8 s: interrupt now.
+        wait_until(lambda: "slow_seconds" not in deployed_nas.dsm_state()["faults"], 120, "the project's delete")
+        deployed_nas.reset_dsm_counters()
         run.send_signal(signal.SIGINT)
         lines += run.communicate(timeout=120)[0].splitlines(keepends=True)
     finally:
         if run.poll() is None:
             run.kill()
     assert "User interrupted execution" in "".join(lines), "".join(lines)[-3000:]
-    containers = deployed_nas.docker.containers
-    wait_until(lambda: not containers.list(all=True, filters={"name": deployed_nas.name}), 60, "the project's clean")
+    # the delete's wait is over: DSM found the session logged out (119) and deleted nothing
+    wait_until(lambda: "119" in deployed_nas.dsm_counters().get("errors", {}), 30, "the delete refused")
+    assert not deployed_nas.docker.containers.list(all=True, filters={"name": f"^/{deployed_nas.name}$"})
     assert deployed_nas.name in deployed_nas.projects()  # the orphan: a project without a container
 
-    rerun = deployed_nas.site()
+    rerun = deployed_nas.site(tags=SERVER)
     assert rerun.returncode == 0, rerun.stdout[-4000:]
     assert (
         f"An interrupted switch left the Container Manager project {deployed_nas.name} without a container: "
@@ -213,7 +218,7 @@ def test_case4_a_switch_interrupted_at_the_project_removal_is_finished_by_the_ne
 
 
 def test_case4_a_restore_drill_under_another_method_stops_the_deployed_project_and_leaves_none(deployed_nas):
-    switched = deployed_nas.site(method="container_manager")
+    switched = deployed_nas.site(method="container_manager", tags=SERVER)
     assert switched.returncode == 0, switched.stdout[-4000:]
     try:
         drill = deployed_nas.site("restore_drill.yml", method="docker", restore_drill_confirm=True)
@@ -227,48 +232,94 @@ def test_case4_a_restore_drill_under_another_method_stops_the_deployed_project_a
         back_to_docker(deployed_nas)
 
 
-# --- case 6: ownership drift inside the data folder, Container Manager without SSH ------------------------------
-def test_case6_container_manager_without_ssh_repairs_ownership_drift_before_the_server_needs_it(deployed_nas, tmp_path):
-    name, port = f"{deployed_nas.name}-cm", free_port()
-    data_dir = f"/volume1/docker/{name}"
-    host = {
-        "ansible_host": "127.0.0.1",
-        "ansible_port": 9,  # closed: any task that tried to reach the NAS over SSH would fail
-        "anki_sync_server_container_name": name,
-        "anki_sync_server_network": name,
-        "anki_sync_server_host_port": port,
-        "data_folder_path": data_dir,
-    }
-    (tmp_path / "hosts.yml").write_text(json.dumps({"all": {"children": {"synology": {"hosts": {"simnas": host}}}}}))
-    inventory = [DEMO, str(tmp_path / "hosts.yml")]
-    overrides = {key: value for key, value in deployed_nas.overrides.items() if key not in host}
-    env = dict(deployed_nas.env, ANKINAS_DEPLOY_METHOD="container_manager")
-    env["ANSIBLE_RUN_TAGS"] = "data_folder,anki_sync_server"
-    endpoint = f"http://127.0.0.1:{port}/"
-    folder = deployed_nas.home / "volumes" / data_dir.lstrip("/")
+# --- Container Manager without SSH (DSM credentials alone): cases 6 and 3 ----------------------------------------
+class ContainerManagerServer:
+    """A second sync server on the same NAS, deployed through Container Manager by an inventory whose SSH port
+    refuses: every file step goes through File Station and one-shot root tasks of Task Scheduler."""
+
+    def __init__(self, deployed_nas, folder):
+        self.nas = deployed_nas
+        self.name, self.port = f"{deployed_nas.name}-cm", free_port()
+        self.data_dir = f"/volume1/docker/{self.name}"
+        self.endpoint = f"http://127.0.0.1:{self.port}/"
+        self.hosts = folder / "hosts.yml"
+
+    def folder(self):
+        return self.nas.home / "volumes" / self.data_dir.lstrip("/")
+
+    def site(self, **extra):
+        host = {
+            "ansible_host": "127.0.0.1",
+            "ansible_port": 9,  # closed: any task that tried to reach the NAS over SSH would fail
+            "anki_sync_server_container_name": self.name,
+            "anki_sync_server_network": self.name,
+            "anki_sync_server_host_port": self.port,
+            "data_folder_path": self.data_dir,
+        }
+        self.hosts.write_text(json.dumps({"all": {"children": {"synology": {"hosts": {"simnas": host}}}}}))
+        overrides = {key: value for key, value in self.nas.overrides.items() if key not in host}
+        env = dict(self.nas.env, ANKINAS_DEPLOY_METHOD="container_manager", ANSIBLE_RUN_TAGS=SERVER)
+        return run_playbook(
+            ROOT / "playbooks" / "site.yml", dict(overrides, **extra), env=env, inventory=[DEMO, str(self.hosts)]
+        )
+
+
+@pytest.fixture(scope="module")
+def container_manager_server(deployed_nas, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("container-manager")
+    server = ContainerManagerServer(deployed_nas, folder)
     try:
-        first = run_playbook(ROOT / "playbooks" / "site.yml", overrides, env=env, inventory=inventory)
+        first = server.site()
         assert first.returncode == 0, first.stdout[-4000:]
         for user in USERS:
-            local = anki_client.make_collection(tmp_path / user["name"], NOTES[user["name"]])
-            assert anki_client.sync(local, user["name"], user["password"], endpoint) == "full upload"
-        # A copy as root (a restore by hand, a migration): alice's files are root's now; then the NAS restarts.
-        subprocess.run(["chown", "-R", "0:0", str(folder / "alice")], check=True)
-        deployed_nas.docker.containers.get(name).restart()
-
-        repaired = run_playbook(ROOT / "playbooks" / "site.yml", overrides, env=env, inventory=inventory)
-        assert repaired.returncode == 0, repaired.stdout[-4000:]
-        output = said(repaired)
-        assert f"not owned by 1000:1000 in {data_dir}" in output, output[-3000:]
-        assert f"{data_dir}/alice/collection.anki2 (0:0)" in output
-        owners = {(path.stat().st_uid, path.stat().st_gid) for path in [folder, *folder.rglob("*")]}
-        assert owners == {(1000, 1000)}
-        deployed_nas.assert_serves_every_users_notes(endpoint)
+            local = anki_client.make_collection(folder / user["name"], NOTES[user["name"]])
+            assert anki_client.sync(local, user["name"], user["password"], server.endpoint) == "full upload"
+        yield server
     finally:
         removed = run_module(
-            "dsm_container_project", dict(dsm_connection(deployed_nas), name=name, state="absent"), timeout=300
+            "dsm_container_project", dict(dsm_connection(deployed_nas), name=server.name, state="absent"), timeout=300
         )
         assert not removed.failed, removed.get("msg")
-        for network in deployed_nas.docker.networks.list(names=[name]):
+        for network in deployed_nas.docker.networks.list(names=[server.name]):
             network.remove()
+
+
+def test_case6_container_manager_without_ssh_repairs_ownership_drift_before_the_server_needs_it(
+    deployed_nas, container_manager_server
+):
+    server = container_manager_server
+    folder = server.folder()
+    # A copy as root (a restore by hand, a migration): alice's files are root's now; then the NAS restarts.
+    subprocess.run(["chown", "-R", "0:0", str(folder / "alice")], check=True)
+    deployed_nas.docker.containers.get(server.name).restart()
+
+    repaired = server.site()
+    assert repaired.returncode == 0, repaired.stdout[-4000:]
+    output = said(repaired)
+    assert f"not owned by 1000:1000 in {server.data_dir}" in output, output[-3000:]
+    assert f"{server.data_dir}/alice/collection.anki2 (0:0)" in output
+    owners = {(path.stat().st_uid, path.stat().st_gid) for path in [folder, *folder.rglob("*")]}
+    assert owners == {(1000, 1000)}
+    deployed_nas.assert_serves_every_users_notes(server.endpoint)
+    deployed_nas.assert_serves_every_users_notes()
+
+
+def test_case3_container_manager_without_ssh_counts_and_moves_through_file_station_and_root_tasks(
+    deployed_nas, container_manager_server
+):
+    server = container_manager_server
+    old, new = server.data_dir, f"{server.data_dir}-moved"
+    deployed_nas.reset_dsm_counters()
+    refused = server.site(data_folder_path=new)
+    assert refused.returncode != 0
+    assert f"but the 2 collections of the running server (alice, bob) are in {old} and {new} has none" in said(refused)
+    assert deployed_nas.dsm_writes() == {}
+
+    moved = server.site(data_folder_path=new, anki_sync_server_data_dir_change="move")
+    assert moved.returncode == 0, moved.stdout[-4000:]
+    assert f"Moved 2 collections (alice, bob) from {old} to {new}" in said(moved)
+    server.data_dir = new
+    assert deployed_nas.collections(new) == ["alice", "bob"]
+    assert not (deployed_nas.home / "volumes" / old.lstrip("/")).exists()
+    deployed_nas.assert_serves_every_users_notes(server.endpoint)
     deployed_nas.assert_serves_every_users_notes()
