@@ -4,10 +4,12 @@ restore drill under another method, ownership drift under Container Manager with
 or stops before any change, and a fresh client downloads every note afterwards; every test leaves the NAS as the
 suite found it (the docker method's container serving both users' notes)."""
 
+import contextlib
 import json
 import signal
 import subprocess
 
+import docker
 import pytest
 from reliability_nas import NOTES, USERS
 from simnas import anki_client
@@ -47,7 +49,11 @@ def dsm_connection(deployed_nas):
 
 
 def back_to_docker(deployed_nas):
-    """The suite's state again: the docker method's container, every note served."""
+    """The suite's state again, when a test left another: the docker method's container, every note served."""
+    with contextlib.suppress(docker.errors.NotFound):
+        container = deployed_nas.container()
+        if container.status == "running" and COMPOSE_PROJECT not in container.labels:
+            return
     process = deployed_nas.site(tags=SERVER)
     assert process.returncode == 0, process.stdout[-4000:]
     assert COMPOSE_PROJECT not in deployed_nas.container().labels
