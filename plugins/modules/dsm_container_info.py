@@ -10,14 +10,17 @@ version_added: 0.3.0
 author: ankinas.synology contributors (@ankinas)
 description:
   - Reads the NAS's containers through C(SYNO.Docker.Container) (Container Manager on DSM 7.2+, the Docker package
-    before): every container, running or not, whichever tool made it (Container Manager, Portainer, C(docker run)).
+    before), every container, running or not, whichever tool made it (Container Manager, Portainer, C(docker run)).
     DSM credentials are all it needs. Changes nothing.
   - Without O(name), returns every container in the shape of the Docker Engine's container list (as
-    M(community.docker.docker_host_info) returns it with C(verbose_output)): names, image, state, published ports,
+    M(community.docker.docker_host_info) returns it with C(verbose_output)), with names, image, state, published ports,
     mounts and labels, no environment. C(list) shows no ports or mounts, so the module asks C(get) once per container.
   - With O(name), returns that container as the Engine's inspect shows it (as M(community.docker.docker_container_info)
     does), environment included.
 notes:
+  - The DSM answers it reads are the DSM contracts C(container_list), C(container_get) of the collection's table
+    (C(plugins/module_utils/_dsm_contracts.py)); M(ankinas.synology.dsm_probe) checks them on a NAS, and
+    C(playbooks/site.yml) before its first change.
   - UNVERIFIED on a real NAS; that C(get)'s C(details) carries C(HostConfig.PortBindings) (without it the published
     ports come from C(profile), with no host address).
 options:

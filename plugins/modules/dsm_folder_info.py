@@ -10,10 +10,13 @@ version_added: 0.3.0
 author: ankinas.synology contributors (@ankinas)
 description:
   - Reads a folder with C(SYNO.FileStation.List) C(getinfo) and, down to O(depth) levels, what it holds with
-    C(list) (every page): each entry's path, kind, POSIX owner, group and mode. No SSH needed; changes nothing.
+    C(list) (every page), each entry's path, kind, POSIX owner, group and mode. No SSH needed; changes nothing.
   - A folder File Station refuses to list is reported in C(unreadable) with DSM's code and its meaning, not as a
-    failure: File Station lists as the DSM account, not as root.
+    failure, since File Station lists as the DSM account, not as root.
 notes:
+  - The DSM answers it reads are the DSM contracts C(file_info), C(file_info_missing), C(folder_list) of the
+    collection's table (C(plugins/module_utils/_dsm_contracts.py)); M(ankinas.synology.dsm_probe) checks them on a
+    NAS, and C(playbooks/site.yml) before its first change.
   - No public client or capture shows how File Station shows a symbolic link. An entry whose C(real_path) is not
     its own path is returned with C(resolves_to); a link that File Station shows as the folder it points to cannot
     be told apart here.
