@@ -26,7 +26,7 @@ notes:
 options:
   name:
     description:
-      - The container to read whole (its environment included: run the task with C(no_log=true)).
+      - The container to read whole, its environment included (run the task with C(no_log=true)).
     type: str
 extends_documentation_fragment:
   - ankinas.synology.dsm
