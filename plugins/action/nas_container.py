@@ -10,7 +10,7 @@ from ansible_collections.ankinas.synology.plugins.plugin_utils._nas_action impor
 
 ARGUMENT_SPEC = {
     "name": {"type": "str", "required": True},
-    "state": {"type": "str", "default": "started", "choices": ["started", "absent"]},
+    "state": {"type": "str", "default": "started", "choices": ["started", "stopped", "absent"]},
     "image": {"type": "str"},
     "env": {"type": "dict", "default": {}, "no_log": True},
     "published_ports": {"type": "list", "elements": "str", "default": []},
@@ -47,6 +47,13 @@ class ActionModule(NasDockerAction):
             self.engine_failure(container, cli, f"reading the container {name}")
         inspected = (_nas_docker.parse_json(container, "inspect") or [None])[0] if container["rc"] == 0 else None
         current = _nas_docker.current_container(inspected) if inspected else None
+
+        if args["state"] == "stopped":
+            running = bool(current and current["running"])
+            steps = [("stop the container", "stop", name)] if running else []
+            before = {"name": name, "state": "running" if running else "stopped" if current else "absent"}
+            result["diff"] = {"before": before, "after": dict(before, state="stopped") if current else before}
+            return self._apply(result, steps, "", cli, differences=["stopped"] if running else [])
 
         if desired is None:
             steps = [("stop the container", "stop", name), ("remove the container", "rm", name)] if current else []

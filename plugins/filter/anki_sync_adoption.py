@@ -6,7 +6,12 @@
 Every deploy method asks the same question before its first change (which container already holds the
 configured name, host port or data directory, who made it, can it be taken over), so the answer lives
 here once. The input is the Docker Engine's container list (ankinas.synology.nas_container_info with containers=true,
-in the shape community.docker.docker_host_info gives with verbose_output), which shows every method's containers alike.
+in the shape community.docker.docker_host_info gives with verbose_output, or the same shape read through the DSM Web
+API by ankinas.synology.dsm_container_info), which shows the containers of every method alike.
+
+The filter anki_sync_data_dir_change decides what a run does when the found server keeps its data elsewhere than
+the configured data directory (the user moved anki_sync_server_data_dir): refuse, move the collections, or start
+empty, from the users whose collections the two directories hold.
 """
 
 import posixpath
@@ -93,8 +98,13 @@ def anki_sync_adoption(
     env=None,
     hashed=True,
     volume_root="",
+    engine=True,
 ):
-    """The plan for the deployment found on the NAS: found, kind, own, switch, refuse, summary, plain_text_users."""
+    """The plan for the deployment found on the NAS: found, kind, own, switch, refuse, summary, plain_text_users,
+    data_dir_from (the found server's own data directory when it is not data_dir).
+
+    engine: whether the NAS's Docker Engine can be reached (SSH, or a tcp:// host). Without it a container made by
+    docker run or a compose project outside Portainer cannot be removed, nor put back after a failure."""
     if method not in METHODS:
         raise AnsibleFilterError(f"anki_sync_server_deploy_method must be one of {list(METHODS)}, not {method!r}")
     found = []
@@ -121,6 +131,10 @@ def anki_sync_adoption(
         "refuse": "",
         "summary": "",
         "plain_text_users": [],
+        "data_dir_from": "",
+        "made_by": "",
+        # every compose project that has a container on the NAS (a project or stack without one is left over)
+        "projects": sorted({(c.get("Labels") or {}).get(COMPOSE_PROJECT) for c in containers or []} - {None, ""}),
     }
     if not found:
         return plan
@@ -144,7 +158,7 @@ def anki_sync_adoption(
     else:
         kind = "docker"
     plan["kind"] = kind
-    made_by = KIND_NAMES[kind].format(project=project)
+    made_by = plan["made_by"] = KIND_NAMES[kind].format(project=project)
     holds = " and ".join(container["holds"])
     # One this collection made (its label) is the user's own server moving to the configured directory; one made by
     # hand that keeps its data elsewhere may be anything, and taking it over could bury its data.
@@ -166,6 +180,17 @@ def anki_sync_adoption(
         own_project = normalized_project(stack if method == "portainer" else name)
         plan["own"] = kind == method and project == own_project
     plan["switch"] = not plan["own"]
+    if plan["switch"] and not engine and kind in ("docker", "compose"):
+        plan["refuse"] = (
+            f"the container '{container['name']}' ({container['image']}, {made_by}) holds {holds}; taking it over "
+            "means removing it and, should the new server fail, putting it back, which only the NAS's Docker Engine "
+            "can do, and there is no SSH host to reach it. Nothing was changed. Give the inventory the NAS's SSH "
+            "connection (ansible_host, ansible_user, become) for this run, or remove the container in Container "
+            "Manager yourself (its data directory stays), then run again."
+        )
+        return plan
+    if container["data_dir"] and container["data_dir"] != _clean(data_dir):
+        plan["data_dir_from"] = container["data_dir"]
     plan["plain_text_users"] = _plain_text_users(env) if hashed else []
     if plan["switch"]:
         plan["summary"] = (
@@ -185,6 +210,60 @@ def anki_sync_adoption(
     return plan
 
 
+CHOICES = ("refuse", "move", "start_empty")
+
+
+def anki_sync_data_dir_change(plan, old_users, new_users, choice="refuse", data_dir=""):
+    """What becomes of the collections when the found server keeps them elsewhere than data_dir.
+
+    plan: anki_sync_adoption's answer; old_users / new_users: the users whose collection (<user>/collection.anki2)
+    the found server's directory and data_dir hold; choice: anki_sync_server_data_dir_change. Returns {action
+    ("" nothing to do, "move" or "start_empty"), refuse (a message, or ""), summary, users}.
+    """
+    if choice not in CHOICES:
+        raise AnsibleFilterError(
+            f"anki_sync_server_data_dir_change must be one of {', '.join(CHOICES)} (got {choice!r})"
+        )
+    answer = {"action": "", "refuse": "", "summary": "", "users": sorted(old_users or [])}
+    old = (plan or {}).get("data_dir_from") or ""
+    if not old or not old_users:
+        return answer
+    count, users = len(old_users), ", ".join(sorted(old_users))
+    collections = f"{count} collection{'s' if count != 1 else ''}"
+    if new_users:
+        if choice == "move":
+            answer["refuse"] = (
+                f"anki_sync_server_data_dir_change is move, but {data_dir} already holds the collections of "
+                f"{', '.join(sorted(new_users))} and {old} those of {users}: a move would mix or overwrite them. "
+                "Nothing was changed. Merge the two folders yourself, or set anki_sync_server_data_dir back to "
+                f"{old}."
+            )
+        return answer
+    if choice == "refuse":
+        answer["refuse"] = (
+            f"anki_sync_server_data_dir changes from {old} to {data_dir}, but the {collections} of the running "
+            f"server ({users}) are in {old} and {data_dir} has none: the server would start empty there, and a "
+            "device that answers the full-sync prompt with download would lose its notes. Nothing was changed. "
+            "Set anki_sync_server_data_dir_change: move to move them there (the server stops while they are "
+            f"copied; {old} is removed once every user logs in on the new one), or start_empty to start an empty "
+            f"server there ({old} stays as it is); or set anki_sync_server_data_dir (data_folder_path) back to {old}."
+        )
+    elif choice == "move":
+        answer["action"] = "move"
+        answer["summary"] = f"Moved {collections} ({users}) from {old} to {data_dir}"
+    else:
+        answer["action"] = "start_empty"
+        answer["summary"] = (
+            f"The server starts empty in {data_dir} (anki_sync_server_data_dir_change: start_empty); the {collections} "
+            f"of {users} stay in {old}."
+        )
+    return answer
+
+
 class FilterModule:
     def filters(self):
-        return {"anki_sync_adoption": anki_sync_adoption}
+        return {
+            "anki_sync_adoption": anki_sync_adoption,
+            "anki_sync_data_dir_change": anki_sync_data_dir_change,
+            "anki_sync_project_name": normalized_project,
+        }

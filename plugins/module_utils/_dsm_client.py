@@ -61,6 +61,7 @@ COLLECTION_APIS = (
     "SYNO.Core.User.PasswordConfirm",
     "SYNO.Core.Web.DSM",
     "SYNO.DSM.Info",
+    "SYNO.Docker.Container",
     "SYNO.Docker.Project",
     "SYNO.FileStation.CreateFolder",
     "SYNO.FileStation.List",

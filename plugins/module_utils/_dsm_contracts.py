@@ -54,6 +54,8 @@ PLACEHOLDERS = {
     "$task_owner": "that task's real_owner",
     "$backup_task_id": "the id of the Hyper Backup task the inventory names (hyper_backup_task_name), else the first",
     "$data_folder": "the data folder as a File Station path (data_folder_path without /volumeN)",
+    "$existing_data_folder": "the data folder as a File Station path, when it exists (else not checked)",
+    "$container_name": "the container the inventory names (anki_sync_server_container_name), else the first listed",
     "$missing_path": "a path that does not exist, in the data folder's shared folder",
     "$backup_share": "the local destination shared folder of Hyper Backup (hyper_backup_destination_share), if listed",
 }
@@ -124,9 +126,11 @@ class Contract:
 #: every DSM module of the collection (each discovers its APIs through the one client)
 DSM_MODULES = (
     "dsm_certificate",
+    "dsm_container_info",
     "dsm_container_project",
     "dsm_container_project_info",
     "dsm_folder",
+    "dsm_folder_info",
     "dsm_http2",
     "dsm_hyper_backup",
     "dsm_info",
@@ -507,8 +511,8 @@ CONTRACTS = (
         },
         complete=("containers", "total"),
         package="ContainerManager",
-        modules=(),
-        roles=(),
+        modules=("dsm_container_info",),
+        roles=("anki_sync_server (container_manager without an SSH host: which container holds the name, port, data)",),
         status=VERIFIED,
         sources=(
             Source(
@@ -523,8 +527,62 @@ CONTRACTS = (
                 "nasContainersList",
                 "DSM 7.3 / Container Manager 24.0.2",
             ),
+            Source(
+                "ApaipaiLtd/dsm_helper",
+                "lib/models/Syno/Docker/DockerContainer.dart",
+                "a recorded answer in its comments (16 containers, type all)",
+                "DSM 7.1.1-42962 (the same repository's recorded desktop data), Docker package",
+            ),
         ),
-        note="Read by no module yet: the containers of a Container Manager deployment without SSH (issue #29).",
+        note="offset, limit and type are all required (114 without one: pvulgaris). The list shows no ports, mounts, "
+        "labels or environment: those come from get (contract container_get), once per container.",
+    ),
+    Contract(
+        id="container_get",
+        api="SYNO.Docker.Container",
+        method="get",
+        versions=(1,),
+        params={"name": "$container_name"},
+        shape={
+            "details": {
+                "Name": "str",
+                "Config": {"Image": "str", "Env?": "list|null", "Labels?": "dict|null"},
+                "HostConfig?": "dict",
+                "Mounts?": "list|null",
+                "State?": "dict",
+            },
+            "profile?": "dict",
+        },
+        package="ContainerManager",
+        after=("container_list",),
+        modules=("dsm_container_info",),
+        roles=("anki_sync_server (container_manager without an SSH host)",),
+        status=VERIFIED,
+        sources=(
+            Source(
+                "pvulgaris/synology-cli",
+                "src/tools/containers.ts",
+                "nasContainerInfo (details: Name, Config Image/Env/Labels, HostConfig, Mounts)",
+                "DSM 7.3 / Container Manager 24.0.2",
+            ),
+            Source(
+                "bwilczynski/homelab-api",
+                "internal/adapters/synology.go",
+                "GetContainer (details: the Engine's inspect; profile: port_bindings, volume_bindings; 117 unknown)",
+                "not stated",
+            ),
+            Source(
+                "ApaipaiLtd/dsm_helper",
+                "lib/pages/docker/detail.dart",
+                "getData (profile: port_bindings, volume_bindings, env_variables, network)",
+                "DSM 7.1.1-42962, Docker package (app code)",
+            ),
+        ),
+        note="details is the Docker Engine's inspect of the container, with DSM's additions; profile is Container "
+        "Manager's view of its settings. An unknown name answers 117.",
+        unverified="HostConfig inside details (PortBindings, with the published ports' host address): pvulgaris "
+        "reads HostConfig.NetworkMode only; without it the ports come from profile.port_bindings, which have no "
+        "host address.",
     ),
     Contract(
         id="task_list",
@@ -820,7 +878,7 @@ CONTRACTS = (
                 }
             ]
         },
-        modules=("dsm_folder",),
+        modules=("dsm_folder", "dsm_folder_info"),
         roles=("data_folder (container_manager)",),
         status=VERIFIED,
         sources=(
@@ -844,7 +902,7 @@ CONTRACTS = (
         shape={"files": [{"code": one_of(408), "path": "str"}]},
         after=("share_list", "file_info"),
         needed_if="data_folder_missing",
-        modules=("dsm_folder", "dsm_container_project"),
+        modules=("dsm_folder", "dsm_folder_info", "dsm_container_project"),
         roles=("data_folder (container_manager)", "anki_sync_server (container_manager)"),
         status=APP_ONLY,
         sources=(
@@ -861,6 +919,48 @@ CONTRACTS = (
         unverified="all of it: File Station's answer for a missing path, and which of the two forms a DSM answers.",
         simulator="answers error 408 for the whole call (real-DSM behaviour file_station_missing_path_fails_call; "
         "the entry form with it off).",
+    ),
+    Contract(
+        id="folder_list",
+        api="SYNO.FileStation.List",
+        method="list",
+        versions=(1, 2),
+        params={"folder_path": "$existing_data_folder", "offset": 0, "limit": 1000, "additional": _FILE_ADDITIONAL},
+        shape={
+            "files": [
+                {
+                    "isdir": "bool",
+                    "name": "str",
+                    "path": "str",
+                    "additional": {
+                        "real_path": "str",
+                        "owner": {"uid": "int", "gid": "int"},
+                        "perm": {"posix": "int"},
+                    },
+                }
+            ],
+            "offset": "int",
+            "total": "int",
+        },
+        after=("file_info",),
+        modules=("dsm_folder_info",),
+        roles=(
+            "data_folder (container_manager: the owner of everything in the data folder)",
+            "anki_sync_server (container_manager: the collections of a changed data directory)",
+        ),
+        status=VERIFIED,
+        sources=(
+            Source(
+                "mikespub/synology",
+                "tools/schemas/SYNO.FileStation.List-list.json",
+                "a recorded answer",
+                _MIKESPUB,
+            ),
+        ),
+        note="Pages of at most limit entries; total counts them all. The data folder's mode may keep the DSM account "
+        "out (an error then, reported by the module as not checked).",
+        unverified="how File Station lists a symbolic link (as the folder it leads to, or with a real_path of its "
+        "target): no capture shows one.",
     ),
     Contract(
         id="package_list",

@@ -9,6 +9,10 @@ Paths are File Station paths, starting at the shared folder's name (/docker/anki
 /volume1/docker/anki-server, dsm-webapi.md §5.3). File Station cannot set a POSIX owner or mode (§7.5).
 A missing path: getinfo fails with error 408, or answers an entry with code 408 (batonogov/terraform-provider-
 synology-dsm internal/client/file.go handles both, GetFileInfo and parseFileInfo); either means absent.
+
+SYNO.FileStation.List list{folder_path, offset, limit, additional} answers {total, offset, files} (Synology's File
+Station API guide). No public client or capture shows how File Station lists a symbolic link, nor whether an
+administrator may list a folder whose POSIX mode keeps others out: callers treat both as unknown.
 """
 
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError
@@ -16,6 +20,9 @@ from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client impor
 LIST_API = "SYNO.FileStation.List"
 FOLDER_API = "SYNO.FileStation.CreateFolder"
 MISSING = 408
+#: what list/getinfo add to an entry
+ADDITIONAL = ["real_path", "owner", "perm"]
+PAGE = 1000
 
 
 class FolderClient:
@@ -25,9 +32,7 @@ class FolderClient:
     def info(self, path):
         """The File Station entry of path (with real_path, owner and perm), or None when it does not exist."""
         try:
-            data = self.client.call(
-                LIST_API, "getinfo", {"path": [path], "additional": ["real_path", "owner", "perm"]}, version=(1, 2)
-            )
+            data = self.client.call(LIST_API, "getinfo", {"path": [path], "additional": ADDITIONAL}, version=(1, 2))
         except DSMAPIError as exc:
             if exc.code == MISSING:
                 return None
@@ -47,3 +52,19 @@ class FolderClient:
             write=True,
             confirm=lambda: self.info(path) is not None,
         )
+
+    def children(self, path):
+        """The entries of the folder path (with real_path, owner and perm), every page of them."""
+        entries, offset = [], 0
+        while True:
+            data = self.client.call(
+                LIST_API,
+                "list",
+                {"folder_path": path, "offset": offset, "limit": PAGE, "additional": ADDITIONAL},
+                version=(1, 2),
+            )
+            page = [entry for entry in data.get("files") or [] if isinstance(entry, dict)]
+            entries += page
+            offset += len(page)
+            if not page or offset >= int(data.get("total") or 0):
+                return entries

@@ -188,6 +188,18 @@ class Probe:
         path = file_station_path(self.names.get("data_folder") or "")
         return (path, None) if path else (None, "no data folder given (data_folder_path)")
 
+    def _existing_data_folder(self):
+        answer = self.answers.get("file_info")
+        if answer is None or self._not_applicable(table.BY_ID["file_info"], answer):
+            return None, "the data folder does not exist yet"
+        return self._data_folder()
+
+    def _container_name(self):
+        listed = (self.answers.get("container_list") or {}).get("containers") or []
+        containers = [c for c in listed if isinstance(c, dict) and c.get("name")]
+        chosen = _named(containers, "name", self.names.get("project"))
+        return (chosen["name"], None) if chosen else (None, "no container on this NAS to read")
+
     def _missing_path(self):
         share = file_station_path(self.names.get("data_folder") or "").strip("/").split("/")[0]
         if not share:

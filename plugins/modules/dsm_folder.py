@@ -14,7 +14,8 @@ description:
   - It never deletes anything. The Web API cannot set a POSIX owner or mode (see the notes); with O(owner), O(group)
     or O(mode) the module reads them (C(getinfo) C(owner), C(perm)) and, only when they differ, sets them with a
     one-shot root script of Task Scheduler (created, run, waited for, deleted; see
-    M(ankinas.synology.dsm_scheduled_task)), on the folder itself, not recursively.
+    M(ankinas.synology.dsm_scheduled_task)), on the folder itself, not recursively. The script refuses a folder
+    that is, or goes through, a symbolic link (File Station may show the folder a link leads to), changing nothing.
 notes:
   - The DSM answers it reads are the DSM contracts C(task_list), C(task_get), C(task_history), C(file_info),
     C(file_info_missing), C(encryption_info) of the collection's table (C(plugins/module_utils/_dsm_contracts.py));
@@ -104,6 +105,7 @@ from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module impor
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_task_scheduler import (
     ERRORS,
     RUN_TIMEOUT,
+    RunFailed,
     TaskClient,
     task_fields,
 )
@@ -112,6 +114,8 @@ from ansible_collections.ankinas.synology.plugins.module_utils._resource import 
 VOLUME_PREFIX = re.compile(r"^/volume[0-9]+(?=/)")
 MODE = re.compile(r"^0?[0-7]{3}$")
 PERMISSION_TASK = "ankinas-folder-permissions"
+#: the root task's exit code for a path that is not a real folder (a symbolic link on the way)
+LINK_EXIT = 3
 
 
 class Folder(DSMResource):
@@ -176,12 +180,23 @@ class Folder(DSMResource):
         path = shlex.quote(current["real_path"])
         owner = "" if desired.get("owner") is None else str(desired["owner"])
         owner += "" if desired.get("group") is None else ":{}".format(desired["group"])
-        commands = [f"chown {owner} {path}"] if owner else []
+        # File Station may show a symbolic link as the folder it leads to: root refuses to follow it (exit 3).
+        commands = [f'[ "$(readlink -f {path})" = {path} ] || exit 3']
+        commands += [f"chown {owner} {path}"] if owner else []
         if desired.get("mode"):
             commands.append(f"chmod {desired['mode']} {path}")
-        TaskClient(self.client, self.params["dsm_password"]).run_once(
-            task_fields(PERMISSION_TASK, " && ".join(commands)), self.params["wait_timeout"]
-        )
+        try:
+            TaskClient(self.client, self.params["dsm_password"]).run_once(
+                task_fields(PERMISSION_TASK, " && ".join(commands)), self.params["wait_timeout"]
+            )
+        except RunFailed as exc:
+            if str((exc.result or {}).get("exit_code")) != str(LINK_EXIT):
+                raise
+            raise ResourceError(
+                f"{self.params['path']} is not a real folder on the NAS: {current['real_path']} is, or goes through, "
+                "a symbolic link (found by the root task; File Station shows the folder it leads to). Nothing was "
+                "changed. Give a real folder inside the shared folder."
+            ) from None
         left = self.differences(self.read() or {}, desired)
         if left:
             raise ResourceError(

@@ -40,7 +40,9 @@ options:
     elements: str
     default: []
   project_name:
-    description: The Container Manager project to read with C(project_get); the first listed one when it does not exist.
+    description:
+      - The Container Manager project to read with C(project_get), and the container to read with C(container_get)
+        (a project's container has its name); the first listed one when it does not exist.
     type: str
     default: ''
   task_name:

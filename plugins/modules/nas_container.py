@@ -30,9 +30,11 @@ options:
     type: str
     required: true
   state:
-    description: V(started) runs the container as described; V(absent) stops and removes it (its volumes stay).
+    description:
+      - V(started) runs the container as described; V(absent) stops and removes it (its volumes stay).
+      - V(stopped) stops a running container as it is (nothing else is compared; a missing container is left missing).
     type: str
-    choices: [started, absent]
+    choices: [started, stopped, absent]
     default: started
   image:
     description:

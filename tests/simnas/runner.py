@@ -78,6 +78,23 @@ def run_playbook(
     inventory: one source or a list (later ones override earlier ones' host variables). Only the default
     localhost is run with the local connection and this Python; an inventory says how to reach its hosts.
     """
+    command, process_env = _playbook_command(path, extra_vars, verbosity, env, check, diff, inventory)
+    return subprocess.run(command, capture_output=True, text=True, env=process_env, timeout=timeout, check=False)
+
+
+def start_playbook(path, extra_vars=None, env=None, inventory="localhost,"):
+    """Start ansible-playbook as run_playbook() does, in the background: the Popen (output and errors in stdout).
+
+    For the tests that interrupt a run (SIGINT, as Ctrl-C): read its stdout line by line to see where it is.
+    """
+    command, process_env = _playbook_command(path, extra_vars, 0, env, False, False, inventory)
+    process_env["PYTHONUNBUFFERED"] = "1"
+    return subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=process_env, bufsize=1
+    )
+
+
+def _playbook_command(path, extra_vars, verbosity, env, check, diff, inventory):
     command = ["ansible-playbook", str(path)]
     for source in [inventory] if isinstance(inventory, str) else inventory:
         command += ["-i", str(source)]
@@ -94,7 +111,7 @@ def run_playbook(
     bin_dir = str(Path(sys.executable).parent)
     process_env = _env(env)
     process_env["PATH"] = os.pathsep.join([bin_dir, process_env.get("PATH", "")])
-    return subprocess.run(command, capture_output=True, text=True, env=process_env, timeout=timeout, check=False)
+    return command, process_env
 
 
 def play_recap(process, host="localhost"):

@@ -155,6 +155,19 @@ def test_dsm_folder_fails_when_the_mode_did_not_take(dsm):
     assert dsm.state()["state"].get("scheduled_tasks", {}) == {}  # the one-shot task is gone all the same
 
 
+def test_dsm_folder_refuses_a_symbolic_link_file_station_shows_as_its_folder(dsm):
+    # Issue 29 case 2: File Station shows a link as the folder it leads to; the root task must not follow it.
+    shared_folder(dsm)
+    volume1 = dsm.home / "volumes" / "volume1"
+    (volume1 / "elsewhere").mkdir(mode=0o700)
+    (volume1 / "docker" / "anki-link").symlink_to("../elsewhere")
+    refused = run_module("dsm_folder", dsm.connection(path="/volume1/docker/anki-link", owner=1000, mode="0750"))
+    assert refused.failed
+    assert refused["msg"].startswith("/volume1/docker/anki-link is not a real folder on the NAS")
+    info = (volume1 / "elsewhere").stat()
+    assert (info.st_uid, oct(info.st_mode & 0o777)) == (0, "0o700")
+
+
 def test_name_is_required_and_documented_so(dsm):
     # No default: state=absent without a name must never reach the share that holds the containers' data.
     result = run_module("dsm_shared_folder", dsm.connection(state="absent"))

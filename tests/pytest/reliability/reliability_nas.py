@@ -39,14 +39,22 @@ class DeployedNAS:
             "hyper_backup_tools_dir": "/volume1/docker/ankinas tools",
         }
 
-    def site(self, playbook="site.yml", check=False, diff=False, inventory="inventories/demo", **extra):
+    def site(
+        self, playbook="site.yml", check=False, diff=False, inventory="inventories/demo", method=None, tags="", **extra
+    ):
+        """Runs a playbook of the collection on this NAS; method: the deploy method (else the suite's, docker);
+        inventory: the demo inventory, or a list of sources; tags: only these (ANSIBLE_RUN_TAGS)."""
+        env = dict(self.env, ANKINAS_DEPLOY_METHOD=method) if method else dict(self.env)
+        if tags:
+            env["ANSIBLE_RUN_TAGS"] = tags
+        sources = [str(ROOT / inventory)] if isinstance(inventory, str) else inventory
         return run_playbook(
             ROOT / "playbooks" / playbook,
             dict(self.overrides, **extra),
-            env=self.env,
+            env=env,
             check=check,
             diff=diff,
-            inventory=str(ROOT / inventory),
+            inventory=sources,
         )
 
     @property
@@ -70,8 +78,8 @@ class DeployedNAS:
             "dsm_ca_path": self.ca_path,
         }
 
-    def _control(self, path, method="GET", payload=None):
-        url = f"{self.dsm_url}/_sim/{path}"
+    def _control(self, path, method="GET", payload=None, service="DSM"):
+        url = f"https://127.0.0.1:{self.env[f'SIMNAS_{service}_PORT']}/_sim/{path}"
         answer = requests.request(method, url, verify=self.ca_path, timeout=30, json={} if payload is None else payload)
         answer.raise_for_status()
         return answer.json()
@@ -84,8 +92,33 @@ class DeployedNAS:
         """The simulated DSM's administrator, as DSMClient keyword arguments."""
         return {"url": self.dsm_url, "username": DEMO_ADMIN, "password": DEMO_DSM_PASSWORD, "ca_path": self.ca_path}
 
+    def dsm_state(self):
+        """The simulated DSM's state, sessions and armed faults (GET /_sim/state)."""
+        return self._control("state")
+
+    def dsm_faults(self, **faults):
+        return self._control("faults", "POST", faults)
+
+    def portainer_fault(self, **fault):
+        return self._control("faults", "POST", fault, service="PORTAINER")
+
+    def portainer_reset(self):
+        return self._control("reset", "POST", service="PORTAINER")
+
+    def portainer_writes(self):
+        return self._control("counters", service="PORTAINER")["writes"]
+
+    def stacks(self):
+        return [stack["Name"] for stack in self._control("state", service="PORTAINER")["stacks"]]
+
+    def projects(self):
+        return {project["name"]: project for project in self.dsm_state()["state"].get("docker_projects", {}).values()}
+
+    def dsm_counters(self):
+        return self._control("counters")
+
     def dsm_writes(self):
-        return self._control("counters")["writes"]
+        return self.dsm_counters()["writes"]
 
     def reset_dsm_counters(self):
         self._control("reset-counters", "POST")
@@ -101,19 +134,26 @@ class DeployedNAS:
             entries.append((str(path), stat.st_mode, stat.st_uid, stat.st_gid, stat.st_size))
         return entries
 
-    def wait_healthy(self, timeout=30):
+    def wait_healthy(self, timeout=30, endpoint=None):
         deadline = time.monotonic() + timeout
         while True:
             with contextlib.suppress(requests.RequestException):
-                if requests.get(self.endpoint + "health", timeout=2).status_code == 200:
+                if requests.get((endpoint or self.endpoint) + "health", timeout=2).status_code == 200:
                     return
             assert time.monotonic() < deadline, f"the server did not answer /health within {timeout}s"
             time.sleep(0.2)
 
-    def assert_serves_every_users_notes(self):
+    def assert_serves_every_users_notes(self, endpoint=None):
+        """A fresh, empty client per user downloads exactly the user's notes."""
+        self.wait_healthy(endpoint=endpoint)
         for user in USERS:
-            served = anki_client.download_notes(user["name"], user["password"], self.endpoint)
+            served = anki_client.download_notes(user["name"], user["password"], endpoint or self.endpoint)
             assert served == sorted(NOTES[user["name"]]), f"{user['name']} lost notes"
+
+    def collections(self, data_dir):
+        """The users whose collection is in data_dir (a path on the NAS, /volume1/...)."""
+        folder = self.home / "volumes" / data_dir.lstrip("/")
+        return sorted(path.parent.name for path in folder.glob("*/collection.anki2"))
 
 
 def status_of_hosts(extra_vars, inventory, env):

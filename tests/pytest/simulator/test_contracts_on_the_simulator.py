@@ -107,13 +107,20 @@ def seed(dsm, client):
 
 
 @pytest.fixture(params=["dsm7", "dsm6"])
-def seeded(request, make_dsm):
+def seeded(request, make_dsm, docker_client, anki_server_images, tmp_path):
     dsm = make_dsm(personality=request.param)
     client = DSMClient(**dsm.client_options())
     seed(dsm, client)
+    # A container of the Docker Engine (which SYNO.Docker.Container lists), stopped: container_get has one to read.
+    container = docker_client.containers.create(
+        "jeankhawand/anki-sync-server:25.07",
+        name=f"{NAMES['project']}-{tmp_path.name[-12:]}",
+        volumes={str(tmp_path): {"bind": "/anki_data", "mode": "rw"}},
+    )
     dsm.reset_counters()
     yield dsm, client, request.param
     client.close()
+    container.remove(force=True)
 
 
 def test_every_contract_the_simulator_serves_holds_there(seeded):

@@ -7,7 +7,7 @@
 
 Faults (POST /_sim/faults, JSON): `expire_sessions: true` drops every session now (next call: 119);
 the others are armed for the next matching requests, as a count, `true` (once) or
-{"count": n, "api": "SYNO.X"} to hit one API only:
+{"count": n, "api": "SYNO.X"} to hit one API only ({"api": ..., "method": ...}: one method of it):
 - `html_error_page`: answer an HTML page instead of JSON (HTTP 200, or {"status": 502});
 - `empty_body`: answer HTTP 200 with an empty body;
 - `next_create_504_html`: apply the next create, then answer 504 with an HTML page;
@@ -284,13 +284,15 @@ class Simulator:
                 else:
                     self.faults[key] = {"count": 1 if value is True else int(value)}
 
-    def _take_fault(self, key, api):
-        """Consume one use of a counted fault ({count, api} or a plain count) that matches api."""
+    def _take_fault(self, key, api, method=None):
+        """Consume one use of a counted fault ({count, api, method} or a plain count) that matches api and method."""
         fault = self.faults.get(key)
         if not fault:
             return None
         spec = fault
         if spec.get("api") and spec["api"] != api:
+            return None
+        if spec.get("method") and spec["method"] != method:
             return None
         remaining = spec.get("count", 1) - 1
         if remaining > 0:
@@ -328,7 +330,7 @@ class Simulator:
                     params[key] = request.args[key]
         api_name = params.pop("api", None)
         with self.lock:
-            slow = self._take_fault("slow_seconds", api_name)
+            slow = self._take_fault("slow_seconds", api_name, params.get("method"))
         if slow:
             time.sleep(slow.get("seconds", 1))
         with self.lock:

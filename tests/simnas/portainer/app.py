@@ -90,6 +90,8 @@ class Simulator:
         self.docker = DockerHost(config.data_dir, config.docker_url, config.compose_command)
         self.counters = Counters()
         self.faults = []
+        #: Portainer is down (the server crashed, its host went away): the next this many API calls fail
+        self.down = {"times": 0, "status": 502}
         self.auth_attempt_times = {}  # client address -> times of its recent /api/auth attempts
         self.banned_until = {}
         self.lock = threading.Lock()
@@ -99,6 +101,7 @@ class Simulator:
         with self.lock:
             self.counters = Counters()
             self.faults = []
+            self.down = {"times": 0, "status": 502}
             self.auth_attempt_times.clear()
             self.banned_until.clear()
 
@@ -127,9 +130,15 @@ class Simulator:
     def _take_fault(self):
         if request.path.startswith(CONTROL_PREFIX):
             return None
+        if self.down["times"] > 0:
+            self.down["times"] -= 1
+            return _error(self.down["status"], "Portainer is down (simulated)")
         for fault in self.faults:
             if fault["times"] > 0 and fault["method"] == request.method and fault["path"] == request.path:
                 fault["times"] -= 1
+                if fault.get("down"):
+                    # From this call on Portainer is gone: every API call fails, whatever it is.
+                    self.down = {"times": int(fault["down"]), "status": fault["status"]}
                 return _error(fault["status"], fault.get("message", "Simulated fault"))
         return None
 

@@ -31,7 +31,9 @@ def reset(call):
 
 @route("/_sim/faults", "POST", authenticated=False)
 def add_fault(call):
-    """{"method", "path", "status", "times"=1, "message"?}: the next `times` matching calls fail."""
+    """{"method", "path", "status", "times"=1, "message"?, "down"?}: the next `times` matching calls fail; with
+    "down": n, Portainer goes down at that call: it and the next n API calls fail with that status, whatever
+    they are."""
     fault = call.request.get_json()
     fault.setdefault("times", 1)
     call.sim.faults.append(fault)

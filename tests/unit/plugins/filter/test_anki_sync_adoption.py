@@ -104,3 +104,28 @@ def test_the_simulated_volume_root_is_hidden_from_the_messages():
         [container(data="/sim/volumes" + DATA)], method="docker", volume_root="/sim/volumes", **WANTED
     )
     assert same["refuse"] == "" and same["own"]
+
+
+def test_without_the_docker_engine_a_docker_run_container_is_not_taken_over():
+    plan = anki_sync_adoption([container()], method="container_manager", engine=False, **WANTED)
+    assert plan["switch"] and "only the NAS's Docker Engine can do" in plan["refuse"]
+    assert "Nothing was changed" in plan["refuse"]
+
+
+def test_without_the_docker_engine_the_guides_portainer_stack_is_taken_over_through_portainer():
+    plan = anki_sync_adoption(
+        [container(project="anki")], method="container_manager", engine=False, portainer_projects=["anki"], **WANTED
+    )
+    assert (plan["kind"], plan["switch"], plan["refuse"]) == ("portainer", True, "")
+    assert plan["made_by"] == "the Portainer stack 'anki'"
+
+
+def test_a_managed_server_keeping_its_data_elsewhere_names_its_directory():
+    plan = anki_sync_adoption([container(data="/volume1/docker/old", managed=True)], method="docker", **WANTED)
+    assert plan["refuse"] == "" and plan["data_dir_from"] == "/volume1/docker/old"
+    assert plan["projects"] == []
+
+
+def test_every_compose_project_with_a_container_is_listed():
+    plan = anki_sync_adoption([container(name="x", port=1, data="", project="other")], method="docker", **WANTED)
+    assert plan["projects"] == ["other"]

@@ -1,0 +1,154 @@
+#!/usr/bin/python
+# Copyright: ankinas.synology contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r"""
+module: dsm_folder_info
+short_description: Read a folder of a Synology NAS and what it holds, through File Station
+version_added: 0.3.0
+author: ankinas.synology contributors (@ankinas)
+description:
+  - Reads a folder with C(SYNO.FileStation.List) C(getinfo) and, down to O(depth) levels, what it holds with
+    C(list) (every page), each entry's path, kind, POSIX owner, group and mode. No SSH needed; changes nothing.
+  - A folder File Station refuses to list is reported in C(unreadable) with DSM's code and its meaning, not as a
+    failure, since File Station lists as the DSM account, not as root.
+notes:
+  - The DSM answers it reads are the DSM contracts C(file_info), C(file_info_missing), C(folder_list) of the
+    collection's table (C(plugins/module_utils/_dsm_contracts.py)); M(ankinas.synology.dsm_probe) checks them on a
+    NAS, and C(playbooks/site.yml) before its first change.
+  - No public client or capture shows how File Station shows a symbolic link. An entry whose C(real_path) is not
+    its own path is returned with C(resolves_to); a link that File Station shows as the folder it points to cannot
+    be told apart here.
+options:
+  path:
+    description:
+      - The folder, as a volume path (C(/volume1/docker/anki-server)) or a File Station path (C(/docker/anki-server)).
+    type: str
+    required: true
+  depth:
+    description:
+      - How many levels below O(path) to list (0, the default, reads O(path) alone).
+    type: int
+    default: 0
+extends_documentation_fragment:
+  - ankinas.synology.dsm
+  - ankinas.synology.attributes.INFO_MODULE
+"""
+
+EXAMPLES = r"""
+- name: Read the data folder and two levels below it (the users' folders and their files)
+  ankinas.synology.dsm_folder_info:
+    path: /volume1/docker/anki-server
+    depth: 2
+  register: data_folder
+"""
+
+RETURN = r"""
+exists:
+  description: Whether O(path) exists.
+  returned: always
+  type: bool
+folder:
+  description: O(path) itself (empty when it does not exist); keys as in RV(files).
+  returned: always
+  type: dict
+files:
+  description: What O(path) holds down to O(depth) levels, folders before what they hold.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    path:
+      description:
+        - The volume path (C(/volume1/docker/anki-server/alice)) when the volume is known, else the File Station path.
+      type: str
+    isdir:
+      description: Whether it is a folder.
+      type: bool
+    owner:
+      description: The POSIX owner's uid.
+      type: int
+    group:
+      description: The POSIX group's gid.
+      type: int
+    mode:
+      description: The POSIX mode (V(0750)).
+      type: str
+    resolves_to:
+      description: File Station's C(real_path) when it is not the entry's own path (a link resolved by DSM).
+      type: str
+unreadable:
+  description: The folders File Station would not list, with the reason.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"path": "/volume1/docker/anki-server/alice", "reason": "DSM error 407 (...)"}]
+"""
+
+import re
+
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_file_station import FolderClient
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import dsm_module, run_read_module
+from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
+
+VOLUME_PREFIX = re.compile(r"^(/volume[0-9]+)(?=/)")
+
+
+def shaped(entry, volume):
+    """One File Station entry as the module returns it."""
+    extra = entry.get("additional") or {}
+    station_path = entry.get("path") or ""
+    own_path = (volume + station_path) if volume else station_path
+    owner, posix = extra.get("owner") or {}, (extra.get("perm") or {}).get("posix")
+    shown = {
+        "path": extra.get("real_path") if not volume and extra.get("real_path") else own_path,
+        "isdir": bool(entry.get("isdir")),
+        "owner": owner.get("uid"),
+        "group": owner.get("gid"),
+        "mode": None if posix is None else f"0{int(posix):03d}",
+    }
+    if volume and extra.get("real_path") and extra["real_path"] != own_path:
+        shown["resolves_to"] = extra["real_path"]
+    return shown
+
+
+def main():
+    module = dsm_module(dict(path=dict(type="str", required=True), depth=dict(type="int", default=0)))
+
+    def gather(client):
+        path = module.params["path"].rstrip("/")
+        if not path.startswith("/") or ".." in path.split("/") or module.params["depth"] < 0:
+            raise ResourceError("path must be an absolute path without '..', and depth 0 or more")
+        found = VOLUME_PREFIX.match(path)
+        volume, station = (found.group(1), path[len(found.group(1)) :]) if found else ("", path)
+        folders = FolderClient(client)
+        entry = folders.info(station)
+        result = {"exists": entry is not None, "folder": {}, "files": [], "unreadable": []}
+        if entry is None:
+            return result
+        result["folder"] = shaped(entry, volume)
+        level = [entry] if entry.get("isdir") else []
+        for _depth in range(module.params["depth"]):
+            below = []
+            for parent in level:
+                try:
+                    children = folders.children(parent["path"])
+                except DSMAPIError as exc:
+                    result["unreadable"].append({"path": shaped(parent, volume)["path"], "reason": str(exc)})
+                    continue
+                for child in children:
+                    if child.get("code"):  # gone between the list and now
+                        continue
+                    result["files"].append(shaped(child, volume))
+                    if child.get("isdir"):
+                        below.append(child)
+            level = below
+        return result
+
+    run_read_module(module, gather)
+
+
+if __name__ == "__main__":
+    main()
