@@ -56,9 +56,9 @@ from pathlib import Path
 from flask import Flask, Response, request
 
 from simnas.dsm import apis
-from simnas.dsm.apis import encryption
+from simnas.dsm.apis import encryption, package_center
 from simnas.dsm.behaviours import Behaviours
-from simnas.dsm.registry import APIS, EMPTY_BODY, PERSONALITIES, DSMError, PlainText
+from simnas.dsm.registry import APIS, EMPTY_BODY, PERSONALITIES, DSMError, Held, PlainText
 
 apis.load_all()
 
@@ -145,6 +145,13 @@ class Simulator:
         httpd_restart_seconds=2.0,
         real_dsm=True,
         behaviours=None,
+        installed_packages=None,
+        not_offered=(),
+        volume_free_bytes=None,
+        ddns_custom_providers=None,
+        external_ip="203.0.113.10",
+        myds_account=None,
+        synology_ddns_hostname=None,
     ):
         if personality not in PERSONALITIES:
             raise ValueError("personality must be one of {}".format(", ".join(PERSONALITIES)))
@@ -173,13 +180,26 @@ class Simulator:
         self.httpd_down_until = 0.0
         #: the real-DSM behaviours (simnas.dsm.behaviours): on unless real_dsm=False, tuned by behaviours=
         self.behaviours = Behaviours(real_dsm, behaviours)
+        # Package Center (apis/package_center.py): the packages a fresh NAS has (ids, or {id: version}; None: the
+        # default set), the catalog entries this model is not offered, and the free bytes per volume.
+        self.installed_packages = installed_packages
+        self.not_offered = set(not_offered)
+        self.volume_free_bytes = dict(volume_free_bytes or {})
+        # DDNS (apis/ddns.py): custom providers {name: query URL} (listed as USER_<name>), the WAN address DSM
+        # detects, the Synology Account DSM is signed in to (None: none) and a *.synology.me name registered.
+        self.ddns_custom_providers = dict(ddns_custom_providers or {})
+        self.external_ip = external_ip
+        self.myds_account = myds_account
+        self.synology_ddns_hostname = synology_ddns_hostname
+        package_center.center(self)  # seeds a fresh NAS's packages (and checks installed_packages) now
 
     # --- helpers for handlers ------------------------------------------------------------------
     def apis(self):
         """The APIs this NAS has, as SYNO.API.Info describes them."""
         found = {}
+        absent = self.absent_apis | package_center.missing_apis(self)
         for name, spec in APIS.items():
-            if name in self.absent_apis or self.personality not in spec.versions:
+            if name in absent or self.personality not in spec.versions:
                 continue
             low, high = spec.versions[self.personality]
             entry = {"maxVersion": high, "minVersion": low, "path": spec.paths_for(self.personality)[0]}
@@ -260,36 +280,54 @@ class Simulator:
         if slow:
             time.sleep(slow.get("seconds", 1))
         with self.lock:
-            html = self._take_fault("html_error_page", api_name)
-            if html:
-                return Response(HTML_ERROR_PAGE, status=int(html.get("status", 200)), mimetype="text/html")
-            if self._take_fault("empty_body", api_name):
-                return Response("", status=200, mimetype="application/json")
-            cookies = {}
-            try:
-                data, spec, method = self._dispatch(cgi, api_name, params, cookies)
-                envelope = {"success": True}
-                if data is not None and data is not EMPTY_BODY:
-                    envelope["data"] = data
-            except DSMError as exc:
-                self.count("errors", str(exc.code))
-                error = {"code": exc.code}
-                if exc.errors is not None:
-                    error["errors"] = exc.errors
-                return Response(json.dumps({"success": False, "error": error}), mimetype="application/json")
-            if spec.write:
-                self.state.save()
-                if method == "create" and self._take_fault("next_create_504_html", api_name):
-                    # The create landed; the answer is lost on the way back, as behind a proxy timeout.
-                    return Response(HTML_ERROR_PAGE, status=504, mimetype="text/html")
-            if data is EMPTY_BODY:
-                return Response("", status=200, mimetype="application/json")
-            if isinstance(data, PlainText):
-                return Response(data.text, status=200, mimetype="text/plain")
-            response = Response(json.dumps(envelope), mimetype="application/json")
-            for key, value in cookies.items():
-                response.set_cookie(key, value, httponly=True)
-            return response
+            answer = self._answer(cgi, api_name, params)
+        if isinstance(answer, Held):
+            # DSM works inside this request: the lock is free, so other calls are answered meanwhile.
+            time.sleep(answer.seconds)
+            if answer.drop:
+                with self.lock:
+                    self.counters["dropped_connections"] += 1
+                return _drop_connection()
+            envelope = {"success": True}
+            if answer.data is not None:
+                envelope["data"] = answer.data
+            return Response(json.dumps(envelope), mimetype="application/json")
+        return answer
+
+    def _answer(self, cgi, api_name, params):
+        """The Response to one Web API call, or a Held answer (the caller holds it outside the lock)."""
+        html = self._take_fault("html_error_page", api_name)
+        if html:
+            return Response(HTML_ERROR_PAGE, status=int(html.get("status", 200)), mimetype="text/html")
+        if self._take_fault("empty_body", api_name):
+            return Response("", status=200, mimetype="application/json")
+        cookies = {}
+        try:
+            data, spec, method = self._dispatch(cgi, api_name, params, cookies)
+            envelope = {"success": True}
+            if data is not None and data is not EMPTY_BODY and not isinstance(data, Held):
+                envelope["data"] = data
+        except DSMError as exc:
+            self.count("errors", str(exc.code))
+            error = {"code": exc.code}
+            if exc.errors is not None:
+                error["errors"] = exc.errors
+            return Response(json.dumps({"success": False, "error": error}), mimetype="application/json")
+        if spec.write:
+            self.state.save()
+            if method == "create" and self._take_fault("next_create_504_html", api_name):
+                # The create landed; the answer is lost on the way back, as behind a proxy timeout.
+                return Response(HTML_ERROR_PAGE, status=504, mimetype="text/html")
+        if isinstance(data, Held):
+            return data
+        if data is EMPTY_BODY:
+            return Response("", status=200, mimetype="application/json")
+        if isinstance(data, PlainText):
+            return Response(data.text, status=200, mimetype="text/plain")
+        response = Response(json.dumps(envelope), mimetype="application/json")
+        for key, value in cookies.items():
+            response.set_cookie(key, value, httponly=True)
+        return response
 
     def _dispatch(self, cgi, api_name, params, cookies):
         version, method = params.pop("version", None), params.pop("method", None)
@@ -298,6 +336,8 @@ class Simulator:
         spec = APIS.get(api_name)
         if spec is None or api_name in self.absent_apis or self.personality not in spec.versions:
             raise DSMError(102)
+        if api_name in package_center.missing_apis(self):
+            raise DSMError(102)  # the package that brings the API is not installed
         if cgi not in spec.paths_for(self.personality):
             raise DSMError(102)
         try:

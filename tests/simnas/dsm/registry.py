@@ -24,6 +24,18 @@ EMPTY_BODY = object()
 
 
 @dataclass
+class Held:
+    """A handler returns this when DSM works inside the request: the simulator releases its lock, holds the
+    answer for `seconds` (other calls are served meanwhile), then answers `data`, or with `drop` closes the
+    connection without an answer (counted in counters["dropped_connections"]), as DSM does when it finishes a
+    package install after the client's connection broke (simnas.dsm.apis.package_center)."""
+
+    seconds: float
+    data: object = None
+    drop: bool = False
+
+
+@dataclass
 class PlainText:
     """A handler returns this to answer text/plain instead of a JSON envelope (the *_stream methods)."""
 
