@@ -566,7 +566,6 @@ class Package(DSMResource):
             self._control(desired)
 
     def update(self, current, desired):
-        self._predict_control(current, desired)
         if current["version"] != desired["version"]:
             self._run_plan()
         listed = self.center.installed().get(desired["id"]) or current
@@ -575,6 +574,7 @@ class Package(DSMResource):
 
     def _control(self, desired):
         action = "start" if desired["status"] == "running" else "stop"
+        self.actions.append({"package": desired["id"], "action": action, "version": desired["version"]})
         self.center.control(desired["id"], action, self.params["wait_timeout"])
 
     def delete(self, current):
@@ -588,6 +588,8 @@ class Package(DSMResource):
     def report(self, result):
         if self.params["state"] == "absent" and result.get("changed"):
             current = self._installed[self.params["name"]]
+            if self.module.check_mode and current["status"] == "running" and current["startable"]:
+                self.actions.append({"package": current["id"], "action": "stop", "version": current["version"]})
             self.actions.append({"package": current["id"], "action": "uninstall", "version": current["version"]})
         result["actions"] = self.actions
         if self.volume:

@@ -1,5 +1,9 @@
 """The simulated Package Center and DDNS themselves: the flows public clients ran against DSM, and DSM's refusals."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 import requests
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import (
@@ -7,6 +11,7 @@ from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client impor
     DSMClient,
     DSMUncertainWriteError,
 )
+from simnas.server import free_port
 from simnas.waiting import wait_until
 
 pytestmark = pytest.mark.simulator
@@ -203,3 +208,33 @@ def test_the_behaviours_are_listed_with_their_sources(make_dsm):
     listed = requests.get(dsm.http_url + "/_sim/behaviours", timeout=10).json()
     for name in ("package_install_seconds", "package_install_answer_dropped", "package_control_seconds"):
         assert listed[name]["source"] and listed[name]["value"] == listed[name]["real"]
+
+
+def test_the_cli_starts_a_nas_with_the_packages_given(tmp_path):
+    http_port = free_port()
+    command = [sys.executable, "-m", "simnas.dsm", "--http-port", str(http_port), "--user", "admin:cli-password"]
+    command += ["--installed-packages", "FileStation", "--not-offered", "ContainerManager,HyperBackupVault"]
+    process = subprocess.Popen(
+        command,
+        env={**os.environ, "SIMNAS_HOME": str(tmp_path)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        state_url = f"http://127.0.0.1:{http_port}/_sim/state"
+        wait_until(lambda: answers(state_url), 10, "the simulated DSM CLI to answer")
+        client = DSMClient(url=f"http://127.0.0.1:{http_port}", username="admin", password="cli-password")
+        assert set(installed(client)) == {"FileStation"} and not client.has_api("SYNO.Docker.Project")
+        offered = {entry["id"] for entry in client.call("SYNO.Core.Package.Server", "list")["packages"]}
+        assert "ContainerManager" not in offered and "HyperBackupVault" not in offered and "HyperBackup" in offered
+        client.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def answers(url):
+    try:
+        return requests.get(url, timeout=1).ok
+    except requests.ConnectionError:
+        return False

@@ -2,12 +2,15 @@
 
     python -m simnas.dsm --state $SIMNAS_HOME/dsm.json --https-port 5001 --http-port 5000 \
         --user admin:secret [--otp-code 123456 | --otp-secret BASE32] [--personality dsm6] \
-        [--nginx [--frontend-port 443:8443]] [--httpd-restart-seconds 2] [--no-real-dsm] [--behaviour NAME=VALUE]
+        [--nginx [--frontend-port 443:8443]] [--httpd-restart-seconds 2] [--no-real-dsm] [--behaviour NAME=VALUE] \
+        [--installed-packages FileStation,HyperBackup] [--not-offered ContainerManager] [--external-ip 203.0.113.10]
 
 HTTPS uses a leaf of the simulated NAS's test CA ($SIMNAS_HOME/ca/ca.crt). Ctrl-C stops it.
 --nginx renders the reverse-proxy rules into a real nginx ($SIMNAS_HOME/nginx, see simnas.nginx), stopped
 with the simulator; --frontend-port RULE:LISTEN moves a rule port's listener (e.g. 443:8443). The real-DSM behaviours
-(simnas.dsm.behaviours) are on unless --no-real-dsm; --behaviour NAME=VALUE tunes one.
+(simnas.dsm.behaviours) are on unless --no-real-dsm; --behaviour NAME=VALUE tunes one. --installed-packages (ids,
+comma-separated; "" for none) is what a fresh NAS has (default: File Station, Container Manager, Hyper Backup),
+--not-offered what this model's Package Center catalog lacks (simnas.dsm.apis.package_center).
 """
 
 import argparse
@@ -47,6 +50,9 @@ def main(argv=None):
     parser.add_argument(
         "--behaviour", action="append", default=[], type=parse_assignment, help="NAME=VALUE: tune one (repeatable)"
     )
+    parser.add_argument("--installed-packages", help="packages a fresh NAS has: ids, comma-separated")
+    parser.add_argument("--not-offered", default="", help="packages this model's catalog lacks: ids, comma-separated")
+    parser.add_argument("--external-ip", default="203.0.113.10", help="the WAN address DSM detects")
     args = parser.parse_args(argv)
     if not (args.https_port or args.http_port):
         parser.error("give --https-port and/or --http-port")
@@ -69,6 +75,9 @@ def main(argv=None):
         httpd_restart_seconds=args.httpd_restart_seconds,
         real_dsm=not args.no_real_dsm,
         behaviours=dict(args.behaviour),
+        installed_packages=None if args.installed_packages is None else _ids(args.installed_packages),
+        not_offered=_ids(args.not_offered),
+        external_ip=args.external_ip,
     )
     nginx = None
     if args.nginx:
@@ -94,6 +103,10 @@ def main(argv=None):
         # Also when a port is taken: no nginx outlives the simulator.
         if nginx is not None:
             nginx.stop()
+
+
+def _ids(text):
+    return [item.strip() for item in text.split(",") if item.strip()]
 
 
 if __name__ == "__main__":
