@@ -139,9 +139,9 @@ def offered(catalog, package_id):
     return None
 
 
-def not_offered_message(catalog, package_id, model=None):
+def not_offered_message(catalog, package_id):
     """Why package_id cannot be installed from this catalog, naming it (and the id when a display name was given)."""
-    where = f"this NAS's Package Center catalog ({model})" if model else "this NAS's Package Center catalog"
+    where = "this NAS's Package Center catalog"
     for entry in catalog.get("packages") or []:
         if isinstance(entry, dict) and str(entry.get("dname", "")).lower() == package_id.lower():
             return (
@@ -528,9 +528,6 @@ class Package(DSMResource):
         self.actions = [
             {"package": step["package"], "action": step["action"], "version": step["version"]} for step in self.plan
         ]
-
-    def differences(self, current, desired):
-        return [key for key in self.compared_keys if current.get(key) != desired.get(key)]
 
     def predict(self, current, desired):
         self._predict_control(current, desired)

@@ -346,8 +346,6 @@ def volumes(sim):
 # --- reads ----------------------------------------------------------------------------------------------------------
 def _additional(ctx):
     wanted = ctx.params.get("additional", [])
-    if isinstance(wanted, str):
-        wanted = [wanted]
     if not isinstance(wanted, list) or any(key not in LIST_ADDITIONAL for key in wanted):
         raise DSMError(120)
     return wanted
