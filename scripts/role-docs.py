@@ -7,8 +7,8 @@ The README keeps the generated part between two markers; `--check` fails when it
 import argparse
 import pathlib
 import re
-import sys
 
+import readme_block
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -54,16 +54,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true", help="fail when README.md is out of date")
     args = parser.parse_args()
-    readme = ROOT / "README.md"
-    text = readme.read_text()
-    head, rest = text.split(BEGIN, 1)
-    tail = rest.split(END, 1)[1]
-    updated = f"{head}{BEGIN}\n{render()}\n{END}{tail}"
-    if args.check:
-        if updated != text:
-            sys.exit("README.md's role variables are out of date: run python scripts/role-docs.py")
-        return
-    readme.write_text(updated)
+    readme_block.write(
+        BEGIN,
+        END,
+        render(),
+        args.check,
+        "README.md's role variables are out of date: run python scripts/role-docs.py",
+    )
 
 
 if __name__ == "__main__":

@@ -52,7 +52,6 @@ COLLECTION_APIS = (
     "SYNO.Core.DDNS.ExtIP",
     "SYNO.Core.DDNS.Provider",
     "SYNO.Core.DDNS.Record",
-    "SYNO.Core.DDNS.Synology",
     "SYNO.Core.MyDSCenter",
     "SYNO.Core.Package",
     "SYNO.Core.Package.Control",
@@ -410,15 +409,23 @@ class DSMClient:
     def api_info(self, name):
         """Discovery entry {path, minVersion, maxVersion, requestFormat?} of an API, or None if absent."""
         if name not in self._queried:
-            names = [name] if self._queried else sorted(set(COLLECTION_APIS) | {name})
-            form = {"api": INFO_API, "version": 1, "method": "query", "query": ",".join(names)}
-            # query.cgi answers on DSM 5, 6 and 7: the safe bootstrap before anything is known.
-            found = self._exchange(INFO_API, "query", "query.cgi", form, authenticated=False, write=False)
-            for api_name, info in found.items():
-                if isinstance(info, dict) and "path" in info and "maxVersion" in info:
-                    self._api_info[api_name] = info
-            self._queried.update(names)
+            self.discover([name])
         return self._api_info.get(name)
+
+    def discover(self, names):
+        """Look up the APIs of names not looked up yet in one SYNO.API.Info query (the first one asks for the
+        collection's APIs too)."""
+        missing = set(names) - self._queried
+        if not missing:
+            return
+        wanted = sorted(missing if self._queried else missing | set(COLLECTION_APIS))
+        form = {"api": INFO_API, "version": 1, "method": "query", "query": ",".join(wanted)}
+        # query.cgi answers on DSM 5, 6 and 7: the safe bootstrap before anything is known.
+        found = self._exchange(INFO_API, "query", "query.cgi", form, authenticated=False, write=False)
+        for api_name, info in found.items():
+            if isinstance(info, dict) and "path" in info and "maxVersion" in info:
+                self._api_info[api_name] = info
+        self._queried.update(wanted)
 
     def has_api(self, name):
         return self.api_info(name) is not None

@@ -8,9 +8,9 @@ PRIVATE to the collection: it can change at any time.
 Reads (dsm-webapi.md §7.6, §10.2; shapes captured from real DSM): `SYNO.Core.DDNS.Provider list` ->
 {providers: [{id, provider, website, url?}]} (a custom provider is `USER_<name>`); `SYNO.Core.DDNS.Record list`
 -> {next_update_time, records: [{id, provider, hostname, username, enable, heartbeat, net, ip, ipv6, lastupdated,
-status}]}, never a password, id = provider; `SYNO.Core.DDNS.ExtIP list` v2 `retry` -> [{ip, ipv6, type}] with
+status}]}, never a password, id = provider; `SYNO.Core.DDNS.ExtIP list` v2 -> [{ip, ipv6, type}] with
 0.0.0.0 / 0:0:0:0:0:0:0:0 for none (ychiu1211/dsmctl, live); `SYNO.Core.MyDSCenter query` v2 -> {account,
-activated, is_logged_in} (dsmctl, live); `SYNO.Core.DDNS.Synology get_myds_account` -> {email}.
+activated, is_logged_in} (dsmctl, live). Each is a contract of _dsm_contracts.py.
 
 Writes: UNVERIFIED, no public client that ran against DSM is known to have created a record. They are kept to what
 ApaipaiLtd/dsm_helper (a shipped app used against DSM 7.x) sends: `set` with id and provider spelled `*<name>` for a
@@ -35,9 +35,8 @@ from ansible_collections.ankinas.synology.plugins.module_utils._resource import 
 RECORD_API = "SYNO.Core.DDNS.Record"
 PROVIDER_API = "SYNO.Core.DDNS.Provider"
 EXTIP_API = "SYNO.Core.DDNS.ExtIP"
-SYNOLOGY_API = "SYNO.Core.DDNS.Synology"
 MYDS_API = "SYNO.Core.MyDSCenter"
-APIS = (RECORD_API, PROVIDER_API, EXTIP_API, SYNOLOGY_API, MYDS_API)
+APIS = (RECORD_API, PROVIDER_API, EXTIP_API, MYDS_API)
 
 #: DSM publishes no DDNS error codes; refusals come with the common codes (see the module docstring)
 ERRORS = {}
@@ -165,15 +164,15 @@ class DDNSClient:
         return next(((raw, shaped) for raw, shaped in self.records() if raw.get("provider") == provider), (None, None))
 
     def external(self):
-        return external_addresses(self.client.call(EXTIP_API, "list", {"retry": True}, version=(1, 2)))
+        # As dsmctl reads it on DSM 7.3 (no parameters; dsm_helper adds retry=true).
+        return external_addresses(self.client.call(EXTIP_API, "list", version=(1, 2)))
 
     def account(self):
-        """{signed_in, account}: the Synology Account DSM is signed in to (MyDSCenter, else DDNS.Synology)."""
-        if self.client.has_api(MYDS_API):
-            data = self.client.call(MYDS_API, "query", version=(1, 2))
-            return {"signed_in": bool(data.get("is_logged_in")), "account": data.get("account") or None}
-        data = self.client.call(SYNOLOGY_API, "get_myds_account", version=1)
-        return {"signed_in": bool(data.get("email")), "account": data.get("email") or None}
+        """{signed_in, account}: the Synology Account DSM is signed in to (signed_in None: DSM has no MyDSCenter)."""
+        if not self.client.has_api(MYDS_API):
+            return {"signed_in": None, "account": None}
+        data = self.client.call(MYDS_API, "query", version=(1, 2))
+        return {"signed_in": bool(data.get("is_logged_in")), "account": data.get("account") or None}
 
 
 # --- dsm_ddns ---------------------------------------------------------------------------------------------------------

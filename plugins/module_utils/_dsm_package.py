@@ -6,9 +6,10 @@
 PRIVATE to the collection: it can change at any time.
 
 Wire shapes (dsm-webapi.md §10.2; every value a JSON literal):
-- `SYNO.Core.Package list` v2 (v1) with `additional` ["status", "beta", "startable", "install_type",
-  "ctl_uninstall"] (keys DSM 7.3 takes: an unknown one fails the whole call with 120, ychiu1211/dsmctl, live) lists
-  the installed packages; the status is under `additional` ("running", "stop"). Only this list proves an install.
+- `SYNO.Core.Package list` v2 (v1) with `additional` ["status", "beta", "startable", "install_type"] (keys DSM 7.3
+  takes: an unknown one fails the whole call with 120, ychiu1211/dsmctl, live) and `offset` 0, `limit` -1 (every
+  package, as batonogov's provider asks) lists the installed packages; the status is under `additional` ("running",
+  "stop"). Only this list proves an install.
 - `SYNO.Core.Package.Server list` v2 (v1) `blforcereload=false`, `blloadothers=false` is this model's catalog
   (`packages`; `beta_packages` apart): id, dname, version, link, md5, size, install_type (N4S4/synology-api,
   pvulgaris/synology-cli, both against real DSM).
@@ -49,8 +50,9 @@ CONTROL_API = "SYNO.Core.Package.Control"
 UNINSTALL_API = "SYNO.Core.Package.Uninstallation"
 APIS = (PACKAGE_API, SERVER_API, INSTALL_API, DOWNLOAD_API, CONTROL_API, UNINSTALL_API)
 
-#: the additional fields read from Package list (each one DSM 7.3 accepts)
-LIST_ADDITIONAL = ["status", "beta", "startable", "install_type", "ctl_uninstall"]
+#: the additional fields read from Package list: the four dsmctl confirmed on DSM 7.3, which refuses the whole call
+#: (120) for a key it does not know (so ctl_uninstall, which other clients ask for, is not asked)
+LIST_ADDITIONAL = ["status", "beta", "startable", "install_type"]
 #: seconds between two reads of the installed list while DSM works
 POLL = 2.0
 #: the status names the module returns, from DSM's
@@ -213,7 +215,8 @@ class PackageCenter:
 
     def installed(self):
         """{id: shaped entry} of the installed packages."""
-        data = self.client.call(PACKAGE_API, "list", {"additional": LIST_ADDITIONAL}, version=(1, 2))
+        params = {"additional": LIST_ADDITIONAL, "offset": 0, "limit": -1}
+        data = self.client.call(PACKAGE_API, "list", params, version=(1, 2))
         return {
             entry["id"]: shape_installed(entry)
             for entry in (data or {}).get("packages") or []

@@ -79,6 +79,9 @@ attributes:
     details:
       - The diff shows DSM's listing of the certificate (names, validity, id); never a key.
 notes:
+  - The DSM answers it reads are the DSM contracts C(certificate_list) of the collection's table
+    (C(plugins/module_utils/_dsm_contracts.py)); M(ankinas.synology.dsm_probe) checks them on a NAS, and
+    C(playbooks/site.yml) before its first change.
   - B(Verified) by public clients of real DSM 7.x (dsm-webapi.md §3) are C(SYNO.Core.Certificate.CRT list), the
     Let's Encrypt C(create) parameters C(domain_name) (C(;)-separated, common name first), C(email), C(desc)
     (DSM 7.3 wizard, krg-infra; batonogov; munniv2), that it is synchronous and answers no task id, the refusal

@@ -19,6 +19,9 @@ description:
     C(delete) with C(preserve_content). The C(*_stream) variants answer plain text, not JSON, also on success; the
     module uses them only when DSM lacks the direct method (error 103).
 notes:
+  - The DSM answers it reads are the DSM contracts C(project_list), C(project_get), C(file_info_missing) of the
+    collection's table (C(plugins/module_utils/_dsm_contracts.py)); M(ankinas.synology.dsm_probe) checks them on a
+    NAS, and C(playbooks/site.yml) before its first change.
   - UNVERIFIED on a real NAS; the module says so in the error when it happens. That a project DSM reports as
     C(WARNING) (some containers exited) is not running, and that states other than C(RUNNING), C(STOPPED) and
     C(WARNING) are transient.

@@ -77,6 +77,9 @@ attributes:
     details: The password never shows. When the module sends it, RV(changed_keys) names it, and check mode's
       predicted record shows it as C(********).
 notes:
+  - The DSM answers it reads are the DSM contracts C(ddns_record_list), C(ddns_provider_list), C(ddns_external_ip),
+    C(myds_account) of the collection's table (C(plugins/module_utils/_dsm_contracts.py));
+    M(ankinas.synology.dsm_probe) checks them on a NAS.
   - B(Verified) by captures of real DSM are the reads (providers, records, the external address, the Synology
     Account). B(Unverified) on a real NAS are all record writes, kept to what the app ApaipaiLtd/dsm_helper sends
     (C(set), C(delete), C(update_ip_address), C(test)); C(create) has no public capture at all and sends set's fields.
@@ -157,7 +160,7 @@ external_addresses:
   elements: dict
   sample: [{"ip": "203.0.113.10", "ipv6": null, "type": "WAN"}]
 synology_account:
-  description: The Synology Account DSM is signed in to.
+  description: The Synology Account DSM is signed in to (C(signed_in) null when DSM has no C(SYNO.Core.MyDSCenter)).
   returned: with provider V(Synology)
   type: dict
   sample: {"signed_in": true, "account": "owner@example.org"}

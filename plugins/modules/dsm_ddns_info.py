@@ -17,6 +17,10 @@ description:
     administrators only, and the check must not depend on a record being managed.
   - Changes nothing.
 options: {}
+notes:
+  - The DSM answers it reads are the DSM contracts C(ddns_record_list), C(ddns_provider_list), C(ddns_external_ip),
+    C(myds_account) of the collection's table (C(plugins/module_utils/_dsm_contracts.py));
+    M(ankinas.synology.dsm_probe) checks them on a NAS.
 extends_documentation_fragment:
   - ankinas.synology.dsm
   - ankinas.synology.attributes.INFO_MODULE
@@ -60,7 +64,8 @@ external_addresses:
   elements: dict
   sample: [{"ip": "203.0.113.10", "ipv6": null, "type": "WAN"}]
 synology_account:
-  description: Whether DSM is signed in to a Synology Account, and which.
+  description: Whether DSM is signed in to a Synology Account, and which (C(signed_in) null when DSM has no
+    C(SYNO.Core.MyDSCenter)).
   returned: success
   type: dict
   sample: {"signed_in": false, "account": null}

@@ -16,6 +16,9 @@ description:
     one-shot root script of Task Scheduler (created, run, waited for, deleted; see
     M(ankinas.synology.dsm_scheduled_task)), on the folder itself, not recursively.
 notes:
+  - The DSM answers it reads are the DSM contracts C(task_list), C(task_get), C(task_history), C(file_info),
+    C(file_info_missing) of the collection's table (C(plugins/module_utils/_dsm_contracts.py));
+    M(ankinas.synology.dsm_probe) checks them on a NAS, and C(playbooks/site.yml) before its first change.
   - File Station makes folders as the DSM account, with the shared folder's ACL. A container that runs as another
     uid gets the folder through its root entrypoint (as C(jeankhawand/anki-sync-server) does) or O(owner).
   - UNVERIFIED on a real NAS; that C(getinfo) answers a missing path as an entry with code 408, that C(perm.posix)

@@ -26,6 +26,9 @@ extends_documentation_fragment:
   - ankinas.synology.dsm
   - ankinas.synology.attributes
 notes:
+  - The DSM answers it reads are the DSM contracts C(web_dsm_get) of the collection's table
+    (C(plugins/module_utils/_dsm_contracts.py)); M(ankinas.synology.dsm_probe) checks them on a NAS, and
+    C(playbooks/site.yml) before its first change.
   - B(Verified) against public captures of DSM 7.3 (ychiu1211/dsmctl) are the API, the versions and the eight fields of
     C(set). B(Unverified) is whether DSM also takes C(set) with C(enable_spdy) alone; the module always sends all eight.
 seealso:

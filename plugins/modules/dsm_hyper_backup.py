@@ -159,6 +159,10 @@ attributes:
       - O(run_now=true) starts a backup on every run.
       - The remote password is only sent when the task is created.
 notes:
+  - The DSM answers it reads are the DSM contracts C(share_list), C(backup_task_list), C(backup_task_get),
+    C(backup_task_status), C(backup_repository_list), C(backup_candidate_dir), C(encryption_info) of the
+    collection's table (C(plugins/module_utils/_dsm_contracts.py)); M(ankinas.synology.dsm_probe) checks them on a
+    NAS, and C(playbooks/site.yml) before its first change.
   - Source folders and the destination must be shared folders (or folders in them) of the NAS, as Hyper Backup
     requires; a missing destination shared folder fails before any change, naming it.
   - Over plain HTTP the remote password goes in DSM's encryption envelope (C(SYNO.API.Encryption)), as the DSM UI

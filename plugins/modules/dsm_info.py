@@ -15,6 +15,10 @@ description:
     when the package is installed (Container Manager, Hyper Backup).
   - Changes nothing.
 options: {}
+notes:
+  - The DSM answers it reads are the DSM contracts C(dsm_info), C(system_info) of the collection's table
+    (C(plugins/module_utils/_dsm_contracts.py)); M(ankinas.synology.dsm_probe) checks them on a NAS, and
+    C(playbooks/site.yml) before its first change.
 extends_documentation_fragment:
   - ankinas.synology.dsm
   - ankinas.synology.attributes.INFO_MODULE

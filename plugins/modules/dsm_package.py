@@ -70,6 +70,8 @@ attributes:
     details: Reads the catalog, DSM's install queue and the proposed volume, so that check mode fails as a run would
       (a package not offered, a busy Package Center) and lists every install in RV(actions).
 notes:
+  - The DSM answers it reads are the DSM contracts C(package_list), C(package_catalog) of the collection's table
+    (C(plugins/module_utils/_dsm_contracts.py)); M(ankinas.synology.dsm_probe) checks them on a NAS.
   - B(Verified) against clients that ran on a real DSM (dsm-webapi.md §10.2) are the installed list and its
     C(additional) keys, the catalog's fields, the install queue, the quick install's parameters, the update flow,
     start, stop and uninstall.

@@ -25,6 +25,9 @@ options:
     description: Also read this model's Package Center catalog (one more call; DSM may fetch it from Synology).
     type: bool
     default: false
+notes:
+  - The DSM answers it reads are the DSM contracts C(package_list), C(package_catalog) of the collection's table
+    (C(plugins/module_utils/_dsm_contracts.py)); M(ankinas.synology.dsm_probe) checks them on a NAS.
 extends_documentation_fragment:
   - ankinas.synology.dsm
   - ankinas.synology.attributes.INFO_MODULE

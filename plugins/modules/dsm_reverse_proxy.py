@@ -143,6 +143,9 @@ attributes:
     details:
       - Where DSM does not list C(frontend.https.http2) (DSM 7), a change of O(http2) alone is not detected.
 notes:
+  - The DSM answers it reads are the DSM contracts C(reverse_proxy_list), C(certificate_list) of the collection's
+    table (C(plugins/module_utils/_dsm_contracts.py)); M(ankinas.synology.dsm_probe) checks them on a NAS, and
+    C(playbooks/site.yml) before its first change.
   - Fields the module manages are C(description), C(frontend) C(fqdn)/C(port)/C(protocol)/C(https.hsts)/C(https.http2),
     C(backend), C(customize_headers), the three timeouts and C(proxy_http_version) (always V(1), HTTP/1.1 to the
     backend, which the WebSocket preset needs). New rules get C(frontend.acl=null) and C(proxy_intercept_errors=false);

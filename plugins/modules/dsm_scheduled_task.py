@@ -16,6 +16,9 @@ description:
     asks for root tasks; the password and the token go as plain strings, as the public clients send them.
   - The schedule is checked before any call.
 notes:
+  - The DSM answers it reads are the DSM contracts C(task_list), C(task_get), C(task_history) of the collection's
+    table (C(plugins/module_utils/_dsm_contracts.py)); M(ankinas.synology.dsm_probe) checks them on a NAS, and
+    C(playbooks/site.yml) before its first change.
   - Tasks are found by name among the root tasks; two root tasks with the same name make the module fail.
   - DSM's run starts the script and answers at once; with O(wait) (and O(state=once)) the module then polls the
     task's results (C(get_history_status_list), the shape N4S4 synology-api shows from a real NAS) until a new one

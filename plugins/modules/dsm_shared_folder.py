@@ -39,6 +39,10 @@ options:
     type: str
     choices: [present, absent]
     default: present
+notes:
+  - The DSM answers it reads are the DSM contracts C(share_list) of the collection's table
+    (C(plugins/module_utils/_dsm_contracts.py)); M(ankinas.synology.dsm_probe) checks them on a NAS, and
+    C(playbooks/site.yml) before its first change.
 extends_documentation_fragment:
   - ankinas.synology.dsm
   - ankinas.synology.attributes

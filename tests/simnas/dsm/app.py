@@ -14,7 +14,12 @@ the others are armed for the next matching requests, as a count, `true` (once) o
   "code": 3328} (3328 "another share operation is in progress": dsm-webapi.md §0.4, §5.1,
   batonogov/terraform-provider-synology-dsm internal/client/share.go mutateShare);
 - `idle_sessions: true`: every open session has been idle too long (next call: 106), as a
-  session_lifetime would make it, without waiting for a clock.
+  session_lifetime would make it, without waiting for a clock;
+- `reshape`: answer one API method in another shape, {"api": "SYNO.Docker.Project", "method": "list",
+  "path": "*.status", "drop": true} (or "value": <JSON> to replace the value instead), for every answer until
+  it is turned off ({"reshape": null}) or for "count" answers. The path's parts are keys, "*" (every value of
+  an object) and "[]" (every item of a list). A test's way to make the NAS answer otherwise than the contracts
+  of the collection's _dsm_contracts.py expect (the probe and site.yml's check must then name that contract).
 
 After a certificate or web-service change DSM restarts its web server: for `httpd_restart_seconds`
 (a Simulator option, default 2) every Web API connection is dropped without an answer
@@ -44,6 +49,7 @@ Transport rules enforced (dsm-webapi.md §0, §1):
 """
 
 import contextlib
+import copy
 import json
 import os
 import secrets
@@ -82,6 +88,8 @@ def _new_counters():
         "logouts": 0,
         "login_versions": {},
         "reads": {},
+        #: API.method -> the distinct "v<version> <parameter names>" its reads came with (what a read sends)
+        "read_params": {},
         "writes": {},
         "errors": {},
         "dropped_connections": 0,
@@ -266,6 +274,19 @@ class Simulator:
             self.faults.pop(key)
         return spec
 
+    def _reshape(self, api, method, data):
+        """The `reshape` fault: the answer of api.method with a key dropped or a value replaced (a copy)."""
+        fault = self.faults.get("reshape")
+        if not fault or fault.get("api") != api or fault.get("method") != method:
+            return data
+        if data is None or data is EMPTY_BODY or isinstance(data, PlainText):
+            return data
+        if "count" in fault:
+            self._take_fault("reshape", api)
+        data = copy.deepcopy(data)
+        _reshape_at(data, [part for part in str(fault.get("path", "")).split(".") if part], fault)
+        return data
+
     # --- the Web API ---------------------------------------------------------------------------
     def handle(self, cgi):
         if time.monotonic() < self.httpd_down_until:
@@ -304,15 +325,17 @@ class Simulator:
         cookies = {}
         try:
             data, spec, method = self._dispatch(cgi, api_name, params, cookies)
-            envelope = {"success": True}
-            if data is not None and data is not EMPTY_BODY and not isinstance(data, Held):
-                envelope["data"] = data
         except DSMError as exc:
             self.count("errors", str(exc.code))
             error = {"code": exc.code}
             if exc.errors is not None:
                 error["errors"] = exc.errors
             return Response(json.dumps({"success": False, "error": error}), mimetype="application/json")
+        if not isinstance(data, Held):
+            data = self._reshape(api_name, method, data)
+        envelope = {"success": True}
+        if data is not None and data is not EMPTY_BODY and not isinstance(data, Held):
+            envelope["data"] = data
         if spec.write:
             self.state.save()
             if method == "create" and self._take_fault("next_create_504_html", api_name):
@@ -352,6 +375,11 @@ class Simulator:
             raise DSMError(103)
         name = f"{api_name}.{method}"
         self.count("writes" if method_spec.write else "reads", name)
+        if not method_spec.write:
+            sent = "v{} {}".format(version, ",".join(sorted(set(params) - {"_sid", "SynoToken"})))
+            seen = self.counters["read_params"].setdefault(name, [])
+            if sent not in seen:
+                seen.append(sent)
         if method_spec.write and request.method != "POST":
             raise DSMError(105)
 
@@ -433,6 +461,29 @@ class Simulator:
                 "faults": dict(self.faults),
                 "volumes_root": str(self.volumes_root),
             }
+
+
+def _reshape_at(node, parts, fault):
+    """Drop (or replace) the value at parts below node; "*" walks every value of an object, "[]" every item."""
+    if not parts:
+        return
+    head, rest = parts[0], parts[1:]
+    if head == "*" and isinstance(node, dict):
+        children = list(node.values())
+    elif head == "[]" and isinstance(node, list):
+        children = list(node)
+    elif isinstance(node, dict) and head in node:
+        if not rest:
+            if fault.get("drop"):
+                del node[head]
+            else:
+                node[head] = fault.get("value")
+            return
+        children = [node[head]]
+    else:
+        return
+    for child in children:
+        _reshape_at(child, rest, fault)
 
 
 def _is_json_string(value):

@@ -15,7 +15,10 @@ After dsm-webapi.md §7.6 and §10.2 "DDNS":
 - `SYNO.Core.DDNS.ExtIP list` (v1/v2, `retry`) -> [{ip, ipv6, type: "WAN"}], 0.0.0.0 / 0:0:0:0:0:0:0:0 for none
   (dsmctl decodeDDNSExternalAddresses, live; the Home Assistant payload).
 - `SYNO.Core.DDNS.Synology get_myds_account` -> {email} (dsm_helper); `SYNO.Core.MyDSCenter query` (v2) ->
-  {account, activated, is_logged_in} (dsmctl externalaccess, live read). No public client registers a *.synology.me
+  {account, activated, is_logged_in} (dsmctl externalaccess, live read).
+The reads answer the shapes of the collection's table of DSM contracts (_dsm_contracts.py: ddns_record_list,
+ddns_provider_list, ddns_external_ip, myds_account); tests/pytest/simulator/test_contracts_on_the_simulator.py holds
+the simulator to it. No public client registers a *.synology.me
   name (register_hostname's parameters are unknown): the simulator offers none of those methods, and a record of the
   Synology provider exists only when the NAS was made with one (Simulator(synology_ddns_hostname=...)).
 

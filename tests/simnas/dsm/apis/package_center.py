@@ -29,6 +29,9 @@ After dsm-webapi.md §10.2 and the clients that ran against DSM:
 - Error codes (N4S4 error_codes.py, dsm_helper, synology-cli): 4501 wizard needed, 4520 no space, 4526 dependency
   not installed, 4530 another package operation is running, 4544 already installed, 4582 others depend on it.
 
+The reads answer the shapes of the collection's table of DSM contracts (_dsm_contracts.py: package_list,
+package_catalog), to which tests/pytest/simulator/test_contracts_on_the_simulator.py holds the simulator.
+
 Real-DSM behaviours (simnas.dsm.behaviours): how long an install takes, that the request which runs the install
 loses its answer, and how long start/stop take. SIMULATOR CHOICES where no public source says what DSM does are
 marked so below; tests that rest on them carry @pytest.mark.unverified_contract.
