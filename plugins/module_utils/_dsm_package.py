@@ -256,7 +256,7 @@ class PackageCenter:
         return DSMAPIError(exc.api, exc.method, exc.code, meaning=exc.meaning, hint=hint.format(name=package_id))
 
     def _write(self, api, method, params, package_id):
-        """One write, never re-sent: True when DSM answered, False when the answer was lost (it may have landed)."""
+        """One write, never re-sent: DSM's data ({} for none), or None when the answer was lost (it may have landed)."""
         try:
             return self.client.call(api, method, params, version=1, write=True) or {}
         except DSMUncertainWriteError:
