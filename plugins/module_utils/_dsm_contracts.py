@@ -129,11 +129,15 @@ DSM_MODULES = (
     "dsm_container_info",
     "dsm_container_project",
     "dsm_container_project_info",
+    "dsm_ddns",
+    "dsm_ddns_info",
     "dsm_folder",
     "dsm_folder_info",
     "dsm_http2",
     "dsm_hyper_backup",
     "dsm_info",
+    "dsm_package",
+    "dsm_package_info",
     "dsm_probe",
     "dsm_reverse_proxy",
     "dsm_scheduled_task",
@@ -980,7 +984,7 @@ CONTRACTS = (
             "total": "int",
         },
         complete=("packages", "total"),
-        modules=(),
+        modules=("dsm_package", "dsm_package_info"),
         roles=(),
         status=VERIFIED,
         sources=(
@@ -997,8 +1001,40 @@ CONTRACTS = (
                 "DSM 7.2.2-72806, DS723+",
             ),
         ),
-        note="Read by no module yet (package management, issue #26). An unknown additional key fails the whole "
-        "call with 120.",
+        note="An unknown additional key fails the whole call with 120. A package is listed once installed (a "
+        "download never is): the only proof of an install.",
+    ),
+    Contract(
+        id="package_catalog",
+        api="SYNO.Core.Package.Server",
+        method="list",
+        versions=(1, 2),
+        params={"blforcereload": False, "blloadothers": False},
+        shape={
+            "packages": [{"id?": "str", "package?": "str", "version": "str", "dname?": "str", "install_type?": "str"}],
+            "beta_packages?": [],
+        },
+        modules=("dsm_package", "dsm_package_info"),
+        roles=(),
+        status=VERIFIED,
+        sources=(
+            Source(
+                "pvulgaris/synology-cli",
+                "src/tools/packages.ts",
+                "loadCatalog, normalizeCatalogPackage (field names verified on the live NAS)",
+                "DSM 7.3.2 (its live NAS, a browser capture)",
+            ),
+            Source(
+                "N4S4/synology-api",
+                "synology_api/core_package.py",
+                "list_installable (a recorded answer)",
+                "DSM 7.2.2-72806, DS723+",
+            ),
+        ),
+        note="This model's catalog: a package it lacks is not offered (dsm_package fails before any write). The "
+        "download fields (link, md5, size) go back with the install. dsm_package's other reads take a package's "
+        "catalog fields and are not in this table yet: Installation get_queue and check before an install "
+        "(synology-cli, live DSM 7.3.2; N4S4), status and Installation.Download check during an update.",
     ),
     Contract(
         id="ddns_record_list",
@@ -1024,14 +1060,41 @@ CONTRACTS = (
             ],
             "next_update_time?": "str",
         },
-        modules=(),
+        modules=("dsm_ddns", "dsm_ddns_info"),
         roles=(),
         status=VERIFIED,
         sources=(
             Source("ychiu1211/dsmctl", _DSMCTL_EXTERNAL, "ddnsRecordOp", _DSMCTL),
             Source(_MIKESPUB_REPO, "tools/schemas/SYNO.Core.DDNS.Record-list.json", "a recorded answer", _MIKESPUB),
         ),
-        note="Read by no module yet (DDNS, issue #26). The list never carries the record's password.",
+        note="The list never carries the record's password; a record's id is its provider (USER_<name> for a "
+        "custom one).",
+    ),
+    Contract(
+        id="ddns_provider_list",
+        api="SYNO.Core.DDNS.Provider",
+        method="list",
+        versions=(1,),
+        params={},
+        shape={"providers": [{"id": "str", "provider": "str", "website?": "str", "url?": "str"}]},
+        modules=("dsm_ddns", "dsm_ddns_info"),
+        roles=(),
+        status=VERIFIED,
+        sources=(
+            Source(
+                "xupin/synology-php",
+                "tools/schemas/SYNO.Core.DDNS.Provider-list.json",
+                "a schema generated from recorded answers (mikespub/synology's tools)",
+                "DSM 7.x, not stated",
+            ),
+            Source(
+                "ApaipaiLtd/dsm_helper",
+                "lib/pages/control_panel/public_access/public_access.dart",
+                "getData (keeps USER_* and the url-less built-ins)",
+                "DSM 7.x (a shipped app)",
+            ),
+        ),
+        note="A custom provider is listed as USER_<name>, with its query URL.",
     ),
     Contract(
         id="ddns_external_ip",
@@ -1040,14 +1103,28 @@ CONTRACTS = (
         versions=(1, 2),
         params={},
         shape=[{"ip": "str", "ipv6?": "str", "type": "str"}],
-        modules=(),
+        modules=("dsm_ddns", "dsm_ddns_info"),
         roles=(),
         status=VERIFIED,
         sources=(
             Source("ychiu1211/dsmctl", _DSMCTL_EXTERNAL, "ddnsExtIPOp", _DSMCTL),
             Source("mikespub/synology", "tools/schemas/SYNO.Core.DDNS.ExtIP-list.json", "a recorded answer", _MIKESPUB),
         ),
-        note="Read by no module yet (the Let's Encrypt preflight, issue #26). 0.0.0.0 means no address.",
+        note="0.0.0.0 means no address. dsm_ddns_info returns it as external_ip, what a host name must resolve "
+        "to for Let's Encrypt to reach the NAS.",
+    ),
+    Contract(
+        id="myds_account",
+        api="SYNO.Core.MyDSCenter",
+        method="query",
+        versions=(1, 2),
+        params={},
+        shape={"is_logged_in": "bool", "account?": "str", "activated?": "bool"},
+        modules=("dsm_ddns", "dsm_ddns_info"),
+        roles=(),
+        status=VERIFIED,
+        sources=(Source("ychiu1211/dsmctl", _DSMCTL_EXTERNAL, "accountCoreOp (query v2, then v1)", _DSMCTL),),
+        note="The Synology Account DSM is signed in to: Synology's own DDNS names need it.",
     ),
     Contract(
         id="encryption_info",
@@ -1176,6 +1253,18 @@ UNVERIFIED_WRITES = (
         "back and fails when it did not).",
     ),
     WriteShape("dsm_shared_folder", "the values sent at creation beyond name, volume and description."),
+    WriteShape(
+        "dsm_package",
+        "which packages refuse Package Center's quick install (`blqinst`) and need their install wizard (DSM error "
+        "4501; Container Manager and Hyper Backup are believed not to), and what a quick install of a package whose "
+        "dependencies are missing answers (the module installs them first, in the order of DSM's install queue).",
+    ),
+    WriteShape(
+        "dsm_ddns",
+        "every record write: `create` has no public capture at all; `set`, `delete`, `update_ip_address` and `test` "
+        "are what the app dsm_helper sends; whether DSM keeps one record per provider. Registering a "
+        "`*.synology.me` name has no public wire shape, so the module only reads those.",
+    ),
     WriteShape(
         "portainer_stack",
         "stack status values of Portainer newer than 2.23. The role writes each `SYNC_USERn` single-quoted into "

@@ -2,8 +2,9 @@
 
     python -m simnas.dsm --state $SIMNAS_HOME/dsm.json --https-port 5001 --http-port 5000 \
         --user admin:secret [--otp-code 123456 | --otp-secret BASE32] [--personality dsm6] \
-        [--nginx [--frontend-port 443:8443]] [--no-real-dsm] [--behaviour NAME=VALUE]
-        [--absent-api SYNO.Docker.Project]
+        [--nginx [--frontend-port 443:8443]] [--no-real-dsm] [--behaviour NAME=VALUE] \
+        [--absent-api SYNO.Docker.Project] \
+        [--installed-packages FileStation,HyperBackup] [--not-offered ContainerManager] [--external-ip 203.0.113.10]
 
 HTTPS uses a leaf of the simulated NAS's test CA ($SIMNAS_HOME/ca/ca.crt), which also signs the NAS's certificates.
 Root scripts of Task Scheduler run in the NAS's container of $SIMNAS_HOME (simnas.sshnas; the supervisor starts it):
@@ -12,6 +13,8 @@ while it is down, a run fails with exit code 127, as a NAS that is off runs noth
 with the simulator; --frontend-port RULE:LISTEN moves a rule port's listener (e.g. 443:8443). The real-DSM behaviours
 (simnas.dsm.behaviours) are on unless --no-real-dsm; --behaviour NAME=VALUE tunes one. --absent-api NAME leaves an
 API out (a NAS without the package that provides it: SYNO.Docker.Project without Container Manager).
+--installed-packages (ids, comma-separated; "" for none) is what a fresh NAS has (default: File Station, Container
+Manager, Hyper Backup), --not-offered what this model's Package Center catalog lacks (simnas.dsm.apis.package_center).
 """
 
 import argparse
@@ -50,6 +53,9 @@ def main(argv=None):
         "--behaviour", action="append", default=[], type=parse_assignment, help="NAME=VALUE: tune one (repeatable)"
     )
     parser.add_argument("--absent-api", action="append", default=[], help="an API this NAS lacks (repeatable)")
+    parser.add_argument("--installed-packages", help="packages a fresh NAS has: ids, comma-separated")
+    parser.add_argument("--not-offered", default="", help="packages this model's catalog lacks: ids, comma-separated")
+    parser.add_argument("--external-ip", default="203.0.113.10", help="the WAN address DSM detects")
     args = parser.parse_args(argv)
     if not (args.https_port or args.http_port):
         parser.error("give --https-port and/or --http-port")
@@ -74,6 +80,9 @@ def main(argv=None):
         nas=sshnas.RootShell(home),
         ca_dir=home / "ca",
         absent_apis=args.absent_api,
+        installed_packages=None if args.installed_packages is None else _ids(args.installed_packages),
+        not_offered=_ids(args.not_offered),
+        external_ip=args.external_ip,
     )
     nginx = None
     if args.nginx:
@@ -99,6 +108,10 @@ def main(argv=None):
         # Also when a port is taken: no nginx outlives the simulator.
         if nginx is not None:
             nginx.stop()
+
+
+def _ids(text):
+    return [item.strip() for item in text.split(",") if item.strip()]
 
 
 if __name__ == "__main__":

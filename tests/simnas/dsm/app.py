@@ -68,7 +68,7 @@ from pathlib import Path
 from flask import Flask, Response, g, has_request_context, request
 
 from simnas.dsm import apis, seed
-from simnas.dsm.apis import certificate, encryption
+from simnas.dsm.apis import certificate, encryption, package_center
 from simnas.dsm.behaviours import Behaviours, behaviour
 from simnas.dsm.registry import APIS, DROP, EMPTY_BODY, GATEWAY_TIMEOUT, PERSONALITIES, DSMError, Later, PlainText
 
@@ -187,6 +187,13 @@ class Simulator:
         behaviours=None,
         nas=None,
         ca_dir=None,
+        installed_packages=None,
+        not_offered=(),
+        volume_free_bytes=None,
+        ddns_custom_providers=None,
+        external_ip="203.0.113.10",
+        myds_account=None,
+        synology_ddns_hostname=None,
     ):
         if personality not in PERSONALITIES:
             raise ValueError("personality must be one of {}".format(", ".join(PERSONALITIES)))
@@ -223,13 +230,26 @@ class Simulator:
         self.httpd_down_until = 0.0
         #: the real-DSM behaviours (simnas.dsm.behaviours): on unless real_dsm=False, tuned by behaviours=
         self.behaviours = Behaviours(real_dsm, behaviours)
+        # Package Center (apis/package_center.py): the packages a fresh NAS has (ids, or {id: version}; None: the
+        # default set), the catalog entries this model is not offered, and the free bytes per volume.
+        self.installed_packages = installed_packages
+        self.not_offered = set(not_offered)
+        self.volume_free_bytes = dict(volume_free_bytes or {})
+        # DDNS (apis/ddns.py): custom providers {name: query URL} (listed as USER_<name>), the WAN address DSM
+        # detects, the Synology Account DSM is signed in to (None: none) and a *.synology.me name registered.
+        self.ddns_custom_providers = dict(ddns_custom_providers or {})
+        self.external_ip = external_ip
+        self.myds_account = myds_account
+        self.synology_ddns_hostname = synology_ddns_hostname
+        package_center.center(self)  # seeds a fresh NAS's packages (and checks installed_packages) now
 
     # --- helpers for handlers ------------------------------------------------------------------
     def apis(self):
         """The APIs this NAS has, as SYNO.API.Info describes them."""
         found = {}
+        absent = self.absent_apis | package_center.missing_apis(self)
         for name, spec in APIS.items():
-            if name in self.absent_apis or self.personality not in spec.versions:
+            if name in absent or self.personality not in spec.versions:
                 continue
             low, high = spec.versions[self.personality]
             entry = {"maxVersion": high, "minVersion": low, "path": spec.paths_for(self.personality)[0]}
@@ -382,6 +402,8 @@ class Simulator:
         spec = APIS.get(api_name)
         if spec is None or api_name in self.absent_apis or self.personality not in spec.versions:
             raise DSMError(102)
+        if api_name in package_center.missing_apis(self):
+            raise DSMError(102)  # the package that brings the API is not installed
         if cgi not in spec.paths_for(self.personality):
             raise DSMError(102)
         try:
