@@ -86,8 +86,11 @@ def test_web_dsm_set_takes_the_eight_fields_dsmctl_sends(proxy_dsm):
     assert refused.value.code == 114
     fields = ("http_port", "https_port", "enable_https", "enable_https_redirect", "enable_hsts", "enable_custom_domain")
     params = dict({key: listed[key] for key in fields}, fqdn="", enable_spdy=False)
+
     # DSM restarts its web server after the change and its answer is lost: a re-read tells that it landed.
-    landed = lambda: client.call("SYNO.Core.Web.DSM", "get", version=1)["enable_spdy"] is False  # noqa: E731
+    def landed():
+        return client.call("SYNO.Core.Web.DSM", "get", version=1)["enable_spdy"] is False
+
     client.call("SYNO.Core.Web.DSM", "set", params, version=1, write=True, confirm=landed)
     client.close()
     assert proxy_dsm.state()["state"]["web_dsm"]["enable_spdy"] is False
