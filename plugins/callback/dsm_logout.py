@@ -54,7 +54,9 @@ class CallbackModule(CallbackBase):
         if task.args.get("state", "present") == "absent":
             self._open = {key: True for key in self._open if key[0] != result._host.name}
         elif task.register:
-            self._open[(result._host.name, task.register)] = True
+            # ansible-core 2.21 stores register as {name: expression} (a register projection), earlier ones the name
+            for name in task.register if isinstance(task.register, dict) else [task.register]:
+                self._open[(result._host.name, name)] = True
 
     def _log_out_what_is_left(self):
         if not self._open or self._variable_manager is None:

@@ -29,7 +29,17 @@ class NasDockerAction(ActionBase):
         """
         # One compound command: Ansible may append "&& sleep 0" to what it runs.
         command = "{\n" + script.rstrip("\n") + "\n}"
-        answer = self._low_level_execute_command(command, sudoable=True, in_data=to_bytes(stdin or "\n"))
+        # What docker prints here carries containers' environments (the users' passwords or hashes): the connection
+        # plugin logs a command's raw output at -vvv unless the play context says no_log, so it says so for this call.
+        contexts = {id(context): context for context in (self._play_context, self._connection._play_context)}
+        no_log = {key: context.no_log for key, context in contexts.items()}
+        try:
+            for context in contexts.values():
+                context.no_log = True
+            answer = self._low_level_execute_command(command, sudoable=True, in_data=to_bytes(stdin or "\n"))
+        finally:
+            for key, context in contexts.items():
+                context.no_log = no_log[key]
         stdout = to_text(answer.get("stdout", "")).replace("\r", "")
         if answer.get("rc") == _nas_docker.NO_DOCKER_EXIT:
             raise AnsibleActionFail(_nas_docker.no_cli_message(self._task.args.get("docker_cli", "")))

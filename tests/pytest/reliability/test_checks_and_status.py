@@ -237,10 +237,11 @@ def test_a_renamed_backup_task_leaves_no_old_task_or_snapshot_job(deployed_nas):
 
 # --- case 11: leftovers -------------------------------------------------------------------------------------------
 def test_a_lost_answer_to_the_snapshot_jobs_create_still_removes_the_old_crontab_line(deployed_nas):
-    # The job of earlier versions, a line in the crontab; the snapshot task about to be made again.
-    crontab = deployed_nas.home / "crontab"
-    legacy = "45 2 * * * root python3 /volume1/docker/ankinas-tools/anki_snapshot.py # ankinas-anki-snapshot:anki\n"
-    crontab.write_text("# the NAS's own line\n" + legacy)
+    # The job of earlier versions, a line in the NAS's /etc/crontab; the snapshot task about to be made again.
+    nas_crontab = nas_shell(deployed_nas, "cat /etc/crontab").stdout
+    assert "synoschedtask --run id=1" in nas_crontab  # DSM's own line
+    legacy = "45 2 * * * root python3 /volume1/docker/ankinas-tools/anki_snapshot.py # ankinas-anki-snapshot:anki"
+    assert nas_shell(deployed_nas, f"echo {shlex.quote(legacy)} >> /etc/crontab").returncode == 0
     client = DSMClient(**deployed_nas.dsm_client_options())
     try:
         (job,) = [
@@ -264,7 +265,8 @@ def test_a_lost_answer_to_the_snapshot_jobs_create_still_removes_the_old_crontab
     )
     first = site_backup_only(deployed_nas)
     rerun = site_backup_only(deployed_nas)
-    assert crontab.read_text() == "# the NAS's own line\n", (first.stdout[-2000:], rerun.stdout[-2000:])
+    left = nas_shell(deployed_nas, "cat /etc/crontab").stdout
+    assert left == nas_crontab, (left, first.stdout[-2000:], rerun.stdout[-2000:])
     assert first.returncode == 0, first.stdout[-3000:]
     assert snapshot_jobs(deployed_nas) == ["ankinas-anki-snapshot-anki"]
     assert rerun.returncode == 0 and play_recap(rerun, "simnas")["changed"] == 0, rerun.stdout[-3000:]

@@ -5,6 +5,7 @@ StrictHostKeyChecking=no before the inventory's options, and ssh takes the first
 
 import json
 import subprocess
+import tempfile
 
 import pytest
 from simnas import sshnas
@@ -20,10 +21,11 @@ def ping(tmp_path, nas, attempt):
     (tmp_path / "hosts.yml").write_text(json.dumps({"all": {"hosts": {"simnas": nas.connection()}}}))
     # The checkout's configuration (scripts/env.sh, simnas.runner: ANSIBLE_CONFIG is ./ansible.cfg), as a user
     # who copies it runs with; each run its own SSH master connection, so every run meets the host key anew.
-    control = tmp_path / f"cp-{attempt}"
-    control.mkdir()
-    env = {"ANSIBLE_SSH_CONTROL_PATH_DIR": str(control)}
-    return run_playbook(tmp_path / "ping.yml", inventory=str(tmp_path / "hosts.yml"), env=env, timeout=120)
+    # A short folder, removed after the run: ssh refuses a control socket path of 108 bytes or more, which a test's
+    # tmp_path may reach.
+    with tempfile.TemporaryDirectory(prefix=f"cp{attempt}-", dir="/tmp") as control:
+        env = {"ANSIBLE_SSH_CONTROL_PATH_DIR": control}
+        return run_playbook(tmp_path / "ping.yml", inventory=str(tmp_path / "hosts.yml"), env=env, timeout=120)
 
 
 def refused(process):

@@ -61,9 +61,10 @@ class Deployment:
             "anki_sync_server_network": self.name,
             "anki_sync_server_host_port": self.port,
             "anki_sync_server_check_host": "127.0.0.1",
+            # Where this machine's Docker Engine sees the NAS's /volumeN (the simulated DSM maps /volumeN itself for
+            # its projects; the role maps the Engine's paths back when it reads what runs).
+            "anki_sync_server_volume_root": str(self.volume_root),
         }
-        if not self.dsm:
-            variables["anki_sync_server_volume_root"] = str(self.volume_root)
         variables.update(self.overrides)
         variables.update(overrides)
         return variables

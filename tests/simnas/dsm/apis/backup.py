@@ -28,7 +28,7 @@ rely on them beyond "the call failed".
 import shutil
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from simnas.dsm.apis import region
 from simnas.dsm.registry import EMPTY_BODY, DSMError, declare_api, method
@@ -482,7 +482,7 @@ def set_history(sim, name, hours_ago=None):
                 task.pop(key, None)
             task.pop("last_bkp_error_code", None)
             if hours_ago is not None:
-                when = (datetime.now() - timedelta(hours=float(hours_ago))).strftime("%Y/%m/%d %H:%M:%S")
+                when = region.local(sim, time.time() - float(hours_ago) * 3600).strftime("%Y/%m/%d %H:%M:%S")
                 task.update(last_bkp_time=when, last_bkp_end_time=when, last_bkp_success_time=when)
                 task.update(last_bkp_result="done", last_bkp_error="", last_bkp_error_code=NO_ERROR)
         sim.state.save()
