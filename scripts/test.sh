@@ -27,11 +27,16 @@ if [[ ${ANKINAS_TEST_SANDBOXED:-} != 1 ]]; then
   touch /tmp/ankinas-images.lock "$run/private-tmp/ankinas-images.lock"
   # shellcheck disable=SC2016 # expanded by the inner shell
   private_tmp='mount --bind /tmp "$1/host-tmp" && mount --bind /tmp/ankinas-images.lock "$1/private-tmp/ankinas-images.lock" && mount --rbind "$1/private-tmp" /tmp'
-  if unshare --mount --propagation private true 2>/dev/null; then
+  # A checkout under /tmp would vanish behind the private /tmp: that run keeps the machine's /tmp.
+  if [[ $ANKINAS_ROOT/ == /tmp/* ]]; then
+    echo "the checkout is under /tmp, which a private /tmp would hide: the run's /tmp is the machine's;" \
+      "only its TMPDIR is its own" >&2
+  elif unshare --mount --propagation private true 2>/dev/null; then
     exec unshare --mount --propagation private -- env ANKINAS_TEST_SANDBOXED=1 TMPDIR="$run/tmp" \
       bash -c "$private_tmp && exec \"\$0\"" "$0" "$run"
+  else
+    echo "no mount namespace here (unshare): the run's /tmp is the machine's; only its TMPDIR is its own" >&2
   fi
-  echo "no mount namespace here (unshare): the run's /tmp is the machine's; only its TMPDIR is its own" >&2
   export ANKINAS_TEST_SANDBOXED=1 TMPDIR="$run/tmp"
   rmdir "$run/host-tmp" && ln -s /tmp "$run/host-tmp"
 fi
