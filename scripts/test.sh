@@ -64,12 +64,14 @@ ansible_lint() {
   ansible-lint --offline --profile production
 }
 
-# Module-scoped fixtures (a NAS deployed once for a file's tests) stay once per file: --dist loadfile. Three
-# workers on two cores: much of a test is waiting (DSM's scaled delays, containers starting, health checks), so a
-# third worker fills the idle core. The JUnit report keeps every test's time (where the time goes).
-PYTEST_WORKERS=${ANKINAS_PYTEST_WORKERS:-3}
+# Module-scoped fixtures (a NAS deployed once for a file's tests) stay once per file: --dist loadfile, the longest
+# files first (tests/pytest/conftest.py). Four workers on two cores: much of a test is waiting (DSM's scaled delays,
+# containers starting, health checks), which the other workers fill. The JUnit report keeps every test's time, and
+# playbook-runs.tsv every playbook run's wall and CPU time (where the time goes).
+PYTEST_WORKERS=${ANKINAS_PYTEST_WORKERS:-4}
 pytest_suite() {
-  pytest tests/pytest --numprocesses "$PYTEST_WORKERS" --dist loadfile --durations 15 --junitxml "$logs/pytest.xml"
+  ANKINAS_PLAYBOOK_LOG="$logs/playbook-runs.tsv" pytest tests/pytest --numprocesses "$PYTEST_WORKERS" \
+    --dist loadfile --durations 15 --junitxml "$logs/pytest.xml"
 }
 
 sandbox() {

@@ -7,9 +7,11 @@ ansible-playbook. Both use this checkout as the collection ankinas.synology (scr
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,7 +81,26 @@ def run_playbook(
     localhost is run with the local connection and this Python; an inventory says how to reach its hosts.
     """
     command, process_env = _playbook_command(path, extra_vars, verbosity, env, check, diff, inventory)
-    return subprocess.run(command, capture_output=True, text=True, env=process_env, timeout=timeout, check=False)
+    started, cpu_before = time.monotonic(), _children_cpu()
+    process = subprocess.run(command, capture_output=True, text=True, env=process_env, timeout=timeout, check=False)
+    _log_run(path, process_env, check, time.monotonic() - started, _children_cpu() - cpu_before)
+    return process
+
+
+def _children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _log_run(path, env, check, wall, cpu):
+    """Where the suite's time goes: a line per playbook run in $ANKINAS_PLAYBOOK_LOG (scripts/test.sh sets it)."""
+    log = os.environ.get("ANKINAS_PLAYBOOK_LOG")
+    if not log:
+        return
+    test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" ", 1)[0]
+    fields = [test, Path(path).name, env.get("ANSIBLE_RUN_TAGS", ""), "check" if check else "", f"{wall:.1f}", f"{cpu:.1f}"]
+    with open(log, "a", encoding="utf-8") as handle:
+        handle.write("\t".join(fields) + "\n")
 
 
 def start_playbook(path, extra_vars=None, env=None, inventory="localhost,"):
