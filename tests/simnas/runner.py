@@ -98,7 +98,8 @@ def _log_run(path, env, check, wall, cpu):
     if not log:
         return
     test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" ", 1)[0]
-    fields = [test, Path(path).name, env.get("ANSIBLE_RUN_TAGS", ""), "check" if check else "", f"{wall:.1f}", f"{cpu:.1f}"]
+    mode = "check" if check else ""
+    fields = [test, Path(path).name, env.get("ANSIBLE_RUN_TAGS", ""), mode, f"{wall:.1f}", f"{cpu:.1f}"]
     with open(log, "a", encoding="utf-8") as handle:
         handle.write("\t".join(fields) + "\n")
 
