@@ -65,6 +65,18 @@ def mask_env(content, names):
     return pattern.sub(lambda match: match.group(1) + MASK, content)
 
 
+def starting_containers(project):
+    """Names of the containers of a project (as get answers it) made but not started yet: a build (`compose up`)
+    makes every container first and starts them in dependency order, so until it is done the status may already
+    read RUNNING or WARNING from the ones started so far."""
+    found = []
+    for container in project.get("containers") or []:
+        state = container.get("State") if isinstance(container, dict) else None
+        if isinstance(state, dict) and state.get("Status") == "created":
+            found.append(str(container.get("Name") or container.get("Id", "?")[:12]).lstrip("/"))
+    return found
+
+
 def exited_containers(project):
     """'name (exit code N)' of each container of a project (as get answers it) that is not running."""
     found = []

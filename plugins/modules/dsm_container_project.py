@@ -20,7 +20,9 @@ description:
     timeout, a dropped connection, an HTML error page) or is error 1202 (DSM did the work but does not confirm
     it), the module reads the project's status until it shows the action's outcome, and never sends it again.
   - C(WARNING) (some containers exited while the others run, as a one-shot init container leaves it) counts as up,
-    with a warning naming the exited containers.
+    with a warning naming the exited containers. Up means every container has been started: a build makes all the
+    containers first and starts them in dependency order, and until then the status may read from the ones started
+    so far (no public capture shows DSM listing a transient status while it builds).
   - The compose content is read with C(get), where DSM has it (C(list) carries none), so a rerun with the same
     content changes nothing.
   - Verified shapes (public clients that ran against DSM 7.2.2/7.3.2) are C(list) keyed by project id, C(get) with
@@ -159,6 +161,7 @@ from ansible_collections.ankinas.synology.plugins.module_utils._dsm_container_pr
     ProjectClient,
     exited_containers,
     mask_env,
+    starting_containers,
 )
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import DSMResource, dsm_module
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError, run_resource_module
@@ -170,7 +173,8 @@ UP_WANTED = "RUNNING or WARNING"
 
 
 def _up(project):
-    return project is not None and project.get("status") in UP
+    """Up, and every container started: a build still starting containers in dependency order is not up yet."""
+    return project is not None and project.get("status") in UP and not starting_containers(project)
 
 
 def _stopped(project):
