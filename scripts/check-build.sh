@@ -11,7 +11,7 @@ mkdir -p "$out"
 ansible-galaxy collection build --force --output-path "$out" >/dev/null
 tarball=$(ls "$out"/ankinas-synology-*.tar.gz)
 files=$(tar -tzf "$tarball")
-if grep -E '^(tests|molecule|benchmarks|\.ci|scripts|\.venv|\.collections|inventories/demo)(/|$)|^(ansible\.cfg|Makefile|requirements\.txt|pyproject\.toml)$' <<<"$files"; then
+if grep -E '^(tests|extensions/molecule|benchmarks|\.ci|scripts|\.venv|\.collections|inventories/demo)(/|$)|^(ansible\.cfg|Makefile|requirements\.txt|pyproject\.toml)$' <<<"$files"; then
   echo "the artifact carries files it must not (listed above)" >&2
   exit 1
 fi

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run every molecule scenario listed in molecule/scenarios (or the ones given: molecule-scenarios.sh [SCENARIO...]),
+# Run every molecule scenario listed in extensions/molecule/scenarios (or the ones given: molecule-scenarios.sh
+# [SCENARIO...]), where molecule looks for a collection's scenarios (their shared config: extensions/molecule/config.yml),
 # and fail when the list and the scenario directories disagree (a scenario renamed or added without the list) or
 # when a scenario's testinfra verifier ran no test (molecule's testinfra verifier passes with "no tests found").
 # Each scenario gets this run's own ports (reserved by simnas.ports, held while molecule runs), names (with the
@@ -10,17 +11,17 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ANKINAS_ROOT"
 
-mapfile -t expected < <(grep -v -e '^#' -e '^[[:space:]]*$' molecule/scenarios)
+mapfile -t expected < <(grep -v -e '^#' -e '^[[:space:]]*$' extensions/molecule/scenarios)
 found=()
-for file in molecule/*/molecule.yml; do
+for file in extensions/molecule/*/molecule.yml; do
   [[ -e $file ]] && found+=("$(basename "$(dirname "$file")")")
 done
 if ((${#expected[@]} == 0)); then
-  echo "molecule/scenarios lists no scenario" >&2
+  echo "extensions/molecule/scenarios lists no scenario" >&2
   exit 1
 fi
 if [[ "$(printf '%s\n' "${expected[@]}" | sort)" != "$(printf '%s\n' "${found[@]}" | sort)" ]]; then
-  echo "molecule scenarios differ from molecule/scenarios: listed [${expected[*]}], found [${found[*]}]" >&2
+  echo "molecule scenarios differ from extensions/molecule/scenarios: listed [${expected[*]}], found [${found[*]}]" >&2
   exit 1
 fi
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: setup, linters, the NAS-side Python 3.8 check, ansible-test sanity (the pinned ansible-core)
+# The whole test suite (the stages: scripts/stages.sh): setup, linters, the NAS-side Python 3.8 check, ansible-test sanity (the pinned ansible-core)
 # and units (every claimed one), the build and Galaxy's importer on it, molecule scenarios, pytest (site.yml on the
 # newest ansible-core among it).
-# Two lanes run side by side: pytest (three pytest-xdist workers) and, one after another, every other stage
+# Two lanes run side by side: pytest (pytest-xdist workers) and, one after another, every other stage
 # (every test takes ports reserved or bound race-free and names of its own run, molecule's scenarios included, so
 # two runs on one machine do not collide). Each stage writes its output to build/test-logs/; a line tells when a
 # stage ends, and at the end every stage's output is printed whole, in order, then the summary. Every stage runs;
@@ -57,50 +57,27 @@ stage() {
   printf '[%s] %s: %s in %ss\n' "$(date +%T)" "$name" "$result" "$((SECONDS - start))"
 }
 
-# ansible-lint (ansible-compat) may install a built copy of the checkout under $ANSIBLE_HOME/collections;
-# a copy an earlier run left there once shadowed the checkout, so ansible-lint judged stale files.
-ansible_lint() {
-  rm -rf "$ANSIBLE_HOME/collections/ansible_collections/ankinas"
-  ansible-lint --offline --profile production
+# The stages (scripts/stages.sh, the one list; make lint runs its group lint): by index in that list.
+# shellcheck source=scripts/stages.sh
+source scripts/stages.sh
+run_stage() {
+  stage "${STAGE_IDS[$1]}" "${STAGE_NAMES[$1]}" bash -c "${STAGE_COMMANDS[$1]}"
 }
-
-# Module-scoped fixtures (a NAS deployed once for a file's tests) stay once per file: --dist loadfile, the longest
-# files first (tests/pytest/conftest.py). Four workers on two cores: much of a test is waiting (DSM's scaled delays,
-# containers starting, health checks), which the other workers fill. The JUnit report keeps every test's time, and
-# playbook-runs.tsv every playbook run's wall and CPU time (where the time goes).
-PYTEST_WORKERS=${ANKINAS_PYTEST_WORKERS:-4}
-pytest_suite() {
-  ANKINAS_PLAYBOOK_LOG="$logs/playbook-runs.tsv" pytest tests/pytest --numprocesses "$PYTEST_WORKERS" \
-    --dist loadfile --durations 15 --junitxml "$logs/pytest.xml"
+run_group() {
+  local index
+  for index in "${!STAGE_IDS[@]}"; do
+    [[ " $* " == *" ${STAGE_GROUPS[index]} "* ]] && run_stage "$index"
+  done
+  return 0
 }
-
-sandbox() {
-  scripts/sandbox.sh compare "$run/sandbox-before" "$run/private-tmp" "$run/host-tmp"
-}
-
-checks() {
-  stage 01-ruff "ruff" bash -c 'ruff check . && ruff format --check .'
-  stage 02-yamllint "yamllint" yamllint -s .
-  stage 02b-nas-python "NAS-side code on DSM's Python 3.8 (vermin, 3.9 features, a real 3.8)" python scripts/nas-python.py
-  stage 03-ansible-lint "ansible-lint (production profile)" ansible_lint
-  stage 04-changelog "changelog lint" \
-    bash -c "antsibull-changelog lint && antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml"
-  stage 05-sanity "ansible-test sanity" scripts/sanity.sh
-  stage 06-units "ansible-test units (every ansible-core of tests/ansible-core-versions.txt)" scripts/units.sh
-  stage 07-build "collection build and offline install" scripts/check-build.sh
-  stage 07b-galaxy-importer "Galaxy's importer on the built tarball" scripts/galaxy-importer.sh
-  stage 08-molecule "molecule" scripts/molecule-scenarios.sh
-}
-
 # Every stage the run must have: one without a result fails the run.
-STAGES=(01-ruff 02-yamllint 02b-nas-python 03-ansible-lint 04-changelog 05-sanity 06-units 07-build 07b-galaxy-importer
-  08-molecule 09-pytest 10-sandbox)
+STAGES=("${STAGE_IDS[@]}")
 
 echo "stages run in two lanes (pytest | the others); output in $logs/, printed whole at the end"
-checks &
-stage 09-pytest "pytest ($PYTEST_WORKERS workers)" pytest_suite
+run_group lint check &
+run_group pytest
 wait
-stage 10-sandbox "the run stayed in its sandbox (/etc/crontab, /, /tmp, .cache/simnas)" sandbox
+run_group after
 
 passed=0
 failed_names=()
