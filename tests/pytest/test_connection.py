@@ -25,7 +25,8 @@ def module_defaults_of(node):
 
 
 def playbooks_and_tasks():
-    folders = ["roles", "playbooks", "extensions/molecule"]  # what the collection ships and runs; tests/pytest tests modules
+    # What the collection ships and runs; tests/pytest tests modules.
+    folders = ["roles", "playbooks", "extensions/molecule"]
     return sorted(path for folder in folders for path in (ROOT / folder).rglob("*.yml"))
 
 

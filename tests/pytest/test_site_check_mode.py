@@ -36,7 +36,8 @@ def simulated_nas(home, method):
     options = [f"--{name}-port={ports[f'SIMNAS_{name.upper()}_PORT']}" for name in services]
     subprocess.run([*supervisor, "start", *options], env=env, check=True, cwd=ROOT)
     try:
-        # What an earlier version of the collection left in the NAS's /etc/crontab (see extensions/molecule/shared/prepare.yml).
+        # What an earlier version of the collection left in the NAS's /etc/crontab
+        # (see extensions/molecule/shared/prepare.yml).
         assert sshnas.run_as_root(home, f"echo {OLD_CRONTAB_LINE!r} >> /etc/crontab", timeout=30).returncode == 0
         env["NAS_CRONTAB"] = nas_crontab(env)
         yield env
