@@ -20,7 +20,7 @@ description:
     timeout, a dropped connection, an HTML error page) or is error 1202 (DSM did the work but does not confirm
     it), the module reads the project's status until it shows the action's outcome, and never sends it again.
   - C(WARNING) (some containers exited while the others run, as a one-shot init container leaves it) counts as up,
-    with a warning naming the exited containers. Up means every container has been started: a build makes all the
+    with a warning naming the exited containers. Up means every container has been started. A build makes all the
     containers first and starts them in dependency order, and until then the status may read from the ones started
     so far (no public capture shows DSM listing a transient status while it builds).
   - The compose content is read with C(get), where DSM has it (C(list) carries none), so a rerun with the same
