@@ -65,28 +65,28 @@ def mask_env(content, names):
     return pattern.sub(lambda match: match.group(1) + MASK, content)
 
 
-def starting_containers(project):
-    """Names of the containers of a project (as get answers it) made but not started yet: a build (`compose up`)
-    makes every container first and starts them in dependency order, so until it is done the status may already
-    read RUNNING or WARNING from the ones started so far."""
-    found = []
-    for container in project.get("containers") or []:
-        state = container.get("State") if isinstance(container, dict) else None
-        if isinstance(state, dict) and state.get("Status") == "created":
-            found.append(str(container.get("Name") or container.get("Id", "?")[:12]).lstrip("/"))
-    return found
-
-
-def exited_containers(project):
-    """'name (exit code N)' of each container of a project (as get answers it) that is not running."""
-    found = []
+def _containers(project):
+    """(name, Engine state) of each container of a project as get answers it (the Engine's inspect of each)."""
     for container in project.get("containers") or []:
         if not isinstance(container, dict):
             continue
         state = container.get("State") if isinstance(container.get("State"), dict) else {}
+        yield str(container.get("Name") or container.get("name") or container.get("Id", "?")[:12]).lstrip("/"), state
+
+
+def starting_containers(project):
+    """Names of the containers of a project made but not started yet: a build (`compose up`) makes every container
+    first and starts them in dependency order, so until it is done the status may already read RUNNING or WARNING
+    from the ones started so far."""
+    return [name for name, state in _containers(project) if state.get("Status") == "created"]
+
+
+def exited_containers(project):
+    """'name (exit code N)' of each container of a project that is not running."""
+    found = []
+    for name, state in _containers(project):
         if state.get("Running") or state.get("Status") == "running":
             continue
-        name = str(container.get("Name") or container.get("name") or container.get("Id", "?")[:12]).lstrip("/")
         code = state.get("ExitCode")
         found.append(f"{name} (exit code {code})" if code is not None else name)
     return found
