@@ -28,8 +28,9 @@ add_stage 08-molecule check "molecule" scripts/molecule-scenarios.sh
 # files first (tests/pytest/conftest.py). Four workers on two cores: much of a test is waiting (DSM's scaled delays,
 # containers starting, health checks), which the other workers fill. The JUnit report keeps every test's time, and
 # playbook-runs.tsv every playbook run's wall and CPU time (where the time goes).
-add_stage 09-pytest pytest "pytest (${ANKINAS_PYTEST_WORKERS:-4} workers)" \
-  'ANKINAS_PLAYBOOK_LOG=build/test-logs/playbook-runs.tsv pytest tests/pytest \
-     --numprocesses "${ANKINAS_PYTEST_WORKERS:-4}" --dist loadfile --durations 15 --junitxml build/test-logs/pytest.xml'
+pytest_workers=${ANKINAS_PYTEST_WORKERS:-4}
+add_stage 09-pytest pytest "pytest ($pytest_workers workers)" \
+  "ANKINAS_PLAYBOOK_LOG=build/test-logs/playbook-runs.tsv pytest tests/pytest --numprocesses $pytest_workers \
+     --dist loadfile --durations 15 --junitxml build/test-logs/pytest.xml"
 add_stage 10-sandbox after "the run stayed in its sandbox (/etc/crontab, /, /tmp, .cache/simnas)" \
   'scripts/sandbox.sh compare build/test-run/sandbox-before build/test-run/private-tmp build/test-run/host-tmp'

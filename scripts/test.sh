@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite (the stages: scripts/stages.sh): setup, linters, the NAS-side Python 3.8 check, ansible-test sanity (the pinned ansible-core)
-# and units (every claimed one), the build and Galaxy's importer on it, molecule scenarios, pytest (site.yml on the
-# newest ansible-core among it).
+# The whole test suite (the stages: scripts/stages.sh): setup, linters, the NAS-side Python 3.8 check, ansible-test
+# sanity (the pinned ansible-core) and units (every claimed one), the build and Galaxy's importer on it, molecule
+# scenarios, pytest (site.yml on the newest ansible-core among it).
 # Two lanes run side by side: pytest (pytest-xdist workers) and, one after another, every other stage
 # (every test takes ports reserved or bound race-free and names of its own run, molecule's scenarios included, so
 # two runs on one machine do not collide). Each stage writes its output to build/test-logs/; a line tells when a
