@@ -7,50 +7,19 @@ nas_path_links (what the path is on the NAS: no symbolic link, no mount point fr
 import re
 
 from ansible.errors import AnsibleFilterError
-
-VOLUME = re.compile(r"^/volume[0-9]+$")
+from ansible_collections.ankinas.synology.plugins.module_utils import _nas_path
 
 
 def nas_path(path, variable, depth=2, outside_volumes=False):
-    """path, unchanged, when it is a normalised absolute path on a DSM volume; else an error naming variable.
-
-    depth: how many segments it needs below /volumeN (2: a folder inside a shared folder). With
-    outside_volumes any normalised absolute path passes (an explicit opt-out of the roles).
-    """
-    example = "/volume1/docker/anki-server"
-    if not isinstance(path, str) or not path:
-        raise AnsibleFilterError(f"{variable} must be a path such as {example} (got {path!r})")
-    if any(ord(char) < 32 or char == "\x7f" for char in path):
-        raise AnsibleFilterError(f"{variable} must not contain control characters (got {path!r})")
-    segments = path.split("/")
-    problem = None
-    if segments[0] != "":
-        problem = "is not absolute"
-    elif path != "/" and path.endswith("/"):
-        problem = "ends with '/'"
-    elif "" in segments[1:]:
-        problem = "contains '//'"
-    elif any(segment in (".", "..") for segment in segments):
-        problem = "contains a '.' or '..' segment"
-    elif not outside_volumes and not VOLUME.match("/" + segments[1]):
-        problem = "does not start with /volumeN/"
-    elif not outside_volumes and len(segments) - 2 < depth:
-        problem = "names no folder inside a shared folder" if depth == 2 else f"needs {depth} folders below /volumeN"
-    if problem:
-        raise AnsibleFilterError(
-            f"{variable} {problem} (got {path!r}): give a normalised absolute path without '.', '..', '//' or a "
-            f"trailing '/', such as {example}"
-        )
-    return path
+    """path, unchanged, when it is a normalised absolute path on a DSM volume; else an error naming variable
+    (module_utils/_nas_path.check: depth, outside_volumes)."""
+    try:
+        return _nas_path.check(path, variable, depth=depth, outside_volumes=outside_volumes)
+    except _nas_path.NasPathError as error:
+        raise AnsibleFilterError(str(error)) from None
 
 
-def nas_path_components(path):
-    """The folders of a path on a DSM volume from its shared folder down: /volume1/docker/a/b ->
-    [/volume1/docker, /volume1/docker/a, /volume1/docker/a/b]; [] for a path outside /volumeN/<share>/."""
-    segments = str(path).split("/")
-    if len(segments) < 3 or segments[0] != "" or not VOLUME.match("/" + segments[1]):
-        return []
-    return ["/".join(segments[:count]) for count in range(3, len(segments) + 1)]
+nas_path_components = _nas_path.components
 
 
 def _unescape(field):

@@ -39,6 +39,7 @@ import re
 
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError, DSMUncertainWriteError
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import DSMResource
+from ansible_collections.ankinas.synology.plugins.module_utils._nas_path import VOLUME
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
 from ansible_collections.ankinas.synology.plugins.module_utils._wait import wait_until
 
@@ -58,7 +59,6 @@ POLL = 2.0
 #: the status names the module returns, from DSM's
 STATUSES = {"running": "running", "stop": "stopped", "stopped": "stopped"}
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")
-VOLUME = re.compile(r"^/volume[0-9]+$")
 VERSION = re.compile(r"^(\d+(?:\.\d+)*)(?:-(\d+))?$")
 
 #: DSM error codes of Package Center (N4S4/synology-api error_codes.py, dsm_helper, synology-cli, dsmctl)

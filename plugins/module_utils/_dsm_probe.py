@@ -18,20 +18,19 @@ parameters as the table writes them (placeholders, not the values filled in), th
 collection uses, which identify no one.
 """
 
-import re
 import secrets
 
 from ansible_collections.ankinas.synology.plugins.module_utils import _dsm_contracts as table
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import COLLECTION_APIS, DSMAPIError
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_shape import capture as shape_of
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_shape import describe, differences
+from ansible_collections.ankinas.synology.plugins.module_utils._nas_path import file_station_path, share_of
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
 
 HOLDS, DIFFERS, NOT_OFFERED, NOT_CHECKED = "holds", "differs", "not offered", "not checked"
 CAPTURE_FORMAT = "ankinas.synology dsm_probe capture 1"
 #: packages whose versions the capture's header names
 NAMED_PACKAGES = ("ContainerManager", "Docker", "HyperBackup")
-VOLUME_PREFIX = re.compile(r"^/volume[0-9]+(?=/)")
 
 
 def with_dependencies(contracts):
@@ -46,11 +45,6 @@ def with_dependencies(contracts):
                     wanted.add(needed)
                     changed = True
     return [contract for contract in table.CONTRACTS if contract.id in wanted]
-
-
-def file_station_path(path):
-    """/volume1/docker/anki-server as File Station names it: /docker/anki-server."""
-    return VOLUME_PREFIX.sub("", path.rstrip("/")) if path else ""
 
 
 class Probe:
@@ -201,7 +195,7 @@ class Probe:
         return (chosen["name"], None) if chosen else (None, "no container on this NAS to read")
 
     def _missing_path(self):
-        share = file_station_path(self.names.get("data_folder") or "").strip("/").split("/")[0]
+        share = share_of(self.names.get("data_folder") or "")
         if not share:
             shares = (self.answers.get("share_list") or {}).get("shares") or []
             share = next((s["name"] for s in shares if isinstance(s, dict) and s.get("name")), "")

@@ -86,14 +86,12 @@ unreadable:
   sample: [{"path": "/volume1/docker/anki-server/alice", "reason": "DSM error 407 (...)"}]
 """
 
-import re
 
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_file_station import FolderClient
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import dsm_module, run_read_module
+from ansible_collections.ankinas.synology.plugins.module_utils._nas_path import split_volume
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
-
-VOLUME_PREFIX = re.compile(r"^(/volume[0-9]+)(?=/)")
 
 
 def shaped(entry, volume):
@@ -121,8 +119,8 @@ def main():
         path = module.params["path"].rstrip("/")
         if not path.startswith("/") or ".." in path.split("/") or module.params["depth"] < 0:
             raise ResourceError("path must be an absolute path without '..', and depth 0 or more")
-        found = VOLUME_PREFIX.match(path)
-        volume, station = (found.group(1), path[len(found.group(1)) :]) if found else ("", path)
+        volume, station = split_volume(path)
+        volume = volume or ""
         folders = FolderClient(client)
         entry = folders.info(station)
         result = {"exists": entry is not None, "folder": {}, "files": [], "unreadable": []}
