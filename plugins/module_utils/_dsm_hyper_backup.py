@@ -22,8 +22,8 @@ correction after a capture from a real DSM touches this file only.
 import re
 import time
 
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_schedule import TIME, WEEKDAYS
-from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_schedule import TIME, WEEKDAYS, schedule_problem
+from ansible_collections.ankinas.synology.plugins.module_utils._resource import OptionNames, ResourceError
 from ansible_collections.ankinas.synology.plugins.module_utils._wait import wait_until
 
 TASK_API = "SYNO.Backup.Task"
@@ -62,51 +62,64 @@ ERRORS = {
 
 
 # --- input ----------------------------------------------------------------------------------------
-def check_params(params):
-    """Check the module's options before any call to DSM; the ResourceError names the option and the fix."""
+def check_params(params, names=None):
+    """Check the module's options before any call to DSM; the ResourceError names the option and the fix.
+
+    names: {option: the name the user wrote} (the role's variables; nested options as destination.share).
+    """
+    named = OptionNames(names)
     if not params["name"] or not params["name"].strip():
-        raise ResourceError("name must not be empty")
+        raise ResourceError(f"{named('name')} must not be empty")
     if params["state"] == "absent":
         if params["run_now"]:
-            raise ResourceError("run_now cannot be combined with state=absent")
+            raise ResourceError(f"{named('run_now')} cannot be combined with state=absent")
         return
     if not params["sources"]:
-        raise ResourceError("sources must list at least one folder with state=present, such as /docker/anki-server")
+        raise ResourceError(
+            f"{named('sources')} must list at least one folder with state=present, such as /docker/anki-server"
+        )
     destination = params["destination"]
     if not destination:
         raise ResourceError(
             "destination is required with state=present, for example {type: image_local, share: backups}"
         )
     if not destination["share"] or "/" in destination["share"]:
-        raise ResourceError("destination.share must be the name of a shared folder, such as backups (no slashes)")
+        raise ResourceError(
+            f"{named('destination.share')} must be the name of a shared folder, such as backups (no slashes)"
+        )
     remote_keys = ("host", "account", "password")
+    kind = "{}={}".format(named("destination.type"), destination["type"])
     if destination["type"] == "image_remote":
         missing = [key for key in remote_keys if not destination.get(key)]
         if missing:
-            raise ResourceError(
-                "destination.type=image_remote needs {}".format(", ".join("destination." + key for key in missing))
-            )
+            raise ResourceError("{} needs {}".format(kind, ", ".join(named("destination." + key) for key in missing)))
         if not 1 <= destination["port"] <= 65535:
-            raise ResourceError("destination.port must be a port from 1 to 65535")
+            raise ResourceError(f"{named('destination.port')} must be a port from 1 to 65535")
     else:
         extra = [key for key in remote_keys if destination.get(key)]
         if extra:
             raise ResourceError(
-                "{} only apply to destination.type=image_remote".format(", ".join("destination." + k for k in extra))
+                "{} only apply to {}=image_remote".format(
+                    ", ".join(named("destination." + key) for key in extra), named("destination.type")
+                )
             )
     schedule = params["schedule"]
     if schedule is not None:
-        if not TIME.match(schedule["time"] or ""):
-            raise ResourceError("schedule.time must be HH:MM, such as 03:00 (got {!r})".format(schedule["time"]))
-        if schedule["frequency"] == "weekly" and not schedule["weekdays"]:
-            raise ResourceError("schedule.frequency=weekly needs schedule.weekdays, such as [mon, thu]")
+        keys = {key: named("schedule." + key) for key in ("frequency", "time", "weekdays")}
+        problem = schedule_problem(schedule["frequency"], schedule["time"], schedule["weekdays"], keys)
+        if problem:
+            raise ResourceError(problem)
         if schedule["frequency"] == "daily" and schedule["weekdays"] and set(schedule["weekdays"]) != set(WEEKDAYS):
-            raise ResourceError("schedule.weekdays only applies to schedule.frequency=weekly; set frequency: weekly")
+            raise ResourceError(
+                "{} only applies to {}=weekly; set it to weekly".format(keys["weekdays"], keys["frequency"])
+            )
     retention = params["retention"]
     if retention is not None and not 1 <= retention["max_versions"] <= 65535:
-        raise ResourceError("retention.max_versions must be from 1 to 65535")
+        raise ResourceError(
+            f"{named('retention.max_versions')} must be from 1 to 65535 (got {retention['max_versions']})"
+        )
     if params["wait_timeout"] <= 0:
-        raise ResourceError("wait_timeout must be a positive number of seconds")
+        raise ResourceError(f"{named('wait_timeout')} must be a positive number of seconds")
 
 
 # --- destination (verified) -----------------------------------------------------------------------

@@ -17,7 +17,7 @@ import copy
 import ipaddress
 import re
 
-from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
+from ansible_collections.ankinas.synology.plugins.module_utils._resource import OptionNames, ResourceError
 
 API = "SYNO.Core.AppPortal.ReverseProxy"
 PROTOCOLS = {"http": 0, "https": 1}
@@ -102,56 +102,71 @@ def headers_of(params):
     return headers
 
 
-def validate(params):
-    """Check the rule options before any call; each message names the option and the fix."""
+def validate(params, names=None):
+    """Check the rule options before any call; each message names the option and the fix.
+
+    names: {option: the name the user wrote} (a role's variables); an option not in it is named as itself.
+    """
+    named = OptionNames(names)
     description = params["description"]
     if not description.strip() or any(ord(char) < 32 for char in description):
-        raise ResourceError("description must be a non-empty, single-line name for the rule")
+        raise ResourceError(f"{named('description')} must be a non-empty, single-line name for the rule")
     if params["state"] == "absent":
         return
     for option in ("source_host", "destination_host"):
         value = params.get(option)
         if value is None or not str(value).strip():
-            raise ResourceError(f"{option} must not be empty: give the host name of the rule")
+            raise ResourceError(f"{named(option)} must not be empty: give the host name of the rule")
     if not valid_host(params["source_host"], wildcard=True):
         raise ResourceError(
-            "source_host '{}' is not a valid host name: use letters, digits, '-' and dots (for example "
-            "anki.example.com), an IP address, or *.example.com".format(params["source_host"])
+            "{} '{}' is not a valid host name: use letters, digits, '-' and dots (for example "
+            "anki.example.com), an IP address, or *.example.com".format(named("source_host"), params["source_host"])
         )
     if not valid_host(params["destination_host"]):
         raise ResourceError(
-            f"destination_host '{params['destination_host']}' is not a valid host name or IP address "
+            f"{named('destination_host')} '{params['destination_host']}' is not a valid host name or IP address "
             "(for example localhost or 192.168.1.10)"
         )
     for option in ("source_port", "destination_port"):
         value = params.get(option)
         if value is None or not 1 <= value <= 65535:
-            raise ResourceError(f"{option} must be a port from 1 to 65535 (got {value})")
+            raise ResourceError(f"{named(option)} must be a port from 1 to 65535 (got {value})")
     for option in TIMEOUTS:
         if not 1 <= params[option] <= MAX_TIMEOUT:
-            raise ResourceError(f"{option} must be from 1 to {MAX_TIMEOUT} seconds (got {params[option]})")
+            raise ResourceError(f"{named(option)} must be from 1 to {MAX_TIMEOUT} seconds (got {params[option]})")
+    headers = named("custom_headers")
     seen = {}
     for index, header in enumerate(headers_of(params)):
         name, value = header["name"], header["value"]
         if not HEADER_NAME.match(name or ""):
             raise ResourceError(
-                f"custom_headers: the header name '{name}' is invalid; DSM accepts only letters, digits and '-'"
+                f"{headers}: the header name '{name}' is invalid; DSM accepts only letters, digits and '-'"
             )
         if any(ord(char) < 32 or ord(char) == 127 for char in value):
-            raise ResourceError(f"custom_headers: the value of header '{name}' must be one line of text")
+            raise ResourceError(f"{headers}: the value of header '{name}' must be one line of text")
         if name.lower() in seen:
             preset = params["websocket"] and index >= len(WEBSOCKET_HEADERS) > seen[name.lower()]
             raise ResourceError(
-                "custom_headers: the header '{}' is given twice{}".format(
-                    name, "; websocket=true already sets it, so drop it or set websocket=false" if preset else ""
+                "{}: the header '{}' is given twice{}".format(
+                    headers,
+                    name,
+                    "; {}=true already sets it, so drop it or set {}=false".format(
+                        named("websocket"), named("websocket")
+                    )
+                    if preset
+                    else "",
                 )
             )
         seen[name.lower()] = index
     if params.get("certificate") is not None:
         if not params["certificate"].strip():
-            raise ResourceError("certificate must name a certificate (CN, SAN or description), or be omitted")
+            raise ResourceError(
+                f"{named('certificate')} must name a certificate (CN, SAN or description), or be omitted"
+            )
         if params["source_protocol"] != "https":
-            raise ResourceError("certificate needs source_protocol=https: DSM binds certificates to HTTPS rules")
+            raise ResourceError(
+                f"{named('certificate')} needs {named('source_protocol')}=https: DSM binds certificates to HTTPS rules"
+            )
 
 
 # --- mapping ------------------------------------------------------------------------------------

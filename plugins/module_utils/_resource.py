@@ -23,6 +23,17 @@ class ResourceError(Exception):
     """An error whose message is safe to show: it never carries request bodies or secrets."""
 
 
+class OptionNames:
+    """How a check names an option in its message: as the user wrote it. A module's options are named as
+    themselves; a role passes {option: its variable}, so one check serves both (the roles' filters)."""
+
+    def __init__(self, names=None):
+        self.names = names or {}
+
+    def __call__(self, option):
+        return self.names.get(option, option)
+
+
 class Resource:
     """One remote object, as a module manages it."""
 

@@ -254,7 +254,7 @@ def test_input_is_checked_before_any_call(dsm_with_shares):
     bad = hyper_backup(dsm_with_shares, sources=[SOURCE], destination=LOCAL, schedule={"frequency": "weekly"})
     assert bad.failed and "schedule.weekdays" in bad["msg"]
     bad = hyper_backup(dsm_with_shares, sources=[SOURCE], destination=LOCAL, schedule={"time": "25:00"})
-    assert bad.failed and "schedule.time must be HH:MM" in bad["msg"]
+    assert bad.failed and "schedule.time must be a time of day HH:MM" in bad["msg"]
     bad = hyper_backup(dsm_with_shares, sources=[SOURCE], destination={"type": "image_remote", "share": "x"})
     assert bad.failed and "destination.host" in bad["msg"]
     bad = hyper_backup(dsm_with_shares, state="absent", run_now=True)
