@@ -2,7 +2,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Filters nas_path (the one check of every path variable the roles take, on its text), nas_path_components and
-nas_path_links (what the path is on the NAS: no symbolic link, no mount point from its shared folder down)."""
+nas_path_links (what the path is on the NAS: no symbolic link, no mount point from its shared folder down),
+nas_path_file_station and nas_path_share (the folder as File Station names it, its shared folder). The rules live
+in module_utils/_nas_path, which the modules use too."""
 
 import re
 
@@ -20,6 +22,8 @@ def nas_path(path, variable, depth=2, outside_volumes=False):
 
 
 nas_path_components = _nas_path.components
+nas_path_file_station = _nas_path.file_station_path
+nas_path_share = _nas_path.share_of
 
 
 def _unescape(field):
@@ -119,6 +123,8 @@ class FilterModule:
             "nas_path_checks": nas_path_checks,
             "nas_path_components": nas_path_components,
             "nas_path_drift": nas_path_drift,
+            "nas_path_file_station": nas_path_file_station,
             "nas_path_links": nas_path_links,
             "nas_path_problem": nas_path_problem,
+            "nas_path_share": nas_path_share,
         }

@@ -89,7 +89,8 @@ def test_validation_fails_before_any_call(proxy_dsm):
     assert process.returncode != 0
     assert "reverse_proxy_destination_port must be a port from 1 to 65535 (got 70000)" in process.stdout
     process = play(proxy_dsm, validate_only=True, reverse_proxy_custom_headers=[{"name": "Bad Header", "value": "x"}])
-    assert process.returncode != 0 and "reverse_proxy_custom_headers: the header name 'Bad Header' is invalid" in process.stdout
+    assert process.returncode != 0
+    assert "reverse_proxy_custom_headers: the header name 'Bad Header' is invalid" in process.stdout
     process = play(proxy_dsm, validate_only=True, reverse_proxy_certificate_issue="letsencrypt")
     assert process.returncode != 0 and "letsencrypt needs reverse_proxy_certificate_email" in process.stdout
     assert proxy_dsm.counters()["logins_attempted"] == 0 and proxy_dsm.counters()["reads"] == {}

@@ -3,7 +3,7 @@
 import pytest
 from ansible.errors import AnsibleFilterError
 from ansible_collections.ankinas.synology.plugins.filter.anki_sync_env import anki_sync_env
-from ansible_collections.ankinas.synology.plugins.filter.nas_path import nas_path
+from ansible_collections.ankinas.synology.plugins.filter.nas_path import nas_path, nas_path_file_station, nas_path_share
 
 
 @pytest.mark.parametrize("path", ["/volume1/docker/anki-server", "/volume12/a b/c", "/volume1/docker/x..y"])
@@ -46,3 +46,17 @@ def test_user_names_the_server_cannot_keep_as_a_folder_fail(name):
 @pytest.mark.parametrize("name", ["alice", "bob.smith", "carol@example.com", "d_e-f+g", "Zoë"])
 def test_usual_user_names_pass(name):
     assert anki_sync_env([{"name": name, "password": "p"}], hashed=False) == {"SYNC_USER1": f"{name}:p"}
+
+
+@pytest.mark.parametrize(
+    ("path", "file_station", "share"),
+    [
+        ("/volume1/docker/anki-server", "/docker/anki-server", "docker"),
+        ("/volume12/a b/c/", "/a b/c", "a b"),
+        ("/docker/anki-server", "/docker/anki-server", "docker"),
+        ("", "", ""),
+    ],
+)
+def test_the_file_station_form_and_the_share_of_a_path(path, file_station, share):
+    assert nas_path_file_station(path) == file_station
+    assert nas_path_share(path) == share
