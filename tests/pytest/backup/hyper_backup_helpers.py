@@ -1,6 +1,6 @@
 """Helpers of the backup suite (a module of its own: every suite has a conftest, so `import conftest` is ambiguous)."""
 
-from simnas.runner import run_module
+from harness.runner import run_module
 
 
 def share(dsm, name, volume="/volume1"):

@@ -6,7 +6,7 @@ simulator's queue (real-DSM behaviour root_task_run_delay_seconds) is set to 125
 for real, alone in its file so that pytest-xdist's other worker goes on meanwhile (--dist loadfile).
 """
 
-from simnas.runner import run_module
+from harness.runner import run_module
 
 QUEUED_SECONDS = 125  # longer than the 120 s dsm_folder used to wait before deleting the task
 WRITES = {

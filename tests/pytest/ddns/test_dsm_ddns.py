@@ -4,7 +4,7 @@ import secrets
 from pathlib import Path
 
 import pytest
-from simnas.runner import play_recap, run_module, run_playbook
+from harness.runner import play_recap, run_module, run_playbook
 
 PLAYBOOK = Path(__file__).parent / "playbooks" / "ddns_record.yml"
 CUSTOM = {"duckdns": "https://www.duckdns.org/update?domains=__HOSTNAME__&token=__PASSWORD__&ip=__MYIP__"}

@@ -3,7 +3,7 @@
 import subprocess
 
 import pytest
-from simnas.runner import run_module
+from harness.runner import run_module
 
 
 def test_dsm_info_returns_the_version_facts(make_dsm):

@@ -4,7 +4,7 @@ import json
 import subprocess
 
 import pytest
-from simnas.runner import run_module
+from harness.runner import run_module
 
 
 def shared_folder(dsm, check=False, diff=True, **args):

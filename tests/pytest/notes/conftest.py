@@ -21,12 +21,12 @@ from pathlib import Path
 import pytest
 import requests
 import zstandard
-from simnas import anki_client
+from harness import anki_client
+from harness.connect_proxy import ConnectProxy
+from harness.runner import run_module
 from simnas.ca import TestCA
-from simnas.connect_proxy import ConnectProxy
 from simnas.dsm import create_app as create_dsm_app
 from simnas.dsm.apis.reverse_proxy import attach_nginx
-from simnas.runner import run_module
 from simnas.server import RunningServer, free_port
 
 FQDN = "anki.nas.test"
@@ -34,7 +34,7 @@ USERS = 12
 TESTS = Path(__file__).resolve().parents[2]
 DEVICE_SYNC = """
 import sys
-from simnas import anki_client
+from harness import anki_client
 path, user, password, endpoint, media = sys.argv[1:]
 print(anki_client.sync(path, user, password, endpoint, media=media == "True"))
 """

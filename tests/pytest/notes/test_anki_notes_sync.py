@@ -1,6 +1,6 @@
 """ankinas.synology.anki_notes: a real client library, the real sync server, through the HTTPS reverse proxy.
 
-"Devices" are separate client collections (simnas.anki_client) synced through the same proxy. What nginx saw
+"Devices" are separate client collections (harness.anki_client) synced through the same proxy. What nginx saw
 during a module run tells what the module sent: a run that changes nothing makes only the login
 (POST /sync/hostKey) and the status request (POST /sync/meta).
 """
@@ -10,9 +10,9 @@ import os
 import pytest
 import yaml
 from anki.collection import Collection, ExportAnkiPackageOptions
+from harness import anki_client
+from harness.runner import ROOT, play_recap, run_playbook
 from notes_helpers import collection_content
-from simnas import anki_client
-from simnas.runner import ROOT, play_recap, run_playbook
 
 pytestmark = pytest.mark.docker
 

@@ -2,7 +2,7 @@
 
 import pytest
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMClient
-from simnas.runner import run_module
+from harness.runner import run_module
 
 #: a fresh NAS for these tests: DSM's own File Station only (the default NAS has Container Manager and Hyper Backup)
 FRESH = ["FileStation"]

@@ -7,7 +7,7 @@ name and removes what it created.
 import uuid
 
 import pytest
-from simnas import runner
+from harness import runner
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def connection(portainer_sim):
 
 @pytest.fixture
 def run_module():
-    """simnas.runner.run_module with environ as extra environment; a module that printed no JSON fails the test."""
+    """harness.runner.run_module with environ as extra environment; a module that printed no JSON fails the test."""
 
     def run(name, args, check=False, diff=False, environ=None):
         result = runner.run_module(name, args, check=check, diff=diff, env=environ, timeout=300)

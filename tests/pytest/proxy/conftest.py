@@ -13,10 +13,10 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from harness.runner import run_module
 from proxy_helpers import list_rules
 from simnas.dsm.apis import web
 from simnas.dsm.apis.reverse_proxy import attach_nginx
-from simnas.runner import run_module
 from simnas.server import free_port
 
 MODULE = "dsm_reverse_proxy"
