@@ -5,17 +5,23 @@ import json
 import os
 import secrets
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import docker
 import pytest
 import requests
+from harness.runner import run_module
+from proxy_helpers import list_rules
 from simnas import sshnas
 from simnas.ca import TestCA
 from simnas.dsm import create_app as create_dsm_app
+from simnas.dsm.apis import web
+from simnas.dsm.apis.reverse_proxy import attach_nginx
 from simnas.portainer import SimConfig, create_app
 from simnas.server import RunningServer, free_port
 
@@ -400,3 +406,90 @@ def make_ssh_nas(ssh_nas_image, docker_client):
     yield make
     for home in started:
         sshnas.stop(home)
+
+
+# --- The reverse proxy: a simulated DSM with dsm_reverse_proxy at hand, and its real nginx when asked for ----------
+# proxy_dsm is a simulated DSM 7 (its certificates signed by its own test CA, `.ca`, which the clients trust), with the
+# reverse-proxy module at hand (`.run()`); proxy_dsm_with_nginx also renders its reverse-proxy rules into a real nginx
+# whose frontend port 443 listens on a free port (`proxy_dsm_with_nginx.https_port`), stopped after the test. For
+# modules/test_dsm_reverse_proxy.py, test_dsm_certificate.py and the reverse-proxy suite (proxy/).
+PROXY_MODULE = "dsm_reverse_proxy"
+
+
+@pytest.fixture
+def make_proxy_dsm(make_dsm, tmp_path, _no_stray_nginx):
+    """make_proxy_dsm(nginx=False, http2=True, **Simulator options): a SimulatedDSM (.sim, .run(), .rules(), .writes()).
+
+    http2 sets DSM's global HTTP/2 switch (a simulated NAS starts with it off; tests of other things want it on).
+    """
+    started = []
+
+    def make(nginx=False, http2=True, **options):
+        dsm = make_dsm(**options)
+        with dsm.sim.lock:
+            web.settings(dsm.sim.state.data)["enable_spdy"] = http2  # DSM's global HTTP/2 switch
+        dsm.run = lambda check=False, diff=False, **args: run_module(
+            PROXY_MODULE, dsm.connection(**args), check=check, diff=diff
+        )
+        dsm.rules = lambda: list_rules(dsm)
+        dsm.writes = lambda: dsm.counters()["writes"]
+        if nginx:
+            dsm.https_port = free_port()
+            dsm.nginx = attach_nginx(dsm.sim, tmp_path / "nginx", frontend_port_map={443: dsm.https_port})
+            started.append(dsm.nginx)
+        return dsm
+
+    yield make
+    for nginx in started:
+        nginx.stop()
+
+
+@pytest.fixture
+def proxy_dsm(make_proxy_dsm):
+    return make_proxy_dsm()
+
+
+@pytest.fixture
+def proxy_dsm_with_nginx(make_proxy_dsm):
+    return make_proxy_dsm(nginx=True)
+
+
+class Echo(BaseHTTPRequestHandler):
+    """A backend that answers the request headers it got and the size of the body."""
+
+    def _answer(self):
+        if self.path == "/slow":
+            time.sleep(3)
+        length = int(self.headers.get("Content-Length") or 0)
+        received = 0
+        while received < length:
+            received += len(self.rfile.read(min(1 << 20, length - received)))
+        body = json.dumps({"headers": {k.lower(): v for k, v in self.headers.items()}, "body": received}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def backend():
+    """The port of an Echo backend on 127.0.0.1, the upstream of the reverse-proxy tests' rules."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_port
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def _no_stray_nginx(tmp_path):
+    """A test of make_proxy_dsm leaves no nginx of its own behind (checked after make_proxy_dsm stopped its own)."""
+    yield
+    left = subprocess.run(["pgrep", "-af", "nginx: master"], capture_output=True, text=True, check=False).stdout
+    assert str(tmp_path) not in left, left
