@@ -1,15 +1,18 @@
-"""Fixtures of the Portainer suite: the simulated Portainer over HTTPS, a module runner, Docker.
+"""Fixtures of the module tests (one file per module, test_<module>.py) beyond those of tests/pytest/conftest.py.
 
-The simulator deploys stacks for real on the local Docker Engine; every test uses its own stack
-name and removes what it created.
+portainer_stack and portainer_stack_info: the simulated Portainer over HTTPS, a module runner, Docker. The simulator
+deploys stacks for real on the local Docker Engine; every test uses its own stack name and removes what it created.
+dsm_hyper_backup: a simulated DSM with the shared folders a backup needs.
 """
 
 import uuid
 
 import pytest
 from harness import runner
+from hyper_backup_helpers import share
 
 
+# --- portainer_stack, portainer_stack_info -----------------------------------------------------------------------
 @pytest.fixture
 def portainer_sim(portainer_sim):
     """The session's simulated Portainer (tests/pytest/conftest.py), here with fresh counters, no faults and its
@@ -52,3 +55,15 @@ def run_module():
         return result
 
     return run
+
+
+# --- dsm_hyper_backup ---------------------------------------------------------------------------------------
+@pytest.fixture
+def dsm_with_shares(dsm):
+    """The simulated DSM with the shares docker (holding anki-server/ with a file) and backups."""
+    data = share(dsm, "docker") / "anki-server"
+    (data / "alice").mkdir(parents=True)
+    (data / "alice" / "collection.anki2").write_bytes(b"collection of alice")
+    share(dsm, "backups")
+    dsm.reset_counters()
+    return dsm

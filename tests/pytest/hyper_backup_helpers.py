@@ -1,4 +1,5 @@
-"""Helpers of the backup suite (a module of its own: every suite has a conftest, so `import conftest` is ambiguous)."""
+"""Helpers of the Hyper Backup tests (modules/test_dsm_hyper_backup.py and backup/; a module of its own, beside the top
+conftest, whose folder is on sys.path: every suite has a conftest, so `import conftest` is ambiguous)."""
 
 from harness.runner import run_module
 
