@@ -62,7 +62,7 @@ LONGEST_FILES = (
     "adoption/test_guide_nas.py",
     "test_site_check_mode.py",
     "site/test_default_method.py",
-    "container_manager/test_queued_root_run.py",
+    "modules/test_dsm_folder.py",  # dsm_folder with a root run queued for 125 s
     "roles/test_anki_sync_server.py",
     "backup/test_restore_drill.py",
     "probe/test_probe_playbook.py",
