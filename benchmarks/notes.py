@@ -223,7 +223,7 @@ def notes_rows(endpoint, env, user, password, workdir, count=10_000, part="4"):
 def playbook_rows(endpoint, env, user, password, workdir, count, part, details):
     """playbooks/notes.yml with a count-row vocabulary file, first push and rerun: what the user waits for."""
     import yaml
-    from simnas.runner import run_playbook
+    from harness.runner import run_playbook
 
     vocabulary_file = Path(workdir) / "vocabulary.yml"
     entries = [

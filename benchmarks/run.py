@@ -31,7 +31,7 @@ import time
 import traceback
 from pathlib import Path
 
-from simnas.connect_proxy import ConnectProxy
+from harness.connect_proxy import ConnectProxy
 
 from benchmarks import notes, report, sync
 from benchmarks.dockerproxy import split_calls

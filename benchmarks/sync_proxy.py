@@ -68,11 +68,11 @@ http {{
 @contextlib.contextmanager
 def proxied_server(home, users):
     """{label: (endpoint, env)} of one sync server: direct, and behind the simulated NAS's nginx; torn down after."""
+    from harness.connect_proxy import ConnectProxy
+    from harness.runner import run_module
     from simnas.ca import TestCA
-    from simnas.connect_proxy import ConnectProxy
     from simnas.dsm import create_app as create_dsm_app
     from simnas.dsm.apis.reverse_proxy import attach_nginx
-    from simnas.runner import run_module
     from simnas.server import RunningServer, free_port
 
     from benchmarks.notes import start_server

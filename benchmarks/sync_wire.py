@@ -10,7 +10,7 @@ import socket
 import threading
 import urllib.parse
 
-from simnas.connect_proxy import ConnectProxy
+from harness.connect_proxy import ConnectProxy
 
 
 class CountingRelay(ConnectProxy):

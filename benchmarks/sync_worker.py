@@ -21,7 +21,7 @@ import sys
 import time
 
 from anki.collection import Collection
-from simnas import anki_client
+from harness import anki_client
 
 
 def _full_sync(path, user, password, endpoint, upload):

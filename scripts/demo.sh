@@ -16,7 +16,7 @@ if [[ " $* " == *" --check "* ]]; then
   exit 0
 fi
 printf '\n\033[1mReal Anki syncs through the reverse proxy (TLS verified with %s):\033[0m\n' "$SIMNAS_HOME/ca/ca.crt"
-python -m simnas.demo "$public_url"
+python -m harness.demo "$public_url"
 cat <<TEXT
 
 The simulated NAS keeps running (python -m simnas.supervisor stop ends it). Point an Anki client on this

@@ -5,7 +5,7 @@ import json
 
 import pytest
 import yaml
-from simnas.runner import ROOT, run_playbook
+from harness.runner import ROOT, run_playbook
 from simnas.server import free_port
 
 CANONICAL = "{{ dsm_module_defaults }}"

@@ -9,7 +9,7 @@ import sys
 import pytest
 import yaml
 from ansible_collections.ankinas.synology.plugins.module_utils import _dsm_contracts as table
-from simnas.runner import ROOT
+from harness.runner import ROOT
 
 MODULES = sorted(path.stem for path in (ROOT / "plugins" / "modules").glob("dsm_*.py"))
 

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 import yaml
-from simnas.runner import ROOT
+from harness.runner import ROOT
 
 
 def run(*command, cwd=ROOT):

@@ -4,7 +4,7 @@ import json
 import subprocess
 
 import pytest
-from simnas.runner import ROOT
+from harness.runner import ROOT
 
 EXAMPLE_VAULT_PASSWORD = "ankinas-example"  # README, "Using it on a real NAS"
 

@@ -10,8 +10,8 @@ import uuid
 
 import pytest
 import requests
+from harness.runner import ROOT, play_recap, run_playbook
 from simnas import sshnas
-from simnas.runner import ROOT, play_recap, run_playbook
 from simnas.server import free_port
 
 pytestmark = pytest.mark.docker

@@ -1,4 +1,4 @@
-"""A NAS set up by hand with the setup guide (simnas.guide), taken over by site.yml, then moved from one deploy method
+"""A NAS set up by hand with the setup guide (harness.guide), taken over by site.yml, then moved from one deploy method
 to another."""
 
 import base64
@@ -7,9 +7,9 @@ import os
 import uuid
 
 import pytest
-from simnas import anki_client
-from simnas.guide import USERS, running_guide_nas, said, wait_ready
-from simnas.runner import play_recap
+from harness import anki_client
+from harness.guide import USERS, running_guide_nas, said, wait_ready
+from harness.runner import play_recap
 from simnas.server import free_port
 
 pytestmark = pytest.mark.docker

@@ -12,9 +12,9 @@ from pathlib import Path
 import docker
 import pytest
 from anki.collection import Collection
+from harness import anki_client
+from harness.runner import ROOT, run_playbook
 from hyper_backup_helpers import share
-from simnas import anki_client
-from simnas.runner import ROOT, run_playbook
 from simnas.server import free_port
 
 pytestmark = pytest.mark.docker

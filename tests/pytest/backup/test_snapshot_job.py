@@ -3,7 +3,7 @@
 
 from pathlib import Path
 
-from simnas.runner import ROOT, play_recap, run_playbook
+from harness.runner import ROOT, play_recap, run_playbook
 
 PLAYBOOK = Path(__file__).parent / "playbooks" / "snapshot_job.yml"
 

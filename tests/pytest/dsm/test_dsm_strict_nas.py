@@ -2,7 +2,7 @@
 
 import pytest
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError, DSMClient
-from simnas.runner import run_module
+from harness.runner import run_module
 
 SHARE = "SYNO.Core.Share"
 

@@ -18,9 +18,9 @@ import docker
 import pytest
 import requests
 from ansible_collections.ankinas.synology.plugins.module_utils import _dsm_contracts as table
+from harness.runner import ROOT, run_playbook
 from simnas import supervisor
 from simnas.dsm.registry import APIS
-from simnas.runner import ROOT, run_playbook
 from simnas.server import free_port
 
 pytestmark = pytest.mark.docker

@@ -12,15 +12,15 @@ import subprocess
 import sys
 
 import pytest
+from harness.connect_proxy import ConnectProxy
 from proxy_helpers import FQDN, curl, rule_args
-from simnas.connect_proxy import ConnectProxy
 
 pytestmark = pytest.mark.docker
 
 USER, PASSWORD = "alice", "e2e-secret"
 CLIENT = f"""
 import sys
-from simnas import anki_client
+from harness import anki_client
 endpoint, directory = sys.argv[1], sys.argv[2]
 notes = anki_client.generate_notes(500, "e2e")
 path = anki_client.make_collection(directory, notes)

@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import yaml
+from harness.runner import run_playbook
 from proxy_helpers import curl, served_common_name
-from simnas.runner import run_playbook
 
 ROLE = Path(__file__).parents[3] / "roles" / "reverse_proxy"
 PLAYBOOK = Path(__file__).parent / "playbooks" / "reverse_proxy_role.yml"

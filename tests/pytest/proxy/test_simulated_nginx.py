@@ -4,8 +4,8 @@ import json
 
 import pytest
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError, DSMClient
+from harness.runner import run_module
 from proxy_helpers import FQDN, curl, rule_args, served_common_name
-from simnas.runner import run_module
 
 pytestmark = pytest.mark.simulator
 

@@ -7,8 +7,8 @@ The three NASes restart side by side (one thread each), so the test costs one re
 
 import concurrent.futures
 
+from harness.runner import run_module
 from proxy_helpers import rule_args
-from simnas.runner import run_module
 
 RESTART_SECONDS = 20
 RP = "SYNO.Core.AppPortal.ReverseProxy"

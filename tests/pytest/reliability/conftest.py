@@ -9,9 +9,9 @@ import sys
 
 import docker
 import pytest
+from harness import anki_client
+from harness.runner import ROOT
 from reliability_nas import NOTES, USERS, DeployedNAS
-from simnas import anki_client
-from simnas.runner import ROOT
 from simnas.server import free_port
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import requests
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMClient
-from simnas import anki_client
-from simnas.runner import ROOT, run_playbook
+from harness import anki_client
+from harness.runner import ROOT, run_playbook
 from simnas.server import free_port
 from simnas.supervisor import DEMO_ADMIN, DEMO_DSM_PASSWORD
 

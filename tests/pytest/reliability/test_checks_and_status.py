@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMClient
+from harness.runner import ROOT, _env, play_recap, run_module, run_playbook
 from reliability_nas import backup_now, status_of_hosts
 from simnas import sshnas
-from simnas.runner import ROOT, _env, play_recap, run_module, run_playbook
 from simnas.server import free_port
 from simnas.waiting import wait_until
 

@@ -10,7 +10,7 @@
 import threading
 
 import pytest
-from simnas.runner import run_module
+from harness.runner import run_module
 from simnas.waiting import wait_until
 
 BACKUP = {

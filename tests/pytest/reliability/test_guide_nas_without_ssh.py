@@ -1,12 +1,12 @@
-"""Issue 29 case 13: the setup guide's NAS (simnas.guide: a Portainer stack with plain-text passwords) under the
+"""Issue 29 case 13: the setup guide's NAS (harness.guide: a Portainer stack with plain-text passwords) under the
 default method (auto, which picks Container Manager) with no SSH host: detection reads the NAS's containers through
 the DSM Web API (SYNO.Docker.Container), takes the guide's stack over as it does over SSH, and keeps every note."""
 
 import json
 
 import pytest
-from simnas.guide import USERS, running_guide_nas, said
-from simnas.runner import play_recap
+from harness.guide import USERS, running_guide_nas, said
+from harness.runner import play_recap
 
 pytestmark = pytest.mark.docker
 

@@ -8,8 +8,8 @@ import subprocess
 import tempfile
 
 import pytest
+from harness.runner import run_playbook
 from simnas import sshnas
-from simnas.runner import run_playbook
 
 pytestmark = pytest.mark.docker
 
@@ -19,7 +19,7 @@ PING = [{"hosts": "simnas", "gather_facts": False, "tasks": [{"ansible.builtin.p
 def ping(tmp_path, nas, attempt):
     (tmp_path / "ping.yml").write_text(json.dumps(PING))
     (tmp_path / "hosts.yml").write_text(json.dumps({"all": {"hosts": {"simnas": nas.connection()}}}))
-    # The checkout's configuration (scripts/env.sh, simnas.runner: ANSIBLE_CONFIG is ./ansible.cfg), as a user
+    # The checkout's configuration (scripts/env.sh, harness.runner: ANSIBLE_CONFIG is ./ansible.cfg), as a user
     # who copies it runs with; each run its own SSH master connection, so every run meets the host key anew.
     # A short folder, removed after the run: ssh refuses a control socket path of 108 bytes or more, which a test's
     # tmp_path may reach.

@@ -2,7 +2,7 @@
 state=absent removes what the module made (the simulated DSM applies the create and loses its answer)."""
 
 import pytest
-from simnas.runner import run_module
+from harness.runner import run_module
 
 ARGS = {
     "name": "anki",

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from simnas.runner import ROOT, _env
+from harness.runner import ROOT, _env
 
 PLAYBOOK = Path(__file__).parent / "playbooks" / "interrupted.yml"
 

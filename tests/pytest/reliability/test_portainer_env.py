@@ -6,8 +6,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from simnas import anki_client
-from simnas.runner import run_playbook
+from harness import anki_client
+from harness.runner import run_playbook
 from simnas.server import free_port
 
 PLAYBOOK = Path(__file__).parent / "playbooks" / "anki_sync_server.yml"

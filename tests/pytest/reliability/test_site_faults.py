@@ -11,11 +11,11 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from harness import anki_client
+from harness.connect_proxy import ConnectProxy
+from harness.runner import ROOT, play_recap, run_module, run_playbook
 from reliability_nas import NOTES, USERS, backup_now, status_of_hosts
-from simnas import anki_client
 from simnas.ca import TestCA
-from simnas.connect_proxy import ConnectProxy
-from simnas.runner import ROOT, play_recap, run_module, run_playbook
 from simnas.server import free_port
 
 pytestmark = pytest.mark.docker

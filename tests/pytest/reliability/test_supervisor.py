@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from simnas.runner import ROOT
+from harness.runner import ROOT
 from simnas.server import free_port
 
 SUPERVISOR = [sys.executable, "-m", "simnas.supervisor"]

@@ -11,9 +11,9 @@ import subprocess
 
 import docker
 import pytest
+from harness import anki_client
+from harness.runner import ROOT, play_recap, run_module, run_playbook, start_playbook
 from reliability_nas import NOTES, USERS
-from simnas import anki_client
-from simnas.runner import ROOT, play_recap, run_module, run_playbook, start_playbook
 from simnas.server import free_port
 from simnas.supervisor import DEMO_ADMIN, DEMO_DSM_PASSWORD
 from simnas.waiting import wait_until

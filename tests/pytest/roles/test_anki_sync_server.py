@@ -12,9 +12,9 @@ import pathlib
 import uuid
 
 import pytest
-from simnas import anki_client
-from simnas.expected import DEFAULT_CONTAINER_ENV, container_env
-from simnas.runner import play_recap, run_module, run_playbook
+from harness import anki_client
+from harness.expected import DEFAULT_CONTAINER_ENV, container_env
+from harness.runner import play_recap, run_module, run_playbook
 from simnas.server import free_port
 
 PLAYBOOK = pathlib.Path(__file__).parent / "playbooks" / "anki_sync_server.yml"

@@ -6,7 +6,7 @@ import os
 import pathlib
 
 import pytest
-from simnas.runner import play_recap, run_playbook
+from harness.runner import play_recap, run_playbook
 
 PLAYBOOK = pathlib.Path(__file__).parent / "playbooks" / "data_folder.yml"
 

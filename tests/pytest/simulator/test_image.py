@@ -9,7 +9,7 @@ import secrets
 
 import pytest
 from anki.errors import SyncError, SyncErrorKind
-from simnas import anki_client
+from harness import anki_client
 
 pytestmark = [pytest.mark.docker, pytest.mark.simulator]
 

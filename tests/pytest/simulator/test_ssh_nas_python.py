@@ -4,7 +4,7 @@ interpreter discovery, also as root under sudo's secure_path (where the snapshot
 import json
 
 import pytest
-from simnas.runner import ROOT, run_playbook
+from harness.runner import ROOT, run_playbook
 
 pytestmark = [pytest.mark.docker, pytest.mark.simulator]
 

@@ -13,8 +13,8 @@ import uuid
 
 import pytest
 import requests
+from harness.runner import ROOT, play_recap, run_playbook
 from simnas import supervisor
-from simnas.runner import ROOT, play_recap, run_playbook
 from simnas.server import free_port
 
 pytestmark = pytest.mark.docker
@@ -72,7 +72,7 @@ class NAS:
         """Real Anki clients (each demo user) upload through https://anki.nas.test (nginx, the rule) and download."""
         url = f"https://anki.nas.test:{self.env['SIMNAS_PROXY_PORT']}/"
         synced = subprocess.run(
-            [sys.executable, "-m", "simnas.demo", url],
+            [sys.executable, "-m", "harness.demo", url],
             env=self.env,
             capture_output=True,
             text=True,

@@ -16,8 +16,8 @@ import uuid
 import pyotp
 import pytest
 import yaml
+from harness.runner import ROOT, play_recap, run_module, run_playbook
 from simnas.dsm.apis.certificate import add_certificate
-from simnas.runner import ROOT, play_recap, run_module, run_playbook
 from simnas.server import free_port
 
 pytestmark = pytest.mark.docker

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from simnas import anki_client
-from simnas.connect_proxy import ConnectProxy
-from simnas.runner import ROOT, play_recap
+from harness import anki_client
+from harness.connect_proxy import ConnectProxy
+from harness.runner import ROOT, play_recap
 from simnas.server import free_port
 
 pytestmark = pytest.mark.docker

@@ -11,9 +11,10 @@ import time
 import docker
 import pytest
 import requests
-from simnas import anki_client, sshnas
-from simnas.connect_proxy import ConnectProxy
-from simnas.expected import DEFAULT_CONTAINER_ENV, container_env
+from harness import anki_client
+from harness.connect_proxy import ConnectProxy
+from harness.expected import DEFAULT_CONTAINER_ENV, container_env
+from simnas import sshnas
 from simnas.supervisor import DEMO_ADMIN, DEMO_DSM_PASSWORD
 
 NAME = os.environ["MOLECULE_ANKI_NAME"]

@@ -4,7 +4,7 @@ containers, its compose with the named secrets masked), a missing one reported a
 import uuid
 
 import pytest
-from simnas.runner import run_module
+from harness.runner import run_module
 from simnas.server import free_port
 
 pytestmark = pytest.mark.docker

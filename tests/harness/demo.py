@@ -1,6 +1,6 @@
 """The end of `make demo`: real Anki clients sync through the simulated NAS's HTTPS reverse proxy.
 
-    python -m simnas.demo https://anki.nas.test:8443/
+    python -m harness.demo https://anki.nas.test:8443/
 
 For each user of the demo inventory, a client uploads a small collection through the proxy and a fresh
 client downloads it back. TLS is verified for real against the test CA (SSL_CERT_FILE); the host name
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from simnas import anki_client
-from simnas.connect_proxy import ConnectProxy
+from harness import anki_client
+from harness.connect_proxy import ConnectProxy
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_VARS = ROOT / "inventories" / "demo" / "group_vars" / "synology" / "main.yml"

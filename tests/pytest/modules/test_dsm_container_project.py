@@ -11,8 +11,8 @@ import uuid
 import pytest
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError, DSMClient
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_container_project import ERRORS, ProjectClient
+from harness.runner import run_module
 from simnas.dsm.apis.docker_project import wait_for_jobs
-from simnas.runner import run_module
 from simnas.server import free_port
 
 pytestmark = pytest.mark.docker

@@ -2,8 +2,8 @@
 
 import pytest
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMClient
+from harness.runner import run_module
 from proxy_helpers import FQDN, rule_args, served_common_name
-from simnas.runner import run_module
 
 RP = "SYNO.Core.AppPortal.ReverseProxy"
 BIND = "SYNO.Core.Certificate.Service.set"

@@ -1,15 +1,18 @@
-"""Fixtures of the Portainer suite: the simulated Portainer over HTTPS, a module runner, Docker.
+"""Fixtures of the module tests (one file per module, test_<module>.py) beyond those of tests/pytest/conftest.py.
 
-The simulator deploys stacks for real on the local Docker Engine; every test uses its own stack
-name and removes what it created.
+portainer_stack and portainer_stack_info: the simulated Portainer over HTTPS, a module runner, Docker. The simulator
+deploys stacks for real on the local Docker Engine; every test uses its own stack name and removes what it created.
+dsm_hyper_backup: a simulated DSM with the shared folders a backup needs.
 """
 
 import uuid
 
 import pytest
-from simnas import runner
+from harness import runner
+from hyper_backup_helpers import share
 
 
+# --- portainer_stack, portainer_stack_info -----------------------------------------------------------------------
 @pytest.fixture
 def portainer_sim(portainer_sim):
     """The session's simulated Portainer (tests/pytest/conftest.py), here with fresh counters, no faults and its
@@ -43,7 +46,7 @@ def connection(portainer_sim):
 
 @pytest.fixture
 def run_module():
-    """simnas.runner.run_module with environ as extra environment; a module that printed no JSON fails the test."""
+    """harness.runner.run_module with environ as extra environment; a module that printed no JSON fails the test."""
 
     def run(name, args, check=False, diff=False, environ=None):
         result = runner.run_module(name, args, check=check, diff=diff, env=environ, timeout=300)
@@ -52,3 +55,15 @@ def run_module():
         return result
 
     return run
+
+
+# --- dsm_hyper_backup ---------------------------------------------------------------------------------------
+@pytest.fixture
+def dsm_with_shares(dsm):
+    """The simulated DSM with the shares docker (holding anki-server/ with a file) and backups."""
+    data = share(dsm, "docker") / "anki-server"
+    (data / "alice").mkdir(parents=True)
+    (data / "alice" / "collection.anki2").write_bytes(b"collection of alice")
+    share(dsm, "backups")
+    dsm.reset_counters()
+    return dsm

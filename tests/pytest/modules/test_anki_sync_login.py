@@ -4,7 +4,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from simnas.runner import run_module
+from harness.runner import run_module
 
 pytestmark = pytest.mark.docker
 

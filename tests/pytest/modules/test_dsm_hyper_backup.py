@@ -1,8 +1,8 @@
 """dsm_hyper_backup, run as Ansible runs it, against the simulated DSM (real folders, real copies)."""
 
 import pytest
+from harness.runner import run_module
 from hyper_backup_helpers import share
-from simnas.runner import run_module
 
 SOURCE = "/volume1/docker/anki-server"
 LOCAL = {"type": "image_local", "share": "backups"}

@@ -1,8 +1,9 @@
-"""dsm_package and dsm_package_info, run as Ansible runs them, against the simulated Package Center over HTTP."""
+"""dsm_package, run as Ansible runs it, against the simulated Package Center over HTTP."""
 
 import pytest
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMClient
-from simnas.runner import run_module
+from harness.runner import run_module
+from modules_helpers import writes
 
 #: a fresh NAS for these tests: DSM's own File Station only (the default NAS has Container Manager and Hyper Backup)
 FRESH = ["FileStation"]
@@ -15,10 +16,6 @@ def package(dsm, check=False, diff=True, **args):
 
 def installed(dsm):
     return dsm.state()["state"]["package_center"]["installed"]
-
-
-def writes(dsm):
-    return dsm.counters()["writes"]
 
 
 def fast(**behaviours):
@@ -238,21 +235,3 @@ def test_input_is_checked_before_any_call(make_dsm):
         result = package(dsm, **args)
         assert result.failed and message in result["msg"], result.get("msg")
     assert dsm.counters()["reads"] == {} and writes(dsm) == {}
-
-
-def test_package_info_lists_installed_packages_and_the_catalog(make_dsm):
-    fresh = {"FileStation": None, "TextEditor": "3.0.0-0100"}
-    dsm = make_dsm(not_offered=["ContainerManager"], installed_packages=fresh)
-    everything = run_module("dsm_package_info", dsm.connection())
-    assert not everything.failed, everything.get("msg")
-    assert set(everything["packages"]) == {"FileStation", "TextEditor"}
-    assert everything["packages"]["TextEditor"]["version"] == "3.0.0-0100"
-    assert everything["packages"]["FileStation"]["install_type"] == "system"
-    assert "offered" not in everything
-
-    some = run_module("dsm_package_info", dsm.connection(names=["TextEditor", "ContainerManager"], catalog=True))
-    assert set(some["packages"]) == {"TextEditor"}
-    assert some["offered"] == {
-        "TextEditor": {"name": "Text Editor", "version": "3.1.0-0208", "install_type": "", "update_available": True}
-    }
-    assert writes(dsm) == {}

@@ -1,9 +1,6 @@
 """dsm_info, run as Ansible runs it, against the simulated DSM."""
 
-import subprocess
-
-import pytest
-from simnas.runner import run_module
+from harness.runner import run_module
 
 
 def test_dsm_info_returns_the_version_facts(make_dsm):
@@ -60,12 +57,3 @@ def test_bad_url_is_refused_before_any_request(dsm):
     result = run_module("dsm_info", dsm.connection(dsm_url=dsm.url + "/webapi"))
     assert result.failed and "dsm_url" in result["msg"]
     assert dsm.counters()["logins_attempted"] == 0
-
-
-@pytest.mark.parametrize("module", ["dsm_info", "dsm_session", "dsm_shared_folder"])
-def test_ansible_doc_renders(module):
-    process = subprocess.run(
-        ["ansible-doc", f"ankinas.synology.{module}"], capture_output=True, text=True, check=False, timeout=60
-    )
-    assert process.returncode == 0, process.stderr
-    assert "dsm_url" in process.stdout and "ERROR" not in process.stderr

@@ -1,13 +1,13 @@
-"""dsm_ddns and dsm_ddns_info, run as Ansible runs them, against the simulated DSM's DDNS over HTTP."""
+"""dsm_ddns, run as Ansible runs it, against the simulated DSM's DDNS over HTTP."""
 
 import secrets
 from pathlib import Path
 
 import pytest
-from simnas.runner import play_recap, run_module, run_playbook
+from harness.runner import play_recap, run_module, run_playbook
+from modules_helpers import CUSTOM, writes
 
 PLAYBOOK = Path(__file__).parent / "playbooks" / "ddns_record.yml"
-CUSTOM = {"duckdns": "https://www.duckdns.org/update?domains=__HOSTNAME__&token=__PASSWORD__&ip=__MYIP__"}
 WRITES_UNVERIFIED = (
     "SYNO.Core.DDNS.Record create has no public capture; set/delete/update_ip_address/test are what the app "
     "ApaipaiLtd/dsm_helper sends, never run by a tested client (dsm-webapi.md §10.2 DDNS)"
@@ -20,10 +20,6 @@ def ddns(dsm, check=False, diff=True, **args):
 
 def records(dsm):
     return dsm.state()["state"].get("ddns", {}).get("records", {})
-
-
-def writes(dsm):
-    return dsm.counters()["writes"]
 
 
 @pytest.mark.unverified_contract(reason=WRITES_UNVERIFIED)
@@ -146,15 +142,3 @@ def test_a_synology_name_is_read_and_reported_never_written(make_dsm, tmp_path):
     assert found["synology_account"] == {"signed_in": True, "account": "owner@example.org"}
     assert found["external_ip"] == "198.51.100.7"
     assert writes(nas) == {}
-
-
-def test_ddns_info_reads_providers_records_the_external_address_and_the_account(make_dsm):
-    dsm = make_dsm(ddns_custom_providers=CUSTOM, external_ip=None)
-    info = run_module("dsm_ddns_info", dsm.connection())
-    assert not info.failed, info.get("msg")
-    assert "Synology" in info["providers"] and "USER_duckdns" in info["providers"]
-    assert info["records"] == []
-    assert info["external_ip"] is None  # DSM reports 0.0.0.0: no external address
-    assert info["external_addresses"] == [{"ip": None, "ipv6": None, "type": "WAN"}]
-    assert info["synology_account"] == {"signed_in": False, "account": None}
-    assert writes(dsm) == {}

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from simnas.runner import run_playbook
+from harness.runner import run_playbook
 
 PLAYBOOK = Path(__file__).parent / "playbooks" / "one_login.yml"
 

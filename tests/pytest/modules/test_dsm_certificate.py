@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMClient
+from harness.runner import run_module
 from proxy_helpers import rule_args
 from simnas.dsm.apis.certificate import certificates
-from simnas.runner import run_module
 from simnas.waiting import wait_until
 
 LE = "SYNO.Core.Certificate.LetsEncrypt.create"

@@ -1,6 +1,6 @@
 """ankinas.synology.anki_notes: a real client library, the real sync server, through the HTTPS reverse proxy.
 
-"Devices" are separate client collections (simnas.anki_client) synced through the same proxy. What nginx saw
+"Devices" are separate client collections (harness.anki_client) synced through the same proxy. What nginx saw
 during a module run tells what the module sent: a run that changes nothing makes only the login
 (POST /sync/hostKey) and the status request (POST /sync/meta).
 """
@@ -8,11 +8,9 @@ during a module run tells what the module sent: a run that changes nothing makes
 import os
 
 import pytest
-import yaml
 from anki.collection import Collection, ExportAnkiPackageOptions
+from harness import anki_client
 from notes_helpers import collection_content
-from simnas import anki_client
-from simnas.runner import ROOT, play_recap, run_playbook
 
 pytestmark = pytest.mark.docker
 
@@ -22,7 +20,6 @@ NOTE_TYPE = {
     "templates": [{"name": "Recognition", "front": "{{Word}} {{Audio}}", "back": "{{FrontSide}}<hr>{{Translation}}"}],
 }
 READ_ONLY = ["POST /sync/hostKey", "POST /sync/meta"]
-PLAYBOOK = ROOT / "playbooks" / "notes.yml"
 
 
 def rows(count, prefix="mot"):
@@ -245,28 +242,3 @@ def test_apkg_import(proxied_sync_server, tmp_path):
     assert {front for front, _back in anki_client.collection_notes(device)} == {f"package {i}" for i in range(3)}
     removed, _sent = server.run(dict(args, state="absent"))
     assert removed["removed"] == 3, removed
-
-
-def test_notes_playbook_makes_a_deck_from_the_vocabulary_file(proxied_sync_server, tmp_path):
-    server = proxied_sync_server
-    user = server.new_user()
-    extra = {
-        "notes_hosts": "localhost",
-        "notes_user": user,
-        "notes_password": server.passwords[user],
-        "notes_url": server.endpoint,
-        "notes_ca_path": server.ca_path,
-        "notes_cache_dir": str(server.cache_root),
-    }
-    played = run_playbook(PLAYBOOK, extra, env=server.proxy_env())
-    assert played.returncode == 0, played.stdout[-3000:]
-    assert server.passwords[user] not in played.stdout
-    assert play_recap(played)["changed"] == 1
-    device = server.device(tmp_path / "device", user, media=True)
-    words = yaml.safe_load(PLAYBOOK.with_name("files").joinpath("vocabulary.yml").read_text())
-    held = {fields[0]: fields for fields in anki_client.collection_notes(device)}
-    assert set(held) == {row["word"] for row in words}
-    assert held["le chat"][1:] == ("the cat", "Le chat dort sur le canapé.", "[sound:le-chat.wav]")
-    assert (tmp_path / "device" / "collection.media" / "le-chat.wav").is_file()
-    again = run_playbook(PLAYBOOK, extra, env=server.proxy_env())
-    assert play_recap(again)["changed"] == 0, again.stdout[-3000:]

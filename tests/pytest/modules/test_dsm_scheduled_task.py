@@ -10,9 +10,9 @@ import requests
 from ansible_collections.ankinas.synology.plugins.module_utils import _dsm_envelope
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMClient
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_task_scheduler import TaskClient, task_fields
+from harness.runner import run_module
 from simnas import sshnas
 from simnas.dsm.apis import encryption
-from simnas.runner import run_module
 
 NAME = "ankinas-test-task"
 CONFIRM = "SYNO.Core.User.PasswordConfirm"

@@ -1,5 +1,6 @@
-"""Helpers of the reverse-proxy suite: the guide's rule as module options, and reading what the simulated NAS's
-nginx serves (a module of its own: `from conftest import` finds whichever suite's conftest was loaded last)."""
+"""Helpers of the reverse-proxy tests (modules/test_dsm_reverse_proxy.py, test_dsm_certificate.py and proxy/): the
+guide's rule as module options, and reading what the simulated NAS's nginx serves (a module of its own, beside the top
+conftest, whose folder is on sys.path: `from conftest import` finds whichever suite's conftest was loaded last)."""
 
 import collections
 import socket

@@ -1,6 +1,7 @@
-"""Helpers of the backup suite (a module of its own: every suite has a conftest, so `import conftest` is ambiguous)."""
+"""Helpers of the Hyper Backup tests (modules/test_dsm_hyper_backup.py and backup/; a module of its own, beside the top
+conftest, whose folder is on sys.path: every suite has a conftest, so `import conftest` is ambiguous)."""
 
-from simnas.runner import run_module
+from harness.runner import run_module
 
 
 def share(dsm, name, volume="/volume1"):

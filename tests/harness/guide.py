@@ -17,11 +17,12 @@ import uuid
 
 import docker
 import requests
-
-from simnas import anki_client, supervisor
-from simnas.connect_proxy import ConnectProxy
-from simnas.runner import ROOT, run_playbook
+from simnas import supervisor
 from simnas.server import free_port
+
+from harness import anki_client
+from harness.connect_proxy import ConnectProxy
+from harness.runner import ROOT, run_playbook
 
 SITE = ROOT / "playbooks" / "site.yml"
 INVENTORY = str(ROOT / "inventories" / "demo")
@@ -50,7 +51,8 @@ networks:
 """
 FRESH_CLIENT = """
 import json, sys
-from simnas import anki_client, supervisor
+from harness import anki_client
+from simnas import supervisor
 endpoint, users = sys.argv[1], json.loads(sys.argv[2])
 for user, password in users.items():
     print(user, anki_client.download_notes(user, password, endpoint) == sorted(anki_client.generate_notes(20, user)))

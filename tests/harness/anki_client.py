@@ -19,7 +19,6 @@ from pathlib import Path
 
 import zstandard
 from anki.collection import Collection
-
 from simnas.waiting import wait_until
 
 PROTOCOL_VERSION = 11
