@@ -34,7 +34,7 @@ every script: the restore drill's moves the live data aside).
 from collections import Counter
 
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError, DSMUncertainWriteError
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_schedule import TIME, WEEKDAYS
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_schedule import WEEKDAYS, schedule_problem
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
 from ansible_collections.ankinas.synology.plugins.module_utils._wait import WaitTimeout, wait_until
 
@@ -72,15 +72,12 @@ ERRORS = {
 
 
 def check_schedule(schedule, option="schedule"):
-    """Raise ResourceError naming the option when the schedule is not {frequency, time, weekdays}."""
-    frequency, at, weekdays = schedule.get("frequency"), schedule.get("time"), schedule.get("weekdays") or []
-    if frequency not in ("daily", "weekly"):
-        raise ResourceError(f"{option}.frequency must be daily or weekly (got {frequency!r})")
-    if not isinstance(at, str) or not TIME.match(at):
-        raise ResourceError(f"{option}.time must be HH:MM, 00:00 to 23:59 (got {at!r})")
-    unknown = [day for day in weekdays if day not in WEEKDAYS]
-    if unknown or (frequency == "weekly" and not weekdays):
-        raise ResourceError(f"{option}.weekdays must list days from {', '.join(WEEKDAYS)} for a weekly schedule")
+    """Raise ResourceError naming the option when the schedule is not {frequency, time, weekdays} (the rule every
+    schedule of the collection follows, _dsm_schedule.schedule_problem)."""
+    names = {key: f"{option}.{key}" for key in ("frequency", "time", "weekdays")}
+    problem = schedule_problem(schedule.get("frequency"), schedule.get("time"), schedule.get("weekdays") or [], names)
+    if problem:
+        raise ResourceError(problem)
 
 
 def to_dsm_schedule(schedule):

@@ -43,9 +43,9 @@ def finished_run(dsm, task_id):
 
 def test_schedule_is_checked_before_any_call(dsm):
     for schedule, message in (
-        ({"time": "25:00"}, "schedule.time must be HH:MM"),
-        ({"frequency": "weekly"}, "schedule.weekdays must list days"),
-        ({"frequency": "weekly", "weekdays": ["mon", "funday"]}, "schedule.weekdays must list days"),
+        ({"time": "25:00"}, "schedule.time must be a time of day HH:MM"),
+        ({"frequency": "weekly"}, "schedule.weekdays is empty, but schedule.frequency is weekly"),
+        ({"frequency": "weekly", "weekdays": ["mon", "funday"]}, "schedule.weekdays: 'funday' is not a day"),
     ):
         result = task(dsm, script="true", schedule=schedule)
         assert result.failed and message in result["msg"]
