@@ -1,7 +1,8 @@
 # Copyright: ankinas.synology contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""DSM reverse-proxy rules (SYNO.Core.AppPortal.ReverseProxy v1): the mapping module options <-> rule.
+"""DSM reverse-proxy rules (SYNO.Core.AppPortal.ReverseProxy v1): the mapping module options <-> rule, and
+ReverseProxyRule, the Resource of the module dsm_reverse_proxy.
 
 PRIVATE to the collection: it can change at any time.
 
@@ -17,6 +18,8 @@ import copy
 import ipaddress
 import re
 
+from ansible_collections.ankinas.synology.plugins.module_utils import _dsm_certificate as certs
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import DSMResource
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
 
 API = "SYNO.Core.AppPortal.ReverseProxy"
@@ -263,3 +266,204 @@ def same_frontend(rule, entry):
         _int(front.get("port")) == other["port"]
         and str(front.get("fqdn") or "").rstrip(".").lower() == other["fqdn"].rstrip(".").lower()
     )
+
+
+SUBSCRIBER = "ReverseProxy"
+#: seconds to wait for CRT list to show a new rule (DSM lists it under the default certificate at once)
+NEW_RULE_LISTED = 10
+
+
+class ReverseProxyRule(DSMResource):
+    result_key = "rule"
+    dsm_errors = dict(ERRORS, **certs.ERRORS)
+
+    def __init__(self, module):
+        super().__init__(module)
+        self._reads = 0
+        self._target = None  # the certificate to bind (found once, before any write)
+        self._before = []  # [(certificate, descriptor)] the rule is listed under at the first read
+        self._after = []  # the same at the last read
+        self._rules = []
+        self._adopted = None  # {description, UUID} of a rule found by its frontend and taken over
+
+    # --- reading ------------------------------------------------------------------------------
+    def validate(self):
+        super().validate()
+        validate(self.params)
+
+    def read(self):
+        self._reads += 1
+        self._rules = list_rules(self.client)
+        rule = find_rule(self._rules, self.params["description"])
+        present = self.params["state"] == "present"
+        if rule is None and present:
+            # A rule made by hand (the setup guide's, for one) serves the frontend under another name: adopt it.
+            rule = find_serving(self._rules, self.params)
+            if rule is not None and self._adopted is None:
+                self._adopted = adoption(rule)
+        wanted = self.params["certificate"] if present else None
+        bindings = []
+        if wanted or (rule is not None and (not present or self.params["source_protocol"] == "https")):
+            certificates = certs.list_certificates(self.client)
+            if wanted and self._target is None:
+                self._target = certs.find_certificate(certificates, wanted)
+            if rule is not None:
+                bindings = certs.find_bindings(certificates, SUBSCRIBER, rule_id(rule))
+        if self._reads == 1:
+            self._before = bindings
+        self._after = bindings
+        return rule
+
+    def desired(self, current):
+        if current is None:
+            self._check_frontend_free()
+            return new_entry(self.params)
+        return merged_entry(current, self.params)
+
+    def _check_frontend_free(self):
+        entry = entry_from_params(self.params)
+        for rule in self._rules:
+            if same_frontend(rule, entry):
+                front = entry["frontend"]
+                raise ResourceError(
+                    f"source_host {front['fqdn']} with source_port {front['port']} is already served by the rule "
+                    f"'{rule.get('description')}' (UUID {rule_id(rule)}); DSM allows one rule per host name and "
+                    "port: change source_host/source_port, or manage that rule by its description"
+                )
+
+    def _wanted_certificate(self, bindings):
+        """The id of the certificate the rule should be listed under alone, or None when it is right already."""
+        if self._target is not None:
+            wanted = self._target["id"]
+        elif len(bindings) > 1:
+            # DSM's own entry plus one a first assignment added: the one that is not the default was meant.
+            wanted = ([cert for cert, _d in bindings if not cert.get("is_default")] or [bindings[0][0]])[0]["id"]
+        else:
+            return None
+        return None if [cert.get("id") for cert, _d in bindings] == [wanted] else wanted
+
+    def differences(self, current, desired):
+        changed = differences(current, desired)
+        if len(self._before) > 1:
+            self.module.warn(
+                "DSM lists the rule '{}' under {} certificates ({}) and serves only one of them; the module leaves "
+                "it under {}".format(
+                    self.params["description"],
+                    len(self._before),
+                    ", ".join(_name(cert) for cert, _d in self._before),
+                    _name(self._target) if self._target else "the one that is not the default",
+                )
+            )
+        if self._wanted_certificate(self._before) is not None:
+            changed.append("certificate")
+        return changed
+
+    def predict(self, current, desired):
+        return copy.deepcopy(desired)
+
+    # --- writing ------------------------------------------------------------------------------
+    @property
+    def _restart_timeout(self):
+        return self.params["restart_timeout"]
+
+    def _find(self):
+        rules = list_rules(self.client)
+        rule = find_rule(rules, self.params["description"])
+        if rule is None and self._adopted is not None:
+            # The adopted rule until the update that renames it has landed.
+            rule = next((r for r in rules if rule_id(r) == self._adopted["UUID"]), None)
+        return rule
+
+    def _fresh_descriptor(self, rule):
+        fqdn = (rule.get("frontend") or {}).get("fqdn") or self.params["source_host"]
+        return certs.reverse_proxy_descriptor(rule_id(rule), fqdn, self.client.dsm_major())
+
+    def create(self, desired):
+        self.client.call(
+            API, "create", {"entry": desired}, version=1, write=True, confirm=lambda: self._find() is not None
+        )
+        rule = self._find()
+        if rule is None:
+            raise ResourceError(
+                "{} create answered success, but no rule named '{}' is listed".format(API, self.params["description"])
+            )
+        if self._target is not None:
+            # DSM lists a new rule under its default certificate at once; that entry is moved, not doubled.
+            listed = certs.settle(self.client, SUBSCRIBER, rule_id(rule), bool, budget=NEW_RULE_LISTED)
+            certs.converge_binding(
+                self.client, listed or [], self._fresh_descriptor(rule), self._target["id"], self._restart_timeout
+            )
+
+    def update(self, current, desired):
+        if differences(current, desired):
+            self.client.call(
+                API,
+                "update",
+                {"entry": desired},
+                version=1,
+                write=True,
+                confirm=lambda: not differences(self._find() or {}, desired),
+            )
+        wanted = self._wanted_certificate(self._before)
+        if wanted is not None:
+            certs.converge_binding(
+                self.client, self._before, self._fresh_descriptor(current), wanted, self._restart_timeout
+            )
+
+    def delete(self, current):
+        uuid = rule_id(current)
+        unbound = False
+        for cert, descriptor in self._before:
+            if cert.get("is_default"):
+                continue  # an unbound service lands on the default certificate anyway
+            try:
+                if unbound:
+                    certs.answering(self.client, self._restart_timeout)  # each change restarts DSM's web server
+                certs.bind(self.client, descriptor, cert["id"], "", self._restart_timeout)
+                unbound = True
+            except ResourceError as exc:
+                self.module.warn(
+                    f"unbinding the certificate {_name(cert)} from the rule failed ({exc}); the rule is deleted "
+                    "anyway and DSM may keep listing it under that certificate"
+                )
+        if unbound and not certs.answering(self.client, self._restart_timeout):
+            self.module.warn(f"CRT list did not answer within {self._restart_timeout}s after the unbind")
+        self.client.call(API, "delete", {"uuids": [uuid]}, version=1, write=True, confirm=lambda: self._find() is None)
+
+    # --- reporting ----------------------------------------------------------------------------
+    def report(self, result):
+        if self.params["state"] == "present" and self.params["certificate"]:
+            before = certs.summary(self._before[0][0]) if self._before else None
+            if self.module.check_mode or self._reads < 2:
+                after = certs.summary(self._target) if result.get("rule") else before
+            else:
+                after = certs.summary(self._after[0][0]) if self._after else None
+            result["certificate"] = after
+            diff = result.get("diff")
+            if diff is not None:
+                if diff.get("before"):
+                    diff["before"] = dict(diff["before"], certificate=before)
+                if diff.get("after"):
+                    diff["after"] = dict(diff["after"], certificate=after)
+        if self._adopted is not None:
+            result["adopted"] = self._adopted
+            self.module.warn(
+                "adopted the reverse-proxy rule '{description}' (UUID {UUID}), which already served {host}:{port}; "
+                "it is updated in place and renamed '{name}'".format(
+                    host=self.params["source_host"],
+                    port=self.params["source_port"],
+                    name=self.params["description"],
+                    **self._adopted,
+                )
+            )
+        rule = result.get("rule")
+        if result.get("changed") and rule and self.params["http2"] is not None and managed_view(rule)["http2"] is None:
+            self.module.warn(
+                "DSM does not list frontend.https.http2 for this rule: DSM 7 offers HTTP/2 by its global switch "
+                "(ankinas.synology.dsm_http2), not per rule"
+            )
+
+
+def _name(cert):
+    subject = cert.get("subject") or {}
+    return "'{}'".format(cert.get("desc") or subject.get("common_name") or cert.get("id"))
