@@ -154,3 +154,11 @@ class PortainerStack(PortainerResource):
         if fatal:
             raise ResourceError(self._not_up_message(waiting_for))
         return waiting_for
+
+
+def stack_facts(reader):
+    """What the module portainer_stack_info returns: the stack, its env values masked unless reveal_env."""
+    stack = reader.read_stack(reader.params["name"])
+    if stack and not reader.params["reveal_env"]:
+        stack["env"] = dict.fromkeys(stack["env"], MASK)
+    return {"exists": stack is not None, "stack": stack or {}}

@@ -196,18 +196,14 @@ changed_env:
   sample: [SYNC_USER1]
 """
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.ankinas.synology.plugins.module_utils._portainer_module import (
-    PORTAINER_MODULE_KWARGS,
-    portainer_argument_spec,
-)
+from ansible_collections.ankinas.synology.plugins.module_utils._portainer_module import portainer_module
 from ansible_collections.ankinas.synology.plugins.module_utils._portainer_stack import PortainerStack
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import run_resource_module
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=portainer_argument_spec(
+    module = portainer_module(
+        dict(
             name=dict(type="str", required=True),
             endpoint=dict(type="str"),
             state=dict(type="str", default="present", choices=["present", "absent"]),
@@ -216,8 +212,7 @@ def main():
             pull_image=dict(type="bool", default=False),
             wait=dict(type="bool", default=True),
             wait_timeout=dict(type="int", default=120),
-        ),
-        **PORTAINER_MODULE_KWARGS,
+        )
     )
     run_resource_module(PortainerStack(module))
 
