@@ -438,3 +438,15 @@ class ContainerProject(DSMResource):
         if shown.get("content"):
             shown["content"] = mask_env(shown["content"], self.params["secret_env"])
         return shown
+
+
+def project_facts(client, params):
+    """The facts of the module dsm_container_project_info: the project called name, its secret env values masked."""
+    project = ProjectClient(client).read(params["name"])
+    if project is None:
+        return {"exists": False, "project": {}}
+    shown = {key: project.get(key) for key in ("id", "name", "share_path", "path", "status", "content")}
+    shown["containers"] = list(project.get("containerIds") or [])
+    shown["exited"] = exited_containers(project)
+    shown["content"] = mask_env(shown["content"] or "", params["secret_env"])
+    return {"exists": True, "project": shown}
