@@ -358,6 +358,11 @@ def list_root_tasks(client, name_prefix="", script_contains=()):
     return sorted(found, key=lambda task: task["name"])
 
 
+def task_facts(client, params):
+    """The facts of the module dsm_scheduled_task_info: the root tasks the options select."""
+    return {"tasks": list_root_tasks(client, params["name_prefix"], tuple(params["script_contains"]))}
+
+
 class ScheduledTask(DSMResource):
     result_key = "task"
     compared_keys = ("script", "enabled", "schedule", "notify_mail")
