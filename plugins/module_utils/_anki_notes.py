@@ -25,6 +25,7 @@ import tempfile
 import traceback
 import unicodedata
 
+from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.ankinas.synology.plugins.module_utils._wait import WaitTimeout, wait_until
 
 try:
@@ -695,3 +696,16 @@ def finish(session, params, plan):
         session.full_transfer(upload=True)
     if plan.media or params["apkg"]:  # a package may carry media of its own
         session.sync_media()
+
+
+def run_module(module):
+    """The module anki_notes: validate, run, exit; failures name what failed."""
+    try:
+        validate(module.params)
+        if ANKI_IMPORT_ERROR is not None:
+            module.fail_json(msg=missing_required_lib("anki"), exception=ANKI_IMPORT_ERROR)
+        module.exit_json(**run(module))
+    except NotesError as exc:
+        module.fail_json(msg=str(exc))
+    except Exception as exc:  # the client library's own errors: name them, keep the traceback for -vvv
+        module.fail_json(msg=f"anki_notes failed: {type(exc).__name__}: {exc}", exception=traceback.format_exc())

@@ -1,7 +1,8 @@
 # Copyright: ankinas.synology contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""DSM certificates: find one by name, see what a service is bound to, bind a service to one.
+"""DSM certificates: find one by name, see what a service is bound to, bind a service to one; Certificate, the
+Resource of the module dsm_certificate (issue one from Let's Encrypt or import one).
 
 PRIVATE to the collection: it can change at any time.
 
@@ -25,10 +26,17 @@ PRIVATE to the collection: it can change at any time.
   upload.
 """
 
+import contextlib
+import os
+import ssl
+import tempfile
+import time
 from datetime import datetime, timezone
 
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError, DSMUncertainWriteError
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import (
     RESTART_TIMEOUT,
+    DSMResource,
     confirm_after_restart,
     read_until,
 )
@@ -252,3 +260,209 @@ def covering_certificate(certificates, names):
         ):
             found.append(cert)
     return max(found, key=_valid_till) if found else None
+
+
+#: what to do about a Let's Encrypt refusal; none of them is retried
+LETSENCRYPT_HINTS = {
+    5521: "Let's Encrypt must reach the NAS on port 80 at {name}: point the name at your public address and forward "
+    "port 80 to the NAS, then run again",
+    5524: "Let's Encrypt issues at most 5 certificates per week for the same names; use the certificate DSM has or "
+    "wait a week. The module does not retry",
+    5528: "wildcard certificates come from Let's Encrypt on DSM only for Synology DDNS names; list the host names "
+    "themselves in common_name and subject_alt_names",
+    5529: "{name} must resolve publicly to the NAS",
+}
+
+
+def _compact(text):
+    return " ".join(str(text or "").split())
+
+
+def parse_certificate(pem):
+    """Common name, DNS names and validity of the first certificate in the PEM text (the standard library's parser)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False) as handle:
+        handle.write(pem)  # a certificate is public; the key never goes to disk
+    try:
+        decoded = ssl._ssl._test_decode_cert(handle.name)  # pylint: disable=protected-access
+    except (ssl.SSLError, OSError, ValueError):
+        return None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(handle.name)
+    subject = {key: value for rdn in decoded.get("subject", ()) for key, value in rdn}
+    return {
+        "common_name": subject.get("commonName", ""),
+        "names": [value for kind, value in decoded.get("subjectAltName", ()) if kind == "DNS"],
+        "valid_from": _compact(decoded.get("notBefore")),
+        "valid_till": _compact(decoded.get("notAfter")),
+    }
+
+
+def shown(cert):
+    """DSM's listing of a certificate, as the module returns it."""
+    view = summary(cert)
+    view.update(valid_from=cert.get("valid_from"), renewable=bool(cert.get("renewable")))
+    return view
+
+
+class Certificate(DSMResource):
+    result_key = "certificate"
+    dsm_errors = ERRORS
+
+    def __init__(self, module):
+        super().__init__(module)
+        self._parsed = None
+
+    @property
+    def _description(self):
+        return self.params["description"] or self.params["common_name"]
+
+    def _names(self):
+        return [self.params["common_name"]] + [n for n in self.params["subject_alt_names"] if n]
+
+    def validate(self):
+        super().validate()
+        params = self.params
+        for name in self._names():
+            if not name.strip() or any(char in name for char in "; /"):
+                raise ResourceError(f"common_name and subject_alt_names must be host names (got {name!r})")
+        if params["source"] == "letsencrypt":
+            if "@" not in (params["email"] or "").strip("@"):
+                raise ResourceError("email must be an e-mail address for Let's Encrypt, such as admin@example.com")
+            if params["letsencrypt_timeout"] <= 0:
+                raise ResourceError("letsencrypt_timeout must be a positive number of seconds")
+            return
+        if "-----BEGIN CERTIFICATE-----" not in params["certificate"]:
+            raise ResourceError("certificate must be PEM text starting with -----BEGIN CERTIFICATE-----")
+        if "PRIVATE KEY-----" not in params["private_key"] or "ENCRYPTED" in params["private_key"]:
+            raise ResourceError("private_key must be an unencrypted PEM private key (-----BEGIN ... PRIVATE KEY-----)")
+        self._parsed = parse_certificate(params["certificate"])
+        if self._parsed is None:
+            raise ResourceError("certificate cannot be read as a PEM certificate")
+        names = [self._parsed["common_name"]] + self._parsed["names"]
+        if not any(covers(name, params["common_name"]) for name in names):
+            raise ResourceError(
+                "certificate is for {}, not for common_name {}: give the certificate of that host name".format(
+                    ", ".join(name for name in names if name) or "no host name", params["common_name"]
+                )
+            )
+
+    # --- reading ------------------------------------------------------------------------------
+    def read(self):
+        listed = list_certificates(self.client)
+        if self.params["source"] == "letsencrypt":
+            found = covering_certificate(listed, self._names())
+        else:
+            named = [cert for cert in listed if cert.get("desc") == self._description]
+            if len(named) > 1:
+                raise ResourceError(
+                    f"description: {len(named)} DSM certificates are described '{self._description}'; give the one "
+                    "to replace a description of its own in DSM (Control Panel > Security > Certificate)"
+                )
+            found = named[0] if named else None
+        return shown(found) if found else None
+
+    def desired(self, current):
+        if self.params["source"] == "letsencrypt":
+            if current is not None:
+                return current  # DSM renews a covering certificate itself
+            return {
+                "id": None,
+                "desc": self._description,
+                "common_name": self.params["common_name"],
+                "sub_alt_name": self._names(),
+                "valid_from": None,
+                "valid_till": None,
+                "is_default": False,
+                "renewable": True,
+            }
+        parsed = self._parsed
+        return dict(
+            current or {"id": None, "is_default": False, "renewable": False},
+            desc=self._description,
+            common_name=parsed["common_name"],
+            sub_alt_name=parsed["names"],
+            valid_from=parsed["valid_from"],
+            valid_till=parsed["valid_till"],
+        )
+
+    def differences(self, current, desired):
+        keys = ("desc", "common_name", "valid_from", "valid_till")
+        return [key for key in keys if _compact(current[key]) != _compact(desired[key])]
+
+    # --- writing ------------------------------------------------------------------------------
+    def _listed(self, desired):
+        def done(current):
+            return current is not None and not self.differences(current, desired)
+
+        return done
+
+    def create(self, desired):
+        if self.params["source"] == "letsencrypt":
+            self._issue()
+        else:
+            self._import("", desired)
+
+    def update(self, current, desired):
+        self._import(current["id"], desired)
+
+    def _issue(self):
+        params = {"domain_name": ";".join(self._names()), "email": self.params["email"], "desc": self._description}
+        names = ", ".join(self._names())
+        budget, restart = self.params["letsencrypt_timeout"], self.params["restart_timeout"]
+        started = time.monotonic()
+        try:
+            # No confirm: a request is never sent a second time (Let's Encrypt's rate limits).
+            self.client.call(LETSENCRYPT_API, "create", params, version=1, write=True, timeout=budget)
+        except DSMUncertainWriteError as exc:
+            # DSM's front nginx gave up (504) or the answer was lost, while DSM may still be issuing: its list tells.
+            wait = max(budget - (time.monotonic() - started), restart)
+            try:
+                read_until(self.read, lambda current: current is not None, wait, "")
+            except WaitTimeout:
+                waited = round(time.monotonic() - started)
+                raise ResourceError(
+                    f"{LETSENCRYPT_API} create got no answer ({exc.meaning}) and {waited}s after the request "
+                    f"(letsencrypt_timeout) DSM lists no certificate for {names}: DSM may still be "
+                    "issuing it. The module never sends the request twice (Let's Encrypt limits them): see Control "
+                    "Panel > Security > Certificate, and run the task again later"
+                ) from None
+            return
+        except DSMAPIError as exc:
+            hint = LETSENCRYPT_HINTS.get(exc.code)
+            if hint:
+                raise ResourceError(f"{exc}; {hint.format(name=self.params['common_name'])}") from None
+            raise
+        read_until(
+            self.read,
+            lambda current: current is not None,
+            restart,
+            f"{LETSENCRYPT_API} create answered success, but after {restart}s (restart_timeout) CRT list shows "
+            f"no certificate for {names}",
+        )
+
+    def _import(self, cert_id, desired):
+        files = {
+            "key": ("privkey.pem", self.params["private_key"].encode()),
+            "cert": ("cert.pem", self.params["certificate"].encode()),
+        }
+        if self.params["intermediate_certificate"]:
+            files["inter_cert"] = ("chain.pem", self.params["intermediate_certificate"].encode())
+        landed = self._listed(desired)
+        timeout = self.params["restart_timeout"]
+        self.client.call(
+            IMPORT_API,
+            "import",
+            {"id": cert_id, "desc": self._description},
+            version=1,
+            write=True,
+            files=files,
+            confirm=lambda: confirm_after_restart(lambda: landed(self.read()), timeout, f"{IMPORT_API} import"),
+        )
+        read_until(
+            self.read,
+            landed,
+            timeout,
+            f"{IMPORT_API} import answered success, but after {timeout}s (restart_timeout) CRT list does not "
+            f"show the certificate described '{self._description}'",
+        )

@@ -1,7 +1,8 @@
 # Copyright: ankinas.synology contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Container Manager projects (SYNO.Docker.Project, DSM 7.2+) through the one DSM client.
+"""Container Manager projects (SYNO.Docker.Project, DSM 7.2+) through the one DSM client, and ContainerProject, the
+Resource of the module dsm_container_project.
 
 PRIVATE to the collection: it can change at any time.
 
@@ -24,9 +25,11 @@ an unknown id (batonogov, not run on hardware); get_share_info{path} -> {content
 """
 
 import re
+import time
 
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError, DSMUncertainWriteError
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_file_station import FolderClient
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import DSMResource
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import MASK, ResourceError
 from ansible_collections.ankinas.synology.plugins.module_utils._wait import wait_until
 
@@ -246,3 +249,204 @@ class ProjectClient:
             )
 
         return wait_until(lambda: self.get(project_id), done, timeout, failure, interval=1.0)
+
+
+NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+SHARE_PATH = re.compile(r"^/[^/]+(/[^/]+)+$")
+WANTED_STATUS = {"running": RUNNING, "stopped": STOPPED}
+UP_WANTED = "RUNNING or WARNING"
+
+
+def _up(project):
+    """Up, and every container started: a build still starting containers in dependency order is not up yet."""
+    return project is not None and project.get("status") in UP and not starting_containers(project)
+
+
+def _stopped(project):
+    return project is not None and project.get("status") == STOPPED
+
+
+def _built(project):
+    """Up, or stopped with containers: the build has made them (a build that starts nothing)."""
+    return _up(project) or (_stopped(project) and bool(project.get("containerIds")))
+
+
+def _cleaned(project):
+    return project is None or not project.get("containerIds")
+
+
+class ContainerProject(DSMResource):
+    result_key = "project"
+    compared_keys = ("content", "status")
+    dsm_errors = ERRORS
+
+    def __init__(self, module):
+        super().__init__(module)
+        self._deadline = None
+        self._exited = []
+        #: the actions whose answer was lost or 1202, settled by reading the status
+        self._unconfirmed = []
+
+    @property
+    def projects(self):
+        return ProjectClient(self.client)
+
+    def validate(self):
+        super().validate()
+        params = self.params
+        if not NAME.match(params["name"] or ""):
+            raise ResourceError(
+                "name must be lower-case letters, digits, - and _ (1 to 64), starting with a letter or digit"
+            )
+        if params["share_path"] is not None and (
+            not SHARE_PATH.match(params["share_path"]) or ".." in params["share_path"]
+        ):
+            raise ResourceError(
+                "share_path must be a File Station path of a folder in a shared folder, like /docker/anki-sync-server"
+            )
+        if params["state"] != "absent" and not (params["content"] or "").strip():
+            raise ResourceError(f"content (the compose file) is required with state={params['state']}")
+        if params["wait_timeout"] <= 0:
+            raise ResourceError("wait_timeout must be a positive number of seconds")
+
+    def _shape(self, project):
+        keys = ("id", "name", "share_path", "status", "content")
+        shaped = {key: project.get(key) for key in keys}
+        shaped["containers"] = list(project.get("containerIds") or [])
+        return shaped
+
+    def read(self):
+        project = self.projects.read(self.params["name"])
+        if project is None:
+            return None
+        self._exited = exited_containers(project) if project.get("status") == WARNING else []
+        return self._shape(project)
+
+    def desired(self, current):
+        share_path = self.params["share_path"]
+        if current is None and share_path is None:
+            raise ResourceError(f"share_path is required to create project {self.params['name']}")
+        if (
+            current is not None
+            and share_path is not None
+            and current["share_path"].rstrip("/") != share_path.rstrip("/")
+        ):
+            raise ResourceError(
+                f"project {self.params['name']} is in {current['share_path']}, not {share_path}; set share_path to "
+                f"{current['share_path']} (this module does not move projects)"
+            )
+        status = WANTED_STATUS[self.params["state"]]
+        if status == RUNNING and current is not None and current["status"] in UP:
+            status = current["status"]  # WARNING is up: an exited one-shot container beside running ones
+        return {
+            "name": self.params["name"],
+            "share_path": current["share_path"] if current else share_path,
+            "content": self.params["content"],
+            "status": status,
+        }
+
+    def predict(self, current, desired):
+        predicted = dict(current or {"id": None, "containers": []}, **desired)
+        return predicted
+
+    # --- the actions: each sent once, its outcome read back within the one wait budget ------------
+    def _remaining(self):
+        """Seconds left of wait_timeout, which starts with the first action of the run."""
+        if self._deadline is None:
+            self._deadline = time.monotonic() + self.params["wait_timeout"]
+        return max(1, int(self._deadline - time.monotonic()))
+
+    def _send(self, project_id, action):
+        """Send action once, waiting for DSM's answer as long as the budget allows (never below dsm_timeout):
+        a build pulls its images inside the request. True for a clear answer, False for a lost one or 1202."""
+        answered = self.projects.act(project_id, action, max(self.params["dsm_timeout"], self._remaining()))
+        if not answered:
+            self._unconfirmed.append(action)
+        return answered
+
+    def _act(self, project_id, action, done, wanted):
+        """Send action once, then read the project until done(project): a lost answer or 1202 is settled so."""
+        answered = self._send(project_id, action)
+        return self.projects.wait(project_id, done, self._remaining(), wanted, sent=None if answered else action)
+
+    def _run(self, project_id):
+        """build is `compose up` on DSM: it starts the containers; start follows only a build that left them
+        stopped after a clear answer (a lost answer is never followed by another action: the build may go on)."""
+        answered = self._send(project_id, "build")
+        if answered and _stopped(self.projects.get(project_id)):
+            self._act(project_id, "start", _up, UP_WANTED)
+            return
+        self.projects.wait(project_id, _up, self._remaining(), UP_WANTED, sent=None if answered else "build")
+
+    def _stop(self, project_id):
+        self._act(project_id, "stop", _stopped, STOPPED)
+
+    def _converge_status(self, project_id, desired):
+        if desired["status"] in UP:
+            self._run(project_id)
+        else:
+            self._stop(project_id)
+
+    def create(self, desired):
+        self.projects.make_folder(desired["share_path"])
+        project = self.projects.create(desired["name"], desired["share_path"], desired["content"])
+        if desired["status"] in UP:
+            self._run(project["id"])
+
+    def update(self, current, desired):
+        project_id = current["id"]
+        if current["content"] != desired["content"]:
+            if current["status"] != STOPPED:
+                self._stop(project_id)
+            self.projects.update(project_id, desired["content"])
+            if desired["status"] == STOPPED:
+                # The build makes the containers of the new content, and starts them on DSM: stop them again.
+                answered = self._send(project_id, "build")
+                built = self.projects.wait(
+                    project_id,
+                    _built if answered else _up,
+                    self._remaining(),
+                    "built",
+                    sent=None if answered else "build",
+                )
+                if not _stopped(built):
+                    self._stop(project_id)
+                return
+            self._run(project_id)
+            return
+        self._converge_status(project_id, desired)
+
+    def delete(self, current):
+        if current["status"] != STOPPED:
+            self._stop(current["id"])
+        self._act(current["id"], "clean", _cleaned, "without containers")
+        self.projects.delete(current["id"])
+
+    def report(self, result):
+        result["unconfirmed"] = self._unconfirmed
+        project = result.get("project") or {}
+        if project.get("status") == WARNING:
+            exited = ", ".join(self._exited) or "DSM did not name them"
+            self.module.warn(
+                f"project {project.get('name')} is WARNING: some of its containers are not running ({exited}) "
+                "while the others run. That is the steady state of a one-shot container (it counts as up); "
+                "otherwise see the containers' logs in Container Manager"
+            )
+
+    def masked(self, obj):
+        shown = dict(obj)
+        if shown.get("content"):
+            shown["content"] = mask_env(shown["content"], self.params["secret_env"])
+        return shown
+
+
+def project_facts(client, params):
+    """The facts of the module dsm_container_project_info: the project called name, its secret env values masked."""
+    project = ProjectClient(client).read(params["name"])
+    if project is None:
+        return {"exists": False, "project": {}}
+    shown = {key: project.get(key) for key in ("id", "name", "share_path", "path", "status", "content")}
+    shown["containers"] = list(project.get("containerIds") or [])
+    shown["exited"] = exited_containers(project)
+    shown["content"] = mask_env(shown["content"] or "", params["secret_env"])
+    return {"exists": True, "project": shown}

@@ -141,3 +141,12 @@ class ContainerClient:
             if got is not None:  # removed between the list and the get
                 found.append(listed(entry, got))
         return found
+
+
+def gather(client, name):
+    """The facts of the module dsm_container_info: every container, or the one called name."""
+    containers = ContainerClient(client)
+    if name is None:
+        return {"containers": containers.containers()}
+    got = containers.get(name)
+    return {"exists": got is not None, "container": inspect(got) if got is not None else {}}

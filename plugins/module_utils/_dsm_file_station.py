@@ -1,7 +1,8 @@
 # Copyright: ankinas.synology contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""File Station folders (SYNO.FileStation.List getinfo, SYNO.FileStation.CreateFolder) through the one DSM client.
+"""File Station folders (SYNO.FileStation.List getinfo, SYNO.FileStation.CreateFolder) through the one DSM client,
+and Folder, the Resource of the module dsm_folder (made by File Station, owner and mode set by a root task).
 
 PRIVATE to the collection: it can change at any time.
 
@@ -15,7 +16,18 @@ Station API guide). No public client or capture shows how File Station lists a s
 administrator may list a folder whose POSIX mode keeps others out: callers treat both as unknown.
 """
 
+import re
+import shlex
+
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import DSMResource
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_task_scheduler import (
+    ERRORS,
+    RunFailed,
+    TaskClient,
+    task_fields,
+)
+from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
 
 LIST_API = "SYNO.FileStation.List"
 FOLDER_API = "SYNO.FileStation.CreateFolder"
@@ -68,3 +80,105 @@ class FolderClient:
             offset += len(page)
             if not page or offset >= int(data.get("total") or 0):
                 return entries
+
+
+VOLUME_PREFIX = re.compile(r"^/volume[0-9]+(?=/)")
+MODE = re.compile(r"^0?[0-7]{3}$")
+PERMISSION_TASK = "ankinas-folder-permissions"
+#: the root task's exit code for a path that is not a real folder (a symbolic link on the way)
+LINK_EXIT = 3
+
+
+class Folder(DSMResource):
+    result_key = "folder"
+    dsm_errors = ERRORS  # Task Scheduler's, for the root task that sets owner and mode
+
+    @property
+    def path(self):
+        """The File Station path: a volume path loses its /volumeN."""
+        return VOLUME_PREFIX.sub("", self.params["path"].rstrip("/"))
+
+    @property
+    def compared_keys(self):
+        return tuple(key for key in ("owner", "group", "mode") if self.params[key] is not None)
+
+    def validate(self):
+        super().validate()
+        parts = self.path.split("/")
+        if not self.params["path"].startswith("/") or len(parts) < 3 or "" in parts[1:] or ".." in parts:
+            raise ResourceError(
+                "path must be a folder inside a shared folder, like /volume1/docker/anki-server or /docker/anki-server"
+            )
+        if self.params["mode"] is not None and not MODE.match(self.params["mode"]):
+            raise ResourceError(f"mode must be octal digits like 0750 (got {self.params['mode']!r})")
+        for key in ("owner", "group"):
+            if self.params[key] is not None and self.params[key] < 0:
+                raise ResourceError(f"{key} must be a uid/gid, 0 or more")
+        if self.params["wait_timeout"] <= 0:
+            raise ResourceError("wait_timeout must be a positive number of seconds")
+
+    def read(self):
+        entry = FolderClient(self.client).info(self.path)
+        if entry is None:
+            return None
+        if not entry.get("isdir"):
+            raise ResourceError(f"{self.params['path']} exists on the NAS but is not a folder")
+        extra = entry.get("additional") or {}
+        folder = {"path": entry.get("path"), "real_path": extra.get("real_path")}
+        owner, posix = extra.get("owner") or {}, (extra.get("perm") or {}).get("posix")
+        found = {"owner": owner.get("uid"), "group": owner.get("gid"), "mode": _mode(posix)}
+        folder.update({key: found[key] for key in self.compared_keys})
+        return folder
+
+    def desired(self, current):
+        folder = {"path": self.path}
+        folder.update({key: self._wanted(key) for key in self.compared_keys})
+        return folder
+
+    def _wanted(self, key):
+        return "0" + self.params["mode"][-3:] if key == "mode" else self.params[key]
+
+    def create(self, desired):
+        FolderClient(self.client).make(desired["path"])
+        current = self.read()
+        if current is not None and self.differences(current, desired):
+            self.update(current, desired)
+
+    def update(self, current, desired):
+        """chown/chmod as root through a one-shot Task Scheduler task: the Web API cannot (dsm-webapi.md 7.5)."""
+        if not current.get("real_path"):
+            raise ResourceError(f"{self.params['path']}: File Station did not tell the folder's volume path")
+        path = shlex.quote(current["real_path"])
+        owner = "" if desired.get("owner") is None else str(desired["owner"])
+        owner += "" if desired.get("group") is None else ":{}".format(desired["group"])
+        # File Station may show a symbolic link as the folder it leads to: root refuses to follow it (exit 3).
+        commands = [f'[ "$(readlink -f {path})" = {path} ] || exit 3']
+        commands += [f"chown {owner} {path}"] if owner else []
+        if desired.get("mode"):
+            commands.append(f"chmod {desired['mode']} {path}")
+        try:
+            TaskClient(self.client, self.params["dsm_password"]).run_once(
+                task_fields(PERMISSION_TASK, " && ".join(commands)), self.params["wait_timeout"]
+            )
+        except RunFailed as exc:
+            if str((exc.result or {}).get("exit_code")) != str(LINK_EXIT):
+                raise
+            raise ResourceError(
+                f"{self.params['path']} is not a real folder on the NAS: {current['real_path']} is, or goes through, "
+                "a symbolic link (found by the root task; File Station shows the folder it leads to). Nothing was "
+                "changed. Give a real folder inside the shared folder."
+            ) from None
+        left = self.differences(self.read() or {}, desired)
+        if left:
+            raise ResourceError(
+                "the root task set {} of {} but File Station still reads other values".format(
+                    ", ".join(left), self.params["path"]
+                )
+            )
+
+
+def _mode(posix):
+    """File Station's perm.posix (the octal digits written as a decimal number: 750, 70) as 0NNN."""
+    if posix is None:
+        return None
+    return "0" + str(posix).zfill(3)

@@ -9,6 +9,7 @@ PRIVATE to the collection: it can change at any time.
 - DSMResource: a Resource (see _resource.py) with a DSM client, logged out in close() only when it
   logged in itself (a session passed in with dsm_session stays open for the next task);
 - run_read_module(): the same for read-only modules (info modules): gather facts, log out, exit;
+- run_session_module(): the module dsm_session (a session logged in, or the play's logged out);
 - read_until() and confirm_after_restart(): reads that ride out DSM's web-server restart after a certificate or
   web-service change (no answer for up to about a minute; the write's own answer may be lost).
 """
@@ -172,3 +173,22 @@ def run_read_module(module, gather, errors=None):
                 client.close()
         module.fail_json(msg=str(exc), exception=traceback.format_exc())
     module.exit_json(changed=False, **facts)
+
+
+def run_session_module(module):
+    """The module dsm_session: log in (state=present: a new session, returned) or log the play's session out."""
+    params = module.params
+    result = {"changed": False}
+    try:
+        validate_connection(params)
+        if params["state"] == "present":
+            # A new session, even when module_defaults already pass one in.
+            client = client_from_params(dict(params, dsm_session=None), enable_device_token=True)
+            result["session"] = client.session()
+        else:
+            client = client_from_params(params)
+            # The session is the play's: log it out although this client did not open it.
+            client.logout()
+    except ResourceError as exc:
+        module.fail_json(msg=str(exc), exception=traceback.format_exc())
+    module.exit_json(**result)

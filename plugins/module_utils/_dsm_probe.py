@@ -1,7 +1,8 @@
 # Copyright: ankinas.synology contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The probe: the contracts of _dsm_contracts.py checked against a NAS with read calls only.
+"""The probe: the contracts of _dsm_contracts.py checked against a NAS with read calls only (the module dsm_probe:
+selected() reads its options, gather() returns its facts).
 
 PRIVATE to the collection: it can change at any time.
 
@@ -19,6 +20,7 @@ collection uses, which identify no one.
 """
 
 import secrets
+from urllib.parse import urlsplit
 
 from ansible_collections.ankinas.synology.plugins.module_utils import _dsm_contracts as table
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import COLLECTION_APIS, DSMAPIError
@@ -322,3 +324,64 @@ def summary(results):
     if differing:
         text += "; differing: " + ", ".join(differing)
     return text
+
+
+def selected(params):
+    """The contracts the options name; ResourceError naming the option for an unknown id or module."""
+    unknown = [contract_id for contract_id in params["contracts"] if contract_id not in table.BY_ID]
+    if unknown:
+        raise ResourceError(
+            "contracts: unknown contract(s) {}; known: {}".format(", ".join(unknown), ", ".join(table.BY_ID))
+        )
+    known_modules = {module for contract in table.CONTRACTS for module in contract.modules}
+    strangers = [module for module in params["modules"] if module not in known_modules]
+    if strangers:
+        raise ResourceError(
+            "modules: no contract names {} (modules with contracts: {})".format(
+                ", ".join(strangers), ", ".join(sorted(known_modules))
+            )
+        )
+    if not params["contracts"] and not params["modules"]:
+        return list(table.CONTRACTS)
+    https = urlsplit(params["dsm_url"]).scheme == "https"
+    wanted = set(params["contracts"]) | {contract.id for contract in table.for_modules(params["modules"], https)}
+    return [contract for contract in table.CONTRACTS if contract.id in wanted]
+
+
+def gather(module, client):
+    """The facts of the module dsm_probe (fails the module when asked to and a contract differs)."""
+    params = module.params
+    contracts = selected(params)
+    probe = Probe(
+        client,
+        {
+            "project": params["project_name"],
+            "task": params["task_name"],
+            "backup_task": params["backup_task_name"],
+            "backup_share": params["backup_share"],
+            "data_folder": params["data_folder"],
+        },
+    )
+    results = probe.run(contracts, for_a_run=bool(params["modules"]))
+    facts = {
+        "contracts": results,
+        "report": [line(result) for result in results],
+        "summary": summary(results),
+        "differing": [result["id"] for result in results if result["result"] == "differs"],
+        "capture": probe.capture(),
+    }
+    if params["fail_on_difference"] and facts["differing"]:
+        client.close()
+        details = "; ".join(
+            "{} ({} {} v{}): {}".format(
+                r["id"], r["api"], r["method"], r["version"] or "?", "; ".join(r["differences"])
+            )
+            for r in results
+            if r["result"] == "differs"
+        )
+        module.fail_json(
+            msg=f"DSM answers otherwise than the modules of this run expect, so nothing was changed: {details}. "
+            "Run playbooks/probe.yml (ankinas.synology.probe) and attach its capture to an issue.",
+            **facts,
+        )
+    return facts

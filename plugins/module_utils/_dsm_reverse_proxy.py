@@ -1,7 +1,9 @@
 # Copyright: ankinas.synology contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""DSM reverse-proxy rules (SYNO.Core.AppPortal.ReverseProxy v1): the mapping module options <-> rule.
+"""DSM reverse-proxy rules (SYNO.Core.AppPortal.ReverseProxy v1): the mapping module options <-> rule;
+ReverseProxyRule, the Resource of the module dsm_reverse_proxy, and RuleCertificate, the certificate a rule is served
+with (found, compared, moved), which the rule holds.
 
 PRIVATE to the collection: it can change at any time.
 
@@ -17,6 +19,8 @@ import copy
 import ipaddress
 import re
 
+from ansible_collections.ankinas.synology.plugins.module_utils import _dsm_certificate as certs
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import DSMResource
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import OptionNames, ResourceError
 
 API = "SYNO.Core.AppPortal.ReverseProxy"
@@ -278,3 +282,248 @@ def same_frontend(rule, entry):
         _int(front.get("port")) == other["port"]
         and str(front.get("fqdn") or "").rstrip(".").lower() == other["fqdn"].rstrip(".").lower()
     )
+
+
+SUBSCRIBER = "ReverseProxy"
+#: seconds to wait for CRT list to show a new rule (DSM lists it under the default certificate at once)
+NEW_RULE_LISTED = 10
+
+
+class RuleCertificate:
+    """The certificate a reverse-proxy rule is served with: the one wanted (the module's option certificate, found
+    once, before any write), what CRT list shows the rule under at the first read (before) and the last (after),
+    and the binding moved, never doubled, when they differ (see _dsm_certificate.py)."""
+
+    def __init__(self, client, wanted, source_host, restart_timeout, warn):
+        self.client = client
+        self.wanted = wanted  # the certificate option with state=present, else None
+        self.source_host = source_host
+        self.restart_timeout = restart_timeout
+        self.warn = warn
+        self.reads = 0
+        self.target = None  # the certificate to bind (found once, before any write)
+        self.before = []  # [(certificate, descriptor)] the rule is listed under at the first read
+        self.after = []  # the same at the last read
+
+    def read(self, rule, served):
+        """Note what the rule is listed under; served: its binding matters without a wanted certificate."""
+        self.reads += 1
+        bindings = []
+        if self.wanted or (rule is not None and served):
+            certificates = certs.list_certificates(self.client)
+            if self.wanted and self.target is None:
+                self.target = certs.find_certificate(certificates, self.wanted)
+            if rule is not None:
+                bindings = certs.find_bindings(certificates, SUBSCRIBER, rule_id(rule))
+        if self.reads == 1:
+            self.before = bindings
+        self.after = bindings
+
+    def _wanted_id(self):
+        """The id of the certificate the rule should be listed under alone, or None when it is right already."""
+        bindings = self.before
+        if self.target is not None:
+            wanted = self.target["id"]
+        elif len(bindings) > 1:
+            # DSM's own entry plus one a first assignment added: the one that is not the default was meant.
+            wanted = ([cert for cert, _d in bindings if not cert.get("is_default")] or [bindings[0][0]])[0]["id"]
+        else:
+            return None
+        return None if [cert.get("id") for cert, _d in bindings] == [wanted] else wanted
+
+    def differences(self, description):
+        """["certificate"] when the binding must move; warns when DSM lists the rule under several."""
+        if len(self.before) > 1:
+            self.warn(
+                "DSM lists the rule '{}' under {} certificates ({}) and serves only one of them; the module leaves "
+                "it under {}".format(
+                    description,
+                    len(self.before),
+                    ", ".join(_name(cert) for cert, _d in self.before),
+                    _name(self.target) if self.target else "the one that is not the default",
+                )
+            )
+        return ["certificate"] if self._wanted_id() is not None else []
+
+    def _fresh_descriptor(self, rule):
+        fqdn = (rule.get("frontend") or {}).get("fqdn") or self.source_host
+        return certs.reverse_proxy_descriptor(rule_id(rule), fqdn, self.client.dsm_major())
+
+    def bind_new(self, rule):
+        """A new rule: moved to the wanted certificate, if any."""
+        if self.target is not None:
+            # DSM lists a new rule under its default certificate at once; that entry is moved, not doubled.
+            listed = certs.settle(self.client, SUBSCRIBER, rule_id(rule), bool, budget=NEW_RULE_LISTED)
+            certs.converge_binding(
+                self.client, listed or [], self._fresh_descriptor(rule), self.target["id"], self.restart_timeout
+            )
+
+    def converge(self, rule):
+        """An existing rule: moved when it is not listed under the wanted certificate alone."""
+        wanted = self._wanted_id()
+        if wanted is not None:
+            certs.converge_binding(self.client, self.before, self._fresh_descriptor(rule), wanted, self.restart_timeout)
+
+    def unbind(self):
+        """Before the rule is deleted: unbound from each certificate but the default (failures are warnings)."""
+        unbound = False
+        for cert, descriptor in self.before:
+            if cert.get("is_default"):
+                continue  # an unbound service lands on the default certificate anyway
+            try:
+                if unbound:
+                    certs.answering(self.client, self.restart_timeout)  # each change restarts DSM's web server
+                certs.bind(self.client, descriptor, cert["id"], "", self.restart_timeout)
+                unbound = True
+            except ResourceError as exc:
+                self.warn(
+                    f"unbinding the certificate {_name(cert)} from the rule failed ({exc}); the rule is deleted "
+                    "anyway and DSM may keep listing it under that certificate"
+                )
+        if unbound and not certs.answering(self.client, self.restart_timeout):
+            self.warn(f"CRT list did not answer within {self.restart_timeout}s after the unbind")
+
+    def report(self, result, check_mode):
+        """With a wanted certificate: the one the rule is listed under, returned and in the diff."""
+        if not self.wanted:
+            return
+        before = certs.summary(self.before[0][0]) if self.before else None
+        if check_mode or self.reads < 2:
+            after = certs.summary(self.target) if result.get("rule") else before
+        else:
+            after = certs.summary(self.after[0][0]) if self.after else None
+        result["certificate"] = after
+        diff = result.get("diff")
+        if diff is not None:
+            if diff.get("before"):
+                diff["before"] = dict(diff["before"], certificate=before)
+            if diff.get("after"):
+                diff["after"] = dict(diff["after"], certificate=after)
+
+
+class ReverseProxyRule(DSMResource):
+    result_key = "rule"
+    dsm_errors = dict(ERRORS, **certs.ERRORS)
+
+    def __init__(self, module):
+        super().__init__(module)
+        self._certificate = None
+        self._rules = []
+        self._adopted = None  # {description, UUID} of a rule found by its frontend and taken over
+
+    @property
+    def certificate(self):
+        """The rule's certificate binding; made at the first read (it holds the client, made after validate())."""
+        if self._certificate is None:
+            params = self.params
+            self._certificate = RuleCertificate(
+                self.client,
+                params["certificate"] if params["state"] == "present" else None,
+                params["source_host"],
+                params["restart_timeout"],
+                self.module.warn,
+            )
+        return self._certificate
+
+    # --- reading ------------------------------------------------------------------------------
+    def validate(self):
+        super().validate()
+        validate(self.params)
+
+    def read(self):
+        self._rules = list_rules(self.client)
+        rule = find_rule(self._rules, self.params["description"])
+        present = self.params["state"] == "present"
+        if rule is None and present:
+            # A rule made by hand (the setup guide's, for one) serves the frontend under another name: adopt it.
+            rule = find_serving(self._rules, self.params)
+            if rule is not None and self._adopted is None:
+                self._adopted = adoption(rule)
+        self.certificate.read(rule, not present or self.params["source_protocol"] == "https")
+        return rule
+
+    def desired(self, current):
+        if current is None:
+            self._check_frontend_free()
+            return new_entry(self.params)
+        return merged_entry(current, self.params)
+
+    def _check_frontend_free(self):
+        entry = entry_from_params(self.params)
+        for rule in self._rules:
+            if same_frontend(rule, entry):
+                front = entry["frontend"]
+                raise ResourceError(
+                    f"source_host {front['fqdn']} with source_port {front['port']} is already served by the rule "
+                    f"'{rule.get('description')}' (UUID {rule_id(rule)}); DSM allows one rule per host name and "
+                    "port: change source_host/source_port, or manage that rule by its description"
+                )
+
+    def differences(self, current, desired):
+        return differences(current, desired) + self.certificate.differences(self.params["description"])
+
+    def predict(self, current, desired):
+        return copy.deepcopy(desired)
+
+    # --- writing ------------------------------------------------------------------------------
+    def _find(self):
+        rules = list_rules(self.client)
+        rule = find_rule(rules, self.params["description"])
+        if rule is None and self._adopted is not None:
+            # The adopted rule until the update that renames it has landed.
+            rule = next((r for r in rules if rule_id(r) == self._adopted["UUID"]), None)
+        return rule
+
+    def create(self, desired):
+        self.client.call(
+            API, "create", {"entry": desired}, version=1, write=True, confirm=lambda: self._find() is not None
+        )
+        rule = self._find()
+        if rule is None:
+            raise ResourceError(
+                "{} create answered success, but no rule named '{}' is listed".format(API, self.params["description"])
+            )
+        self.certificate.bind_new(rule)
+
+    def update(self, current, desired):
+        if differences(current, desired):
+            self.client.call(
+                API,
+                "update",
+                {"entry": desired},
+                version=1,
+                write=True,
+                confirm=lambda: not differences(self._find() or {}, desired),
+            )
+        self.certificate.converge(current)
+
+    def delete(self, current):
+        uuid = rule_id(current)
+        self.certificate.unbind()
+        self.client.call(API, "delete", {"uuids": [uuid]}, version=1, write=True, confirm=lambda: self._find() is None)
+
+    # --- reporting ----------------------------------------------------------------------------
+    def report(self, result):
+        self.certificate.report(result, self.module.check_mode)
+        if self._adopted is not None:
+            result["adopted"] = self._adopted
+            self.module.warn(
+                "adopted the reverse-proxy rule '{description}' (UUID {UUID}), which already served {host}:{port}; "
+                "it is updated in place and renamed '{name}'".format(
+                    host=self.params["source_host"],
+                    port=self.params["source_port"],
+                    name=self.params["description"],
+                    **self._adopted,
+                )
+            )
+        rule = result.get("rule")
+        if result.get("changed") and rule and self.params["http2"] is not None and managed_view(rule)["http2"] is None:
+            self.module.warn(
+                "DSM does not list frontend.https.http2 for this rule: DSM 7 offers HTTP/2 by its global switch "
+                "(ankinas.synology.dsm_http2), not per rule"
+            )
+
+
+def _name(cert):
+    subject = cert.get("subject") or {}
+    return "'{}'".format(cert.get("desc") or subject.get("common_name") or cert.get("id"))

@@ -1,7 +1,8 @@
 # Copyright: ankinas.synology contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Task Scheduler root script tasks (SYNO.Core.TaskScheduler, .Root, SYNO.Core.User.PasswordConfirm).
+"""Task Scheduler root script tasks (SYNO.Core.TaskScheduler, .Root, SYNO.Core.User.PasswordConfirm), and
+ScheduledTask, the Resource of the module dsm_scheduled_task.
 
 PRIVATE to the collection: it can change at any time.
 
@@ -34,6 +35,7 @@ every script: the restore drill's moves the live data aside).
 from collections import Counter
 
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError, DSMUncertainWriteError
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import DSMResource
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_schedule import WEEKDAYS, schedule_problem
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
 from ansible_collections.ankinas.synology.plugins.module_utils._wait import WaitTimeout, wait_until
@@ -351,3 +353,113 @@ def list_root_tasks(client, name_prefix="", script_contains=()):
                 }
             )
     return sorted(found, key=lambda task: task["name"])
+
+
+def task_facts(client, params):
+    """The facts of the module dsm_scheduled_task_info: the root tasks the options select."""
+    return {"tasks": list_root_tasks(client, params["name_prefix"], tuple(params["script_contains"]))}
+
+
+class ScheduledTask(DSMResource):
+    result_key = "task"
+    compared_keys = ("script", "enabled", "schedule", "notify_mail")
+    dsm_errors = ERRORS
+
+    def __init__(self, module):
+        super().__init__(module)
+        self._reads = 0
+        #: with state=once, a task of that name left by an earlier run (its run has a result): deleted first
+        self._leftover = None
+
+    @property
+    def tasks(self):
+        return TaskClient(self.client, self.params["dsm_password"])
+
+    def validate(self):
+        super().validate()
+        name = self.params["name"] or ""
+        if not name.strip() or "\n" in name or len(name) > 128:
+            raise ResourceError("name must be one line of 1 to 128 characters")
+        if self.params["wait_timeout"] <= 0:
+            raise ResourceError("wait_timeout must be a positive number of seconds")
+        if self.params["state"] != "absent":
+            if not (self.params["script"] or "").strip():
+                raise ResourceError(f"script is required with state={self.params['state']}")
+            check_schedule(self._schedule())
+
+    def _schedule(self):
+        if self.params["state"] == "once":
+            return {"frequency": "daily", "time": "00:00", "weekdays": []}
+        schedule = dict(self.params["schedule"])
+        schedule["weekdays"] = [] if schedule["frequency"] == "daily" else sorted(set(schedule["weekdays"]))
+        return schedule
+
+    def read(self):
+        self._reads += 1
+        if self.params["state"] == "once" and self._reads == 1:
+            # A task of that name is one left by an earlier one-shot: replaced only once its run has a result.
+            self._leftover = self.tasks.leftover(self.params["name"])
+            return None
+        task = self.tasks.find(self.params["name"])
+        if task is None:
+            return None
+        extra = task.get("extra") or {}
+        schedule = from_dsm_schedule(task.get("schedule"))
+        if schedule and schedule["frequency"] == "weekly":
+            schedule["weekdays"] = sorted(schedule["weekdays"])
+        return {
+            "id": task["id"],
+            "name": task.get("name"),
+            "enabled": bool(task.get("enable")),
+            "script": extra.get("script", ""),
+            "schedule": schedule,
+            "notify_mail": extra.get("notify_mail", "") if extra.get("notify_enable") else "",
+        }
+
+    def desired(self, current):
+        return {
+            "name": self.params["name"],
+            "enabled": self.params["enabled"] and self.params["state"] != "once",
+            "script": self.params["script"],
+            "schedule": self._schedule(),
+            "notify_mail": self.params["notify_mail"],
+        }
+
+    def _fields(self, desired):
+        return task_fields(
+            desired["name"], desired["script"], desired["enabled"], desired["schedule"], desired["notify_mail"]
+        )
+
+    def create(self, desired):
+        if self._leftover is not None:
+            self.tasks.delete(self._leftover["id"], self.params["name"])
+        self.tasks.save(self._fields(desired))
+
+    def update(self, current, desired):
+        self.tasks.save(self._fields(desired), task_id=current["id"])
+
+    def delete(self, current):
+        self.tasks.delete(current["id"], current["name"])
+
+    def report(self, result):
+        result["ran"] = False
+        once = self.params["state"] == "once"
+        if (self.params["run_now"] or once) and self.params["state"] != "absent" and result.get("task"):
+            result["ran"] = result["changed"] = True
+            if not self.module.check_mode:
+                try:
+                    self._run(result, once)
+                except RunFailed as exc:
+                    result["run"] = exc.result  # the failed run's exit code and times go with the failure
+                    raise
+
+    def _run(self, result, once):
+        task = result["task"]
+        wait_timeout = self.params["wait_timeout"] if once or self.params["wait"] else None
+        if once:
+            result["task"] = {}
+            result["run"] = self.tasks.run_and_delete(task["id"], task["name"], wait_timeout)
+        else:
+            result["run"] = self.tasks.run(task["id"], task["name"], wait_timeout)
+        if result["run"] is None:
+            del result["run"]

@@ -4,10 +4,14 @@
 """What every Portainer module shares: the connection options and a Resource base with a client.
 
 PRIVATE to the collection: it can change at any time. The options are documented in the doc
-fragment ankinas.synology.portainer; keep the two in step.
+fragment ankinas.synology.portainer; keep the two in step. The scaffold is the DSM modules' (_dsm_module.py):
+
+- portainer_argument_spec(): the connection options; portainer_module(): an AnsibleModule with them and their rules;
+- PortainerResource: a Resource (see _resource.py) with a Portainer client, in one environment;
+- run_read_module(): the same for read-only modules (info modules): gather facts, exit.
 """
 
-from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.basic import AnsibleModule, env_fallback
 from ansible_collections.ankinas.synology.plugins.module_utils._portainer_client import (
     PortainerClient,
     normalize_stack_name,
@@ -39,6 +43,14 @@ PORTAINER_MODULE_KWARGS = dict(
     required_one_of=[("portainer_api_key", "portainer_username")],
     mutually_exclusive=[("portainer_api_key", "portainer_username")],
 )
+
+
+def portainer_module(argument_spec=None, **kwargs):
+    """An AnsibleModule with the Portainer connection options and their rules; every Portainer module supports
+    check mode."""
+    for key, value in PORTAINER_MODULE_KWARGS.items():
+        kwargs.setdefault(key, value)
+    return AnsibleModule(argument_spec=portainer_argument_spec(**(argument_spec or {})), **kwargs)
 
 
 class PortainerResource(Resource):
@@ -96,3 +108,17 @@ class PortainerResource(Resource):
             "creation_date": stack.get("CreationDate"),
             "update_date": stack.get("UpdateDate"),
         }
+
+
+def run_read_module(module, gather):
+    """Run a read-only Portainer module: gather(reader) returns the facts, returned with changed=false.
+
+    reader: a PortainerResource (its client, its environment, read_stack()), validated first.
+    """
+    reader = PortainerResource(module)
+    try:
+        reader.validate()
+        facts = gather(reader)
+    except ResourceError as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(changed=False, **facts)

@@ -254,9 +254,7 @@ cache:
   type: str
 """
 
-import traceback
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.ankinas.synology.plugins.module_utils import _anki_notes as notes
 
 
@@ -305,15 +303,7 @@ def main():
         mutually_exclusive=[("note_type", "apkg"), ("notes", "apkg")],
         supports_check_mode=True,
     )
-    try:
-        notes.validate(module.params)
-        if notes.ANKI_IMPORT_ERROR is not None:
-            module.fail_json(msg=missing_required_lib("anki"), exception=notes.ANKI_IMPORT_ERROR)
-        module.exit_json(**notes.run(module))
-    except notes.NotesError as exc:
-        module.fail_json(msg=str(exc))
-    except Exception as exc:  # the client library's own errors: name them, keep the traceback for -vvv
-        module.fail_json(msg=f"anki_notes failed: {type(exc).__name__}: {exc}", exception=traceback.format_exc())
+    notes.run_module(module)
 
 
 if __name__ == "__main__":

@@ -65,25 +65,13 @@ container:
   type: dict
 """
 
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_docker_container import (
-    ERRORS,
-    ContainerClient,
-    inspect,
-)
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_docker_container import ERRORS, gather
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import dsm_module, run_read_module
 
 
 def main():
     module = dsm_module(dict(name=dict(type="str")))
-
-    def gather(client):
-        containers = ContainerClient(client)
-        if module.params["name"] is None:
-            return {"containers": containers.containers()}
-        got = containers.get(module.params["name"])
-        return {"exists": got is not None, "container": inspect(got) if got is not None else {}}
-
-    run_read_module(module, gather, errors=ERRORS)
+    run_read_module(module, lambda client: gather(client, module.params["name"]), errors=ERRORS)
 
 
 if __name__ == "__main__":

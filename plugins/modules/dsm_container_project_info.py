@@ -60,12 +60,7 @@ project:
       elements: str
 """
 
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_container_project import (
-    ERRORS,
-    ProjectClient,
-    exited_containers,
-    mask_env,
-)
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_container_project import ERRORS, project_facts
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import dsm_module, run_read_module
 
 
@@ -75,18 +70,7 @@ def main():
             name=dict(type="str", required=True), secret_env=dict(type="list", elements="str", default=[], no_log=False)
         )
     )
-
-    def gather(client):
-        project = ProjectClient(client).read(module.params["name"])
-        if project is None:
-            return {"exists": False, "project": {}}
-        shown = {key: project.get(key) for key in ("id", "name", "share_path", "path", "status", "content")}
-        shown["containers"] = list(project.get("containerIds") or [])
-        shown["exited"] = exited_containers(project)
-        shown["content"] = mask_env(shown["content"] or "", module.params["secret_env"])
-        return {"exists": True, "project": shown}
-
-    run_read_module(module, gather, errors=ERRORS)
+    run_read_module(module, lambda client: project_facts(client, module.params), errors=ERRORS)
 
 
 if __name__ == "__main__":

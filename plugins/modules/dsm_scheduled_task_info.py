@@ -70,7 +70,7 @@ tasks:
 """
 
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import dsm_module, run_read_module
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_task_scheduler import ERRORS, list_root_tasks
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_task_scheduler import ERRORS, task_facts
 
 
 def main():
@@ -80,12 +80,7 @@ def main():
             script_contains=dict(type="list", elements="str", default=[]),
         )
     )
-
-    def gather(client):
-        params = module.params
-        return {"tasks": list_root_tasks(client, params["name_prefix"], tuple(params["script_contains"]))}
-
-    run_read_module(module, gather, errors=ERRORS)
+    run_read_module(module, lambda client: task_facts(client, module.params), errors=ERRORS)
 
 
 if __name__ == "__main__":

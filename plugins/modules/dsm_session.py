@@ -138,14 +138,7 @@ session:
       returned: when DSM issued one
 """
 
-import traceback
-
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import (
-    client_from_params,
-    dsm_module,
-    validate_connection,
-)
-from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import dsm_module, run_session_module
 
 
 def main():
@@ -153,21 +146,7 @@ def main():
         dict(state=dict(type="str", choices=["present", "absent"], default="present")),
         required_if=[("state", "absent", ("dsm_session",))],
     )
-    params = module.params
-    result = {"changed": False}
-    try:
-        validate_connection(params)
-        if params["state"] == "present":
-            # A new session, even when module_defaults already pass one in.
-            client = client_from_params(dict(params, dsm_session=None), enable_device_token=True)
-            result["session"] = client.session()
-        else:
-            client = client_from_params(params)
-            # The session is the play's: log it out although this client did not open it.
-            client.logout()
-    except ResourceError as exc:
-        module.fail_json(msg=str(exc), exception=traceback.format_exc())
-    module.exit_json(**result)
+    run_session_module(module)
 
 
 if __name__ == "__main__":

@@ -56,33 +56,22 @@ stack:
   sample: {"id": 3, "name": "anki-sync-server", "endpoint": "local", "status": 1, "env": {"SYNC_USER1": "********"}}
 """
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.ankinas.synology.plugins.module_utils._portainer_module import (
-    PORTAINER_MODULE_KWARGS,
-    PortainerResource,
-    portainer_argument_spec,
+    portainer_module,
+    run_read_module,
 )
-from ansible_collections.ankinas.synology.plugins.module_utils._resource import MASK, ResourceError
+from ansible_collections.ankinas.synology.plugins.module_utils._portainer_stack import stack_facts
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=portainer_argument_spec(
+    module = portainer_module(
+        dict(
             name=dict(type="str", required=True),
             endpoint=dict(type="str"),
             reveal_env=dict(type="bool", default=False),
-        ),
-        **PORTAINER_MODULE_KWARGS,
+        )
     )
-    reader = PortainerResource(module)
-    try:
-        reader.validate()
-        stack = reader.read_stack(module.params["name"])
-    except ResourceError as exc:
-        module.fail_json(msg=str(exc))
-    if stack and not module.params["reveal_env"]:
-        stack["env"] = dict.fromkeys(stack["env"], MASK)
-    module.exit_json(changed=False, exists=stack is not None, stack=stack or {})
+    run_read_module(module, stack_facts)
 
 
 if __name__ == "__main__":
