@@ -16,7 +16,6 @@ Station API guide). No public client or capture shows how File Station lists a s
 administrator may list a folder whose POSIX mode keeps others out: callers treat both as unknown.
 """
 
-import re
 import shlex
 
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError
@@ -27,6 +26,7 @@ from ansible_collections.ankinas.synology.plugins.module_utils._dsm_task_schedul
     TaskClient,
     task_fields,
 )
+from ansible_collections.ankinas.synology.plugins.module_utils._nas_path import MODE, file_station_path, split_volume
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
 
 LIST_API = "SYNO.FileStation.List"
@@ -82,8 +82,6 @@ class FolderClient:
                 return entries
 
 
-VOLUME_PREFIX = re.compile(r"^/volume[0-9]+(?=/)")
-MODE = re.compile(r"^0?[0-7]{3}$")
 PERMISSION_TASK = "ankinas-folder-permissions"
 #: the root task's exit code for a path that is not a real folder (a symbolic link on the way)
 LINK_EXIT = 3
@@ -96,7 +94,7 @@ class Folder(DSMResource):
     @property
     def path(self):
         """The File Station path: a volume path loses its /volumeN."""
-        return VOLUME_PREFIX.sub("", self.params["path"].rstrip("/"))
+        return file_station_path(self.params["path"])
 
     @property
     def compared_keys(self):
@@ -182,3 +180,53 @@ def _mode(posix):
     if posix is None:
         return None
     return "0" + str(posix).zfill(3)
+
+
+def shaped(entry, volume):
+    """One File Station entry as dsm_folder_info returns it (volume: the /volumeN the path was given with, or '')."""
+    extra = entry.get("additional") or {}
+    station_path = entry.get("path") or ""
+    own_path = (volume + station_path) if volume else station_path
+    owner, posix = extra.get("owner") or {}, (extra.get("perm") or {}).get("posix")
+    shown = {
+        "path": extra.get("real_path") if not volume and extra.get("real_path") else own_path,
+        "isdir": bool(entry.get("isdir")),
+        "owner": owner.get("uid"),
+        "group": owner.get("gid"),
+        "mode": _mode(posix),
+    }
+    if volume and extra.get("real_path") and extra["real_path"] != own_path:
+        shown["resolves_to"] = extra["real_path"]
+    return shown
+
+
+def folder_facts(client, path, depth):
+    """dsm_folder_info's facts: the folder, what lies below it down to depth levels, and what could not be read."""
+    path = path.rstrip("/")
+    if not path.startswith("/") or ".." in path.split("/") or depth < 0:
+        raise ResourceError("path must be an absolute path without '..', and depth 0 or more")
+    volume, station = split_volume(path)
+    volume = volume or ""
+    folders = FolderClient(client)
+    entry = folders.info(station)
+    result = {"exists": entry is not None, "folder": {}, "files": [], "unreadable": []}
+    if entry is None:
+        return result
+    result["folder"] = shaped(entry, volume)
+    level = [entry] if entry.get("isdir") else []
+    for _depth in range(depth):
+        below = []
+        for parent in level:
+            try:
+                children = folders.children(parent["path"])
+            except DSMAPIError as exc:
+                result["unreadable"].append({"path": shaped(parent, volume)["path"], "reason": str(exc)})
+                continue
+            for child in children:
+                if child.get("code"):  # gone between the list and now
+                    continue
+                result["files"].append(shaped(child, volume))
+                if child.get("isdir"):
+                    below.append(child)
+        level = below
+    return result

@@ -23,6 +23,7 @@ import re
 import time
 
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_schedule import TIME, WEEKDAYS, schedule_problem
+from ansible_collections.ankinas.synology.plugins.module_utils._nas_path import VOLUME
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import OptionNames, ResourceError
 from ansible_collections.ankinas.synology.plugins.module_utils._wait import wait_until
 
@@ -39,8 +40,6 @@ RETENTION_POLICIES = {"versions": 0, "smart_recycle": 1}  # rotate_condition[0] 
 
 #: Hyper Backup Vault / remote Synology default port
 REMOTE_DEFAULT_PORT = 6281
-
-VOLUME_PATH = re.compile(r"^/volume[0-9]+(/|$)")
 
 #: Task.status values that mean "idle"; anything else is a running (or preparing) backup
 IDLE_STATUSES = ("none", "", None)
@@ -232,7 +231,7 @@ def filestation_path(path, shares, assume_missing_shares=False):
     parts = path.split("/")[1:]
     if any(part in (".", "..") for part in parts):
         return None, "must not contain . or .."
-    if VOLUME_PATH.match(path):
+    if VOLUME.match("/" + parts[0]):
         volume = "/" + parts[0]
         if len(parts) < 2:
             return None, f"is a whole volume; name a shared folder or a folder in one, such as {volume}/docker"

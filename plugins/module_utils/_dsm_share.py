@@ -10,6 +10,7 @@ PRIVATE to the collection: it can change at any time.
 import re
 
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import DSMResource
+from ansible_collections.ankinas.synology.plugins.module_utils._nas_path import VOLUME
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
 
 SHARE_API = "SYNO.Core.Share"
@@ -32,7 +33,6 @@ def find_share(client, name):
 
 
 MAX_DESCRIPTION = 64
-VOLUME = re.compile(r"^/volume[0-9]+$")
 # Characters DSM refuses in shared folder names.
 FORBIDDEN_NAME = re.compile(r'[\\/:*?"<>|=+,;\[\]`]')
 SHOWN_FIELDS = ("name", "vol_path", "desc", "uuid")

@@ -87,65 +87,13 @@ unreadable:
 """
 
 
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError
-from ansible_collections.ankinas.synology.plugins.module_utils._dsm_file_station import FolderClient
+from ansible_collections.ankinas.synology.plugins.module_utils._dsm_file_station import folder_facts
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module import dsm_module, run_read_module
-from ansible_collections.ankinas.synology.plugins.module_utils._nas_path import split_volume
-from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
-
-
-def shaped(entry, volume):
-    """One File Station entry as the module returns it."""
-    extra = entry.get("additional") or {}
-    station_path = entry.get("path") or ""
-    own_path = (volume + station_path) if volume else station_path
-    owner, posix = extra.get("owner") or {}, (extra.get("perm") or {}).get("posix")
-    shown = {
-        "path": extra.get("real_path") if not volume and extra.get("real_path") else own_path,
-        "isdir": bool(entry.get("isdir")),
-        "owner": owner.get("uid"),
-        "group": owner.get("gid"),
-        "mode": None if posix is None else f"0{int(posix):03d}",
-    }
-    if volume and extra.get("real_path") and extra["real_path"] != own_path:
-        shown["resolves_to"] = extra["real_path"]
-    return shown
 
 
 def main():
     module = dsm_module(dict(path=dict(type="str", required=True), depth=dict(type="int", default=0)))
-
-    def gather(client):
-        path = module.params["path"].rstrip("/")
-        if not path.startswith("/") or ".." in path.split("/") or module.params["depth"] < 0:
-            raise ResourceError("path must be an absolute path without '..', and depth 0 or more")
-        volume, station = split_volume(path)
-        volume = volume or ""
-        folders = FolderClient(client)
-        entry = folders.info(station)
-        result = {"exists": entry is not None, "folder": {}, "files": [], "unreadable": []}
-        if entry is None:
-            return result
-        result["folder"] = shaped(entry, volume)
-        level = [entry] if entry.get("isdir") else []
-        for _depth in range(module.params["depth"]):
-            below = []
-            for parent in level:
-                try:
-                    children = folders.children(parent["path"])
-                except DSMAPIError as exc:
-                    result["unreadable"].append({"path": shaped(parent, volume)["path"], "reason": str(exc)})
-                    continue
-                for child in children:
-                    if child.get("code"):  # gone between the list and now
-                        continue
-                    result["files"].append(shaped(child, volume))
-                    if child.get("isdir"):
-                        below.append(child)
-            level = below
-        return result
-
-    run_read_module(module, gather)
+    run_read_module(module, lambda client: folder_facts(client, module.params["path"], module.params["depth"]))
 
 
 if __name__ == "__main__":
