@@ -12,28 +12,18 @@ import pytest
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_client import DSMAPIError, DSMClient
 from ansible_collections.ankinas.synology.plugins.module_utils._dsm_container_project import ERRORS, ProjectClient
 from harness.runner import run_module
+from modules_helpers import IMAGE
+from modules_helpers import compose as shared_compose
 from simnas.dsm.apis.docker_project import wait_for_jobs
 from simnas.server import free_port
 
 pytestmark = pytest.mark.docker
 SECRET = "alice:not-a-real-hash-" + uuid.uuid4().hex[:6]
-IMAGE = "jeankhawand/anki-sync-server:25.07"
 BUILD = "SYNO.Docker.Project.build"
 
 
 def compose(name, port, secret=SECRET, image=IMAGE):
-    return f"""services:
-  {name}:
-    image: {image}
-    container_name: {name}
-    stop_signal: SIGINT
-    ports:
-      - "127.0.0.1:{port}:8080"
-    volumes:
-      - /volume1/docker/{name}-data:/anki_data
-    environment:
-      SYNC_USER1: "{secret}"
-"""
+    return shared_compose(name, port, secret, image)
 
 
 def with_one_shot(name, port):

@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 from harness.runner import run_module
+from modules_helpers import compose as shared_compose
 from simnas.server import free_port
 
 pytestmark = pytest.mark.docker
@@ -12,19 +13,7 @@ SECRET = "alice:not-a-real-hash-" + uuid.uuid4().hex[:6]
 
 
 def compose(name, port):
-    return f"""services:
-  {name}:
-    image: jeankhawand/anki-sync-server:25.07
-    container_name: {name}
-    stop_signal: SIGINT
-    ports:
-      - "127.0.0.1:{port}:8080"
-    volumes:
-      - /volume1/docker/{name}-data:/anki_data
-    environment:
-      SYNC_USER1: "{SECRET}"
-      SYNC_HOST: "0.0.0.0"
-"""
+    return shared_compose(name, port, SECRET, extra_env='      SYNC_HOST: "0.0.0.0"\n')
 
 
 @pytest.fixture
