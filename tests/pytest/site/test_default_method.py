@@ -63,13 +63,15 @@ class NAS:
         answer.raise_for_status()
         return answer.json()
 
-    def site(self, inventory, check=False, method="auto", backup=False):
+    def site(self, inventory, check=False, method="auto", backup=False, **extra_vars):
         # The backup is not what this suite is about (molecule and the demo run it); skipping it keeps the runs short,
         # except where the run is to install both packages.
         env = dict(self.env, ANKINAS_DEPLOY_METHOD=method)
         if not backup:
             env["ANSIBLE_SKIP_TAGS"] = "hyper_backup"
-        process = run_playbook(SITE, self.overrides, env=env, check=check, diff=check, inventory=inventory)
+        process = run_playbook(
+            SITE, dict(self.overrides, **extra_vars), env=env, check=check, diff=check, inventory=inventory
+        )
         output = process.stdout + process.stderr
         for secret in DEMO_SECRETS:
             assert secret not in output, "a secret of the inventory is in the output"
@@ -165,6 +167,17 @@ def test_the_default_method_ends_in_https_syncs_and_a_quiet_rerun(
                 assert "Nothing was changed" in said(refused)
                 assert nas.control("dsm", "counters")["writes"] == {}
                 assert nas.control("dsm", "state")["state"].get("shares", {}) == {}
+                # Packages left to the user: auto says so, and the backup's missing package stops the run before any
+                # change, naming it.
+                yours = nas.site(inventory, backup=True, dsm_install_packages=False)
+                assert yours.returncode != 0
+                assert "Container Manager is not installed, and dsm_install_packages is false" in said(yours)
+                assert "HyperBackup is not installed on the NAS, and dsm_install_packages is false" in said(yours), (
+                    said(yours)[-3000:]
+                )
+                assert "Main Menu > Package Center" in said(yours) and "Nothing was changed" in said(yours)
+                assert nas.control("dsm", "counters")["writes"] == {}
+                assert nas.installed_packages() == SHIPPED
 
             process = nas.site(inventory, backup=backup)
             assert process.returncode == 0, process.stdout[-5000:]
