@@ -161,7 +161,7 @@ api_info:
     - DSM's table of the collection's APIs after the change (C(SYNO.API.Info), no secret in it). A play that shares
       one session (O(dsm_session)) puts it in the session's C(api_info), as the session lists the APIs of its login
       and an installed package brings its own (the dsm role's entry point C(packages) does).
-  returned: when a package was installed or updated (not in check mode)
+  returned: with O(state=present) or O(state=latest), not in check mode
   type: dict
   version_added: 0.3.0
 changed_keys:
