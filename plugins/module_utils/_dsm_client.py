@@ -471,6 +471,16 @@ class DSMClient:
                 self._api_info[api_name] = info
         self._queried.update(wanted)
 
+    def rediscover(self):
+        """Look the collection's APIs up again (a package installed since the login brings its own): {name: info}.
+
+        A session adopted from the play (dsm_session) carries the APIs DSM listed at login; an install makes that
+        list stale, and the caller hands the play this one."""
+        self._queried = set()
+        self._api_info = {name: info for name, info in self._api_info.items() if name not in COLLECTION_APIS}
+        self.discover(COLLECTION_APIS)
+        return dict(self._api_info)
+
     def has_api(self, name):
         return self.api_info(name) is not None
 

@@ -594,6 +594,11 @@ class Package(DSMResource):
         result["actions"] = self.actions
         if self.volume:
             result["volume"] = self.volume
+        if not self.module.check_mode and self.params["state"] != "absent":
+            # An install or an update brings (or changes) the package's APIs: the play's session lists those of its
+            # login, so hand back DSM's table as it is now (no secret in it) for the play to carry on with. Also when
+            # nothing changed: another host's task (the same NAS) may have installed it since this host's login.
+            result["api_info"] = self.client.rediscover()
 
 
 # --- dsm_package_info -------------------------------------------------------------------------------------------------

@@ -156,6 +156,14 @@ operation:
   description: V(create), V(update) or V(delete), when the package changed (or would in check mode).
   returned: changed
   type: str
+api_info:
+  description:
+    - DSM's table of the collection's APIs after the change (C(SYNO.API.Info), no secret in it). A play that shares
+      one session (O(dsm_session)) puts it in the session's C(api_info), as the session lists the APIs of its login
+      and an installed package brings its own (the dsm role's entry point C(packages) does).
+  returned: with O(state=present) or O(state=latest), not in check mode
+  type: dict
+  version_added: 0.3.0
 changed_keys:
   description: What an update changed (C(version), C(status)).
   returned: when an installed package was updated, started or stopped

@@ -228,7 +228,10 @@ def wait_ready(nas, timeout=60):
 @contextlib.contextmanager
 def running_guide_nas(home, docker_client):
     """The guide's NAS on a simulated NAS of its own in home (free ports), removed on exit."""
-    with supervisor.running(home / "simnas") as env:
+    # The guide's first clicks: Container Manager (Portainer runs on its Docker Engine) and Hyper Backup, installed in
+    # Package Center.
+    installed = {"SIMNAS_DSM_INSTALLED_PACKAGES": "FileStation,ContainerManager,HyperBackup"}
+    with supervisor.running(home / "simnas", **installed) as env:
         nas = GuideNAS(env, docker_client)
         try:
             build_the_guides_nas(nas, home)

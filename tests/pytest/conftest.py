@@ -29,6 +29,7 @@ from simnas import sshnas
 from simnas.ca import TestCA
 from simnas.dsm import create_app as create_dsm_app
 from simnas.dsm.apis import web
+from simnas.dsm.apis.package_center import USER_INSTALLED
 from simnas.dsm.apis.reverse_proxy import attach_nginx
 from simnas.portainer import SimConfig, create_app
 from simnas.server import RunningServer, free_port
@@ -41,9 +42,11 @@ FAST_HEALTHCHECK = {"interval": 500_000_000, "timeout": 5_000_000_000, "retries"
 #: DSM's slow actions scaled down to seconds (simnas.dsm.behaviours; the demo keeps the real values): a build that
 #: pulls takes 3 s and loses its answer after 2 s, as a 90 s pull loses it after 30 s on a real NAS. For the
 #: simulated DSMs of the fixtures and, through SIMNAS_DSM_BEHAVIOURS, those the supervisor starts for a test.
-#: Also the web-server restart after a certificate change (up to a minute), a root task's queue (minutes) and Let's
-#: Encrypt (minutes). Tests of one of them set their own.
+#: Also the web-server restart after a certificate change (up to a minute), a root task's queue (minutes), Let's
+#: Encrypt (minutes) and a Package Center install (minutes: a fresh supervisor NAS installs Container Manager and
+#: Hyper Backup in each site.yml run that needs them). Tests of one of them set their own.
 SCALED_BEHAVIOURS = {
+    "package_install_seconds": 1.0,
     "project_build_pull_seconds": 3.0,
     "project_drop_after_seconds": 2.0,
     "httpd_restart_seconds": 0.3,
@@ -314,6 +317,9 @@ def start_dsm(home, **options):
     options.setdefault("volumes_root", home / "volumes")
     options.setdefault("ca_dir", home / "ca")
     options.setdefault("nas", sshnas.RootShell(home, start_missing=True))
+    # A fresh NAS has only what DSM ships; the module and role tests meet a NAS whose user installed Container
+    # Manager (Docker on DSM 6) and Hyper Backup in Package Center. Tests of a fresh NAS pass installed_packages.
+    options.setdefault("installed_packages", USER_INSTALLED[options.get("personality", "dsm7")])
     if options.get("real_dsm", True):
         options["behaviours"] = dict(SCALED_BEHAVIOURS, **(options.get("behaviours") or {}))
     app = create_dsm_app(**options)

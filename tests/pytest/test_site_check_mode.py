@@ -108,8 +108,12 @@ def test_check_mode_on_a_fresh_nas_changes_nothing(fresh_nas, docker_client):
     process = site(fresh_nas, overrides, check=True)
     assert process.returncode == 0, process.stdout[-4000:]
     assert play_recap(process, "simnas")["changed"] > 0, "check mode must predict the changes a first run makes"
+    # The docker and Portainer methods need no Container Manager from the run; the backup needs Hyper Backup.
+    assert "changed: [simnas -> localhost] => (item=HyperBackup)" in process.stdout
+    assert "(item=ContainerManager)" not in process.stdout
 
     state = control(fresh_nas, "dsm", "state")["state"]
+    assert set(state["package_center"]["installed"]) == {"FileStation"}, "check mode installed a package"
     # The snapshot job is a root Task Scheduler task: none made, none run (the old crontab line, which the first real
     # run removes in the NAS with a one-shot root task, is still in the NAS's /etc/crontab).
     assert state.get("scheduled_tasks", {}) == {}, "the snapshot job was written"
@@ -172,7 +176,11 @@ def test_each_tag_runs_its_role_then_check_mode_on_the_converged_nas_and_a_failu
             assert container_id() == first_container
 
             state = run_tag("hyper_backup")
+            # The fresh NAS has no Hyper Backup: the role installs it from Package Center first.
+            assert "SYNO.Core.Package.Installation.install" in dsm_writes["hyper_backup"]
+            assert "HyperBackup" in state["package_center"]["installed"]
             backup_apis = ("SYNO.Backup.", "SYNO.Core.Share.", "SYNO.Core.TaskScheduler.", "SYNO.Core.User.")
+            backup_apis += ("SYNO.Core.Package.",)
             assert all(write.startswith(backup_apis) for write in dsm_writes["hyper_backup"])
             assert [task["name"] for task in state["hyper_backup"]["tasks"].values()] == ["anki"]
             assert set(state["shares"]) == {"docker", "backups"} and len(state["reverse_proxy"]) == 1

@@ -11,8 +11,11 @@ simulators (DSM runs nginx).
 --ssh-port 0: the NAS's SSH service is off (its container runs without sshd; root scripts still run in it).
 
 The simulated DSM meets the playbooks as a real DSM does (simnas.dsm.behaviours); SIMNAS_DSM_BEHAVIOURS (a JSON
-object, e.g. {"project_build_pull_seconds": 3}) tunes its real-DSM behaviours, and SIMNAS_DSM_ABSENT_APIS
-(comma-separated) leaves APIs out, e.g. SYNO.Docker.Project for a NAS without Container Manager.
+object, e.g. {"project_build_pull_seconds": 3}) tunes its real-DSM behaviours, SIMNAS_DSM_ABSENT_APIS
+(comma-separated) leaves APIs out, e.g. SYNO.Docker.Project for a DSM without projects. A fresh NAS has only the
+packages DSM ships (File Station): SIMNAS_DSM_INSTALLED_PACKAGES (ids, comma-separated) seeds others, e.g.
+ContainerManager,HyperBackup, SIMNAS_DSM_NOT_OFFERED takes packages out of this model's catalog (ContainerManager for
+a model not offered it), and SIMNAS_DSM_EXTERNAL_IP is the address DSM detects (SYNO.Core.DDNS.ExtIP).
 
 Used by `make demo` and the molecule scenarios. Idempotent: start leaves a running NAS alone (and
 says so), stop is quiet when nothing runs. Each service writes its log to $SIMNAS_HOME/logs/ and its
@@ -82,12 +85,19 @@ def _services(home, args):
 
 
 def _dsm_options():
-    """The DSM simulator's options from SIMNAS_DSM_BEHAVIOURS and SIMNAS_DSM_ABSENT_APIS."""
+    """The DSM simulator's options from the SIMNAS_DSM_* variables (see the module's docstring)."""
     options = []
     for name, value in json.loads(os.environ.get("SIMNAS_DSM_BEHAVIOURS") or "{}").items():
         options += ["--behaviour", f"{name}={json.dumps(value)}"]
     for api in filter(None, os.environ.get("SIMNAS_DSM_ABSENT_APIS", "").split(",")):
         options += ["--absent-api", api.strip()]
+    for variable, option in (
+        ("SIMNAS_DSM_INSTALLED_PACKAGES", "--installed-packages"),
+        ("SIMNAS_DSM_NOT_OFFERED", "--not-offered"),
+        ("SIMNAS_DSM_EXTERNAL_IP", "--external-ip"),
+    ):
+        if os.environ.get(variable) is not None:
+            options += [f"{option}={os.environ[variable]}"]
     return options
 
 

@@ -206,8 +206,11 @@ def test_the_external_address_and_the_synology_account(make_dsm):
 def test_the_behaviours_are_listed_with_their_sources(make_dsm):
     dsm = make_dsm()
     listed = requests.get(dsm.http_url + "/_sim/behaviours", timeout=10).json()
-    for name in ("package_install_seconds", "package_install_answer_dropped", "package_control_seconds"):
+    for name in ("package_install_answer_dropped", "package_control_seconds"):
         assert listed[name]["source"] and listed[name]["value"] == listed[name]["real"]
+    # The fixtures scale the install down (SCALED_BEHAVIOURS in conftest.py); the demo keeps DSM's minutes.
+    install = listed["package_install_seconds"]
+    assert install["source"] and install["value"] < install["real"]
 
 
 def test_the_cli_starts_a_nas_with_the_packages_given(tmp_path):

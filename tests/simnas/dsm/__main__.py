@@ -13,8 +13,9 @@ while it is down, a run fails with exit code 127, as a NAS that is off runs noth
 with the simulator; --frontend-port RULE:LISTEN moves a rule port's listener (e.g. 443:8443). The real-DSM behaviours
 (simnas.dsm.behaviours) are on unless --no-real-dsm; --behaviour NAME=VALUE tunes one. --absent-api NAME leaves an
 API out (a NAS without the package that provides it: SYNO.Docker.Project without Container Manager).
---installed-packages (ids, comma-separated; "" for none) is what a fresh NAS has (default: File Station, Container
-Manager, Hyper Backup), --not-offered what this model's Package Center catalog lacks (simnas.dsm.apis.package_center).
+--installed-packages (ids, comma-separated; "" for none) is what a fresh NAS has (default: what DSM ships, File
+Station; Container Manager and Hyper Backup are Package Center installs), --not-offered what this model's Package
+Center catalog lacks (simnas.dsm.apis.package_center).
 """
 
 import argparse

@@ -142,10 +142,16 @@ CATALOGS = {
     ],
 }
 
-#: the packages a NAS starts with unless Simulator(installed_packages=...) says otherwise: today's simulated NAS has
-#: the Container Manager (Docker on DSM 6) and Hyper Backup APIs, and File Station a little ahead of the catalog
-#: (DSM 7.3's catalog may offer an older build than the installed one: dsmctl package-center.md)
+#: the packages a NAS starts with unless Simulator(installed_packages=...) says otherwise: what DSM ships, File
+#: Station, a little ahead of the catalog (DSM 7.3's catalog may offer an older build than the installed one: dsmctl
+#: package-center.md). Container Manager (Docker on DSM 6) and Hyper Backup are Package Center installs, as on a
+#: NAS fresh from its setup wizard: their APIs (PACKAGE_APIS) are absent until a play or a test installs them.
 DEFAULT_INSTALLED = {
+    "dsm7": {"FileStation": "1.4.2-1575"},
+    "dsm6": {"FileStation": "1.2.6-0210"},
+}
+#: what a user who installed both in Package Center has (tests of the modules that need them seed it explicitly)
+USER_INSTALLED = {
     "dsm7": {"FileStation": "1.4.2-1575", "ContainerManager": None, "HyperBackup": None},
     "dsm6": {"FileStation": "1.2.6-0210", "Docker": None, "HyperBackup": None},
 }
