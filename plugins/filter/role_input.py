@@ -133,6 +133,14 @@ def reverse_proxy(values):
                 "reverse_proxy_certificate_issue letsencrypt needs reverse_proxy_certificate_email (an e-mail address "
                 f"for Let's Encrypt, got '{email}') and reverse_proxy_source_protocol https."
             )
+    for address in values["reverse_proxy_letsencrypt_public_addresses"]:
+        try:
+            ipaddress.ip_address(str(address))
+        except ValueError:
+            raise AnsibleFilterError(
+                "reverse_proxy_letsencrypt_public_addresses must list IP addresses, the ones public DNS gives "
+                f"reverse_proxy_source_host (got '{address}')"
+            ) from None
     params = {}
     for option, variable in RULE_VARIABLES.items():
         params[option] = values[variable]
@@ -271,6 +279,7 @@ NEEDED = {
         *RULE_VARIABLES.values(),
         "reverse_proxy_certificate_issue",
         "reverse_proxy_certificate_email",
+        "reverse_proxy_letsencrypt_public_addresses",
     ),
     "hyper_backup": (
         "hyper_backup_data_dir",
