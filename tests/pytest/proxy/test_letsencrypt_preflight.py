@@ -76,7 +76,8 @@ def test_a_name_that_leads_to_the_nas_passes_and_the_certificate_is_issued(make_
     assert len(issued) == 1
     # A certificate already covers the name: nothing to request, nothing to check (no DDNS read on a rerun).
     proxy_dsm.reset_counters()
-    again = play(proxy_dsm, preflight=True, **dict(host_vars, reverse_proxy_letsencrypt_public_addresses=["192.0.2.1"]))
+    elsewhere = {**host_vars, "reverse_proxy_letsencrypt_public_addresses": ["192.0.2.1"]}
+    again = play(proxy_dsm, preflight=True, **elsewhere)
     assert again.returncode == 0, said(again)[-3000:]
     assert proxy_dsm.counters()["writes"] == {}
     assert not any(name.startswith("SYNO.Core.DDNS.") for name in proxy_dsm.counters()["read_params"])
