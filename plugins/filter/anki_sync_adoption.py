@@ -10,7 +10,7 @@ in the shape community.docker.docker_host_info gives with verbose_output, or the
 API by ankinas.synology.dsm_container_info), which shows the containers of every method alike.
 
 The filter anki_sync_data_dir_change decides what a run does when the found server keeps its data elsewhere than
-the configured data directory (the user moved anki_sync_server_data_dir): refuse, move the collections, or start
+the configured data directory (the user moved data_folder_path): refuse, move the collections, or start
 empty, from the users whose collections the two directories hold.
 """
 
@@ -166,8 +166,8 @@ def anki_sync_adoption(
         plan["refuse"] = (
             f"the container '{container['name']}' ({container['image']}, {made_by}) holds {holds}, "
             f"but keeps its data in {container['data_dir'] or 'no directory mounted on ' + DATA_MOUNT}, not in "
-            f"anki_sync_server_data_dir ({data_dir}). Nothing was changed. If it is your sync server, set "
-            "anki_sync_server_data_dir (and data_folder_path) to its data directory so it can be taken over; "
+            f"data_folder_path ({data_dir}). Nothing was changed. If it is your sync server, set "
+            "data_folder_path to its data directory so it can be taken over; "
             "otherwise stop it, or choose another anki_sync_server_container_name / anki_sync_server_host_port."
         )
         return plan
@@ -235,18 +235,18 @@ def anki_sync_data_dir_change(plan, old_users, new_users, choice="refuse", data_
             answer["refuse"] = (
                 f"anki_sync_server_data_dir_change is move, but {data_dir} already holds the collections of "
                 f"{', '.join(sorted(new_users))} and {old} those of {users}: a move would mix or overwrite them. "
-                "Nothing was changed. Merge the two folders yourself, or set anki_sync_server_data_dir back to "
+                "Nothing was changed. Merge the two folders yourself, or set data_folder_path back to "
                 f"{old}."
             )
         return answer
     if choice == "refuse":
         answer["refuse"] = (
-            f"anki_sync_server_data_dir changes from {old} to {data_dir}, but the {collections} of the running "
+            f"data_folder_path changes from {old} to {data_dir}, but the {collections} of the running "
             f"server ({users}) are in {old} and {data_dir} has none: the server would start empty there, and a "
             "device that answers the full-sync prompt with download would lose its notes. Nothing was changed. "
             "Set anki_sync_server_data_dir_change: move to move them there (the server stops while they are "
             f"copied; {old} is removed once every user logs in on the new one), or start_empty to start an empty "
-            f"server there ({old} stays as it is); or set anki_sync_server_data_dir (data_folder_path) back to {old}."
+            f"server there ({old} stays as it is); or set data_folder_path back to {old}."
         )
     elif choice == "move":
         answer["action"] = "move"

@@ -69,7 +69,7 @@ def anki_sync_server(values):
         )
     _port(values, "anki_sync_server_host_port")
     outside = values["anki_sync_server_allow_data_dir_outside_volumes"]
-    _path(values, "anki_sync_server_data_dir", outside_volumes=outside)
+    _path(values, "data_folder_path", outside_volumes=outside)
     if values["anki_sync_server_volume_root"]:
         _path(values, "anki_sync_server_volume_root", outside_volumes=True)
     address = str(values["anki_sync_server_bind_address"])
@@ -159,7 +159,7 @@ def reverse_proxy(values):
 #: the Hyper Backup task's options, as the role's variables name them
 BACKUP_VARIABLES = {
     "name": "hyper_backup_task_name",
-    "sources": "hyper_backup_data_dir",
+    "sources": "data_folder_path",
     "destination.type": "hyper_backup_destination_type",
     "destination.share": "hyper_backup_destination_share",
     "destination.host": "hyper_backup_remote_host",
@@ -172,7 +172,7 @@ BACKUP_VARIABLES = {
 
 
 def hyper_backup(values):
-    _path(values, "hyper_backup_data_dir")
+    _path(values, "data_folder_path")
     _path(values, "hyper_backup_tools_dir")
     _nas_path.check_volume(values["hyper_backup_destination_volume"], "hyper_backup_destination_volume")
     _path(values, "hyper_backup_legacy_cron_file", outside_volumes=True)
@@ -182,10 +182,10 @@ def hyper_backup(values):
         # /share/dir is the form Hyper Backup shows; the module checks that its share exists.
         on_volume = _nas_path.VOLUME_PREFIX.match(str(source)) is not None
         _nas_path.check(source, "hyper_backup_extra_sources", outside_volumes=not on_volume)
-    data, tools = values["hyper_backup_data_dir"], values["hyper_backup_tools_dir"]
+    data, tools = values["data_folder_path"], values["hyper_backup_tools_dir"]
     if (tools + "/").startswith(data + "/"):
         raise AnsibleFilterError(
-            f"hyper_backup_tools_dir ({tools}) must lie outside hyper_backup_data_dir ({data}): the snapshot job "
+            f"hyper_backup_tools_dir ({tools}) must lie outside data_folder_path ({data}): the snapshot job "
             "would back up its own log and script with the users' data."
         )
     at, frequency = values["hyper_backup_schedule_time"], values["hyper_backup_schedule_frequency"]
@@ -229,8 +229,33 @@ def hyper_backup(values):
         )
 
 
+#: the variables of earlier releases that are gone, and the one that replaces each (its role's check names it)
+REMOVED = {
+    "anki_sync_server_data_dir": "data_folder_path",
+    "hyper_backup_data_dir": "data_folder_path",
+}
+
+
+def dsm(values):
+    """The base role's shared variables: no variable of an earlier release is left in the inventory, the data folder
+    is a NAS path, and the portainer method has its Portainer."""
+    for old in sorted(set(REMOVED) & set(values["variables_set"])):
+        raise AnsibleFilterError(
+            f"{old} was removed: set {REMOVED[old]} instead (one variable names the data folder of every role: the "
+            f"sync server's data, the backup's source, the data folder made on the NAS), and remove {old} from the "
+            "inventory. Nothing was changed."
+        )
+    _path(values, "data_folder_path", outside_volumes=True)
+    if values["anki_sync_server_deploy_method"] == "portainer" and not values["portainer_url"]:
+        raise AnsibleFilterError(
+            "anki_sync_server_deploy_method portainer needs portainer_url (Portainer's address, e.g. "
+            "https://nas.lan:9443) and portainer_api_key (or portainer_username and portainer_password)."
+        )
+
+
 ROLES = {
     "anki_sync_server": anki_sync_server,
+    "dsm": dsm,
     "data_folder": data_folder,
     "hyper_backup": hyper_backup,
     "reverse_proxy": reverse_proxy,
@@ -254,6 +279,7 @@ def role_input(values, role):
 
 #: the variables each role's check reads (what its validate task hands over)
 NEEDED = {
+    "dsm": ("variables_set", "data_folder_path", "anki_sync_server_deploy_method", "portainer_url"),
     "data_folder": (
         "data_folder_path",
         "data_folder_volume",
@@ -264,7 +290,7 @@ NEEDED = {
     "anki_sync_server": (
         "anki_sync_server_image_tag",
         "anki_sync_server_host_port",
-        "anki_sync_server_data_dir",
+        "data_folder_path",
         "anki_sync_server_allow_data_dir_outside_volumes",
         "anki_sync_server_volume_root",
         "anki_sync_server_bind_address",
@@ -282,7 +308,7 @@ NEEDED = {
         "reverse_proxy_letsencrypt_public_addresses",
     ),
     "hyper_backup": (
-        "hyper_backup_data_dir",
+        "data_folder_path",
         "hyper_backup_tools_dir",
         "hyper_backup_destination_volume",
         "hyper_backup_legacy_cron_file",

@@ -1,6 +1,8 @@
-"""Every role documents exactly the variables it defaults, with the role's prefix."""
+"""Every role documents exactly the variables it defaults, with the role's prefix; what the roles share has one
+home, the base role dsm; the playbooks read no role's private variable."""
 
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -9,6 +11,13 @@ import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 ROLES = sorted(path.name for path in (ROOT / "roles").iterdir() if (path / "meta" / "argument_specs.yml").exists())
+#: the base role, and the variables it owns for every role besides its own dsm_ ones: the Portainer connection and
+#: the one data folder
+BASE = "dsm"
+SHARED = re.compile(r"^(portainer_[a-z_]+|data_folder_path)$")
+#: entry points that check only what they read, not all of main: the base role's deploy_method and shared run for the
+#: docker and portainer methods, which need no DSM connection (main requires one)
+READS_ITS_OWN = {("dsm", "deploy_method"), ("dsm", "shared")}
 
 
 def load(path):
@@ -27,7 +36,52 @@ def test_defaults_match_argument_specs(role):
 @pytest.mark.parametrize("role", ROLES)
 def test_variables_carry_the_role_prefix(role):
     options = load(ROOT / "roles" / role / "meta" / "argument_specs.yml")["argument_specs"]["main"]["options"]
-    assert [name for name in options if not name.startswith(role + "_")] == []
+    shared = SHARED if role == BASE else re.compile("(?!)")
+    assert [name for name in options if not name.startswith(role + "_") and not shared.match(name)] == []
+
+
+@pytest.mark.parametrize("role", sorted(set(ROLES) - {BASE}))
+def test_only_the_base_role_defines_what_the_roles_share(role):
+    defined = set(load(ROOT / "roles" / role / "defaults" / "main.yml"))
+    defined |= (
+        set(load(ROOT / "roles" / role / "vars" / "main.yml")) if (ROOT / "roles" / role / "vars").exists() else set()
+    )
+    assert [name for name in defined if SHARED.match(name) or name.startswith(BASE + "_")] == []
+
+
+def test_the_playbooks_read_no_private_variable_of_a_role():
+    """A playbook reads what a role publishes (role-prefixed, one underscore: hyper_backup_result, dsm_deploy_method),
+    never a role's own working variables (role__name); its own (status__, probe__, ...) and the collection's play-wide
+    ankinas__ ones are its business."""
+    private = re.compile(r"\b(" + "|".join(ROLES) + r")__\w+")
+    found = [
+        f"{playbook.name}: {match.group(0)}"
+        for playbook in sorted((ROOT / "playbooks").glob("*.yml"))
+        for match in private.finditer(playbook.read_text())
+    ]
+    assert found == []
+
+
+def test_the_deploy_method_is_read_as_the_base_role_publishes_it():
+    """The deploy method is picked once, by the base role's entry point deploy_method, and read as the facts it
+    publishes (dsm_deploy_method, dsm_over_ssh, dsm_docker_runs_on, dsm_docker_from_controller): no role or playbook
+    sets a method fact of its own, and the fact of earlier releases is gone (spelled in two parts here, so that a
+    search for it finds the base role, which names it once for readers of earlier releases, and the changelogs)."""
+    old_fact = "ankinas_" + "deploy_method"
+    files = [
+        *(ROOT / "roles").glob("*/*/*.yml"),
+        *(ROOT / "roles").glob("*/templates/*"),
+        *(ROOT / "playbooks").glob("*.yml"),
+    ]
+    assert [str(path.relative_to(ROOT)) for path in files if old_fact in path.read_text()] == [
+        "roles/dsm/meta/argument_specs.yml"
+    ]
+    setters = [
+        str(path.relative_to(ROOT))
+        for path in files
+        if re.search(r"^\s+dsm_(deploy_method|over_ssh|docker_runs_on|docker_from_controller):", path.read_text(), re.M)
+    ]
+    assert setters == ["roles/dsm/tasks/deploy_method.yml"]
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -66,6 +120,8 @@ def test_every_entry_point_the_playbooks_use_has_an_argument_spec():
     for role, entry_point in used:
         specs = load(ROOT / "roles" / role / "meta" / "argument_specs.yml")["argument_specs"]
         assert entry_point in specs, f"{role} has no argument spec for its entry point {entry_point}"
+        if (role, entry_point) in READS_ITS_OWN:
+            continue
         checked = specs[entry_point]["options"]
         assert all(checked.get(name) == spec for name, spec in specs["main"]["options"].items()), (
             f"{role}: {entry_point} checks less than main"

@@ -138,7 +138,7 @@ def test_a_foreign_container_on_the_port_fails_before_any_change(guide_nas, dock
         output = said(process)
         assert (
             f"the container '{foreign.name}' (jeankhawand/anki-sync-server:25.07, a container run with Docker) holds "
-            f"the host port {port}, but keeps its data in {tmp_path}, not in anki_sync_server_data_dir "
+            f"the host port {port}, but keeps its data in {tmp_path}, not in data_folder_path "
             "(/volume1/docker/anki-new). Nothing was changed." in output
         ), output[-3000:]
         assert (guide_nas.dsm_writes(), guide_nas.portainer_writes()) == writes

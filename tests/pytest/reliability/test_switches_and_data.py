@@ -150,7 +150,7 @@ def test_case3_a_new_data_path_without_collections_is_refused_then_moved_on_requ
     assert refused.returncode != 0
     output = said(refused)
     assert (
-        f"anki_sync_server_data_dir changes from {old} to {new}, but the 2 collections of the running server "
+        f"data_folder_path changes from {old} to {new}, but the 2 collections of the running server "
         f"(alice, bob) are in {old} and {new} has none" in output
     ), output[-3000:]
     assert "Nothing was changed" in output and "anki_sync_server_data_dir_change: move" in output

@@ -205,7 +205,9 @@ def test_deploy_rerun_change_passwords_and_upgrade(deployment, docker_client, tm
         ({"anki_sync_server_users": [{"name": "a", "password": ""}]}, "anki_sync_server_users[0].password"),
         ({"anki_sync_server_image_tag": "latest"}, "anki_sync_server_image_tag"),
         ({"anki_sync_server_host_port": 70000}, "anki_sync_server_host_port"),
-        ({"anki_sync_server_data_dir": "/srv/anki"}, "anki_sync_server_data_dir"),
+        ({"data_folder_path": "/srv/anki"}, "data_folder_path"),
+        # a variable of an earlier release names the one that replaced it
+        ({"anki_sync_server_data_dir": "/volume1/docker/anki-server"}, "set data_folder_path instead"),
     ],
 )
 def test_bad_input_fails_before_any_change(tmp_path, docker_client, overrides, message):

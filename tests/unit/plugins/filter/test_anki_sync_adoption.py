@@ -96,10 +96,7 @@ def test_a_server_this_collection_made_may_move_to_another_data_directory():
 def test_the_simulated_volume_root_is_hidden_from_the_messages():
     found = [container(data="/sim/volumes/volume1/other")]
     plan = anki_sync_adoption(found, method="docker", volume_root="/sim/volumes", **WANTED)
-    assert (
-        "keeps its data in /volume1/other, not in anki_sync_server_data_dir (/volume1/docker/anki-server)"
-        in (plan["refuse"])
-    )
+    assert "keeps its data in /volume1/other, not in data_folder_path (/volume1/docker/anki-server)" in (plan["refuse"])
     same = anki_sync_adoption(
         [container(data="/sim/volumes" + DATA)], method="docker", volume_root="/sim/volumes", **WANTED
     )

@@ -1,4 +1,4 @@
-"""What becomes of the collections when anki_sync_server_data_dir changes (filter anki_sync_data_dir_change)."""
+"""What becomes of the collections when data_folder_path changes (filter anki_sync_data_dir_change)."""
 
 import pytest
 from ansible.errors import AnsibleFilterError
@@ -12,7 +12,7 @@ def test_collections_left_behind_are_refused_by_default_counting_them():
     answer = anki_sync_data_dir_change(PLAN, ["bob", "alice"], [], data_dir=NEW)
     assert answer["action"] == ""
     assert answer["refuse"].startswith(
-        f"anki_sync_server_data_dir changes from {OLD} to {NEW}, but the 2 collections of the running server "
+        f"data_folder_path changes from {OLD} to {NEW}, but the 2 collections of the running server "
         f"(alice, bob) are in {OLD} and {NEW} has none"
     )
     assert "anki_sync_server_data_dir_change: move" in answer["refuse"] and "start_empty" in answer["refuse"]

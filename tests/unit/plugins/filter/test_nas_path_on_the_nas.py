@@ -23,8 +23,8 @@ def test_each_path_is_checked_once_under_the_first_variable_that_names_it():
     checks = nas_path_checks(
         [
             {"variable": "data_folder_path", "path": "/volume1/docker/anki"},
-            {"variable": "anki_sync_server_data_dir", "path": "/volume1/docker/anki"},
-            {"variable": "hyper_backup_data_dir", "path": "/srv/elsewhere"},
+            {"variable": "other_data_path", "path": "/volume1/docker/anki"},
+            {"variable": "elsewhere_path", "path": "/srv/elsewhere"},
         ]
     )
     assert checks == [
@@ -66,7 +66,7 @@ def test_a_link_inside_the_shared_folder_is_refused_too():
 def test_a_bind_mount_inside_the_shared_folder_is_refused():
     mounts = MOUNTS + "40 36 0:45 /backups /volume1/docker/anki rw - btrfs /dev/md2 rw\n"
     stats = {"/volume1/docker": FOLDER, "/volume1/docker/anki": FOLDER}
-    problem = nas_path_links(stats, "anki_sync_server_data_dir", "/volume1/docker/anki", mounts)
+    problem = nas_path_links(stats, "data_folder_path", "/volume1/docker/anki", mounts)
     assert "/volume1/docker/anki is a mount point (btrfs /dev/md2/backups)" in problem
 
 

@@ -13,13 +13,17 @@ DATA = "/volume1/docker/anki-server"
 
 
 def defaults(role, **changed):
-    """The role's defaults (a template stands for the default data folder), the play's facts, then changed."""
-    values = yaml.safe_load((ROLES / role / "defaults" / "main.yml").read_text())
+    """The base role's defaults and the role's (a template stands for the default data folder), the play's facts,
+    then changed."""
+    values = yaml.safe_load((ROLES / "dsm" / "defaults" / "main.yml").read_text())
+    values.update(yaml.safe_load((ROLES / role / "defaults" / "main.yml").read_text()))
     values = {key: DATA if "{{" in str(value) else value for key, value in values.items()}
     values.update(
         anki_sync_server_users=[{"name": "alice", "password": "a-password"}],
+        anki_sync_server_deploy_method="auto",
         ansible_connection="ssh",
         inventory_hostname="nas",
+        variables_set=["data_folder_path", "dsm_url", "anki_sync_server_users"],
     )
     values.update(changed)
     return {key: values[key] for key in NEEDED[role]}
@@ -80,8 +84,25 @@ def test_the_defaults_pass_and_come_back_unchanged(role):
             {"reverse_proxy_letsencrypt_public_addresses": ["203.0.113.7", "nas.example"]},
             "reverse_proxy_letsencrypt_public_addresses must list IP addresses",
         ),
-        ("hyper_backup", {"hyper_backup_data_dir": "/volume1/docker/"}, "hyper_backup_data_dir ends with '/'"),
-        ("hyper_backup", {"hyper_backup_tools_dir": DATA + "/tools"}, "must lie outside hyper_backup_data_dir"),
+        ("hyper_backup", {"data_folder_path": "/volume1/docker/"}, "data_folder_path ends with '/'"),
+        ("hyper_backup", {"hyper_backup_tools_dir": DATA + "/tools"}, "must lie outside data_folder_path"),
+        ("anki_sync_server", {"data_folder_path": "/srv/anki"}, "data_folder_path"),
+        (
+            "dsm",
+            {"variables_set": ["dsm_url", "anki_sync_server_data_dir"]},
+            "anki_sync_server_data_dir was removed: set data_folder_path instead",
+        ),
+        (
+            "dsm",
+            {"variables_set": ["hyper_backup_data_dir", "data_folder_path"]},
+            "hyper_backup_data_dir was removed: set data_folder_path instead",
+        ),
+        ("dsm", {"data_folder_path": "docker/anki"}, "data_folder_path"),
+        (
+            "dsm",
+            {"anki_sync_server_deploy_method": "portainer"},
+            "anki_sync_server_deploy_method portainer needs portainer_url",
+        ),
         ("hyper_backup", {"hyper_backup_extra_sources": ["/docker/../x"]}, "hyper_backup_extra_sources contains"),
         ("hyper_backup", {"hyper_backup_destination_share": "a/b"}, "hyper_backup_destination_share must be the"),
         (
