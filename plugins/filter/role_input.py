@@ -173,7 +173,6 @@ BACKUP_VARIABLES = {
 
 def hyper_backup(values):
     _path(values, "hyper_backup_data_dir")
-    _path(values, "hyper_backup_tools_dir")
     _nas_path.check_volume(values["hyper_backup_destination_volume"], "hyper_backup_destination_volume")
     _path(values, "hyper_backup_legacy_cron_file", outside_volumes=True)
     if values["hyper_backup_volume_root"]:
@@ -182,12 +181,6 @@ def hyper_backup(values):
         # /share/dir is the form Hyper Backup shows; the module checks that its share exists.
         on_volume = _nas_path.VOLUME_PREFIX.match(str(source)) is not None
         _nas_path.check(source, "hyper_backup_extra_sources", outside_volumes=not on_volume)
-    data, tools = values["hyper_backup_data_dir"], values["hyper_backup_tools_dir"]
-    if (tools + "/").startswith(data + "/"):
-        raise AnsibleFilterError(
-            f"hyper_backup_tools_dir ({tools}) must lie outside hyper_backup_data_dir ({data}): the snapshot job "
-            "would back up its own log and script with the users' data."
-        )
     at, frequency = values["hyper_backup_schedule_time"], values["hyper_backup_schedule_frequency"]
     names = {key: "hyper_backup_schedule_" + key for key in ("frequency", "time", "weekdays")}
     problem = schedule_problem(frequency, at, values["hyper_backup_schedule_weekdays"], names)
@@ -199,7 +192,7 @@ def hyper_backup(values):
             "name": values["hyper_backup_task_name"],
             "state": "present",
             "run_now": False,
-            "sources": [data],
+            "sources": [values["hyper_backup_data_dir"]],
             "destination": {
                 "type": values["hyper_backup_destination_type"],
                 "share": values["hyper_backup_destination_share"],
@@ -283,7 +276,6 @@ NEEDED = {
     ),
     "hyper_backup": (
         "hyper_backup_data_dir",
-        "hyper_backup_tools_dir",
         "hyper_backup_destination_volume",
         "hyper_backup_legacy_cron_file",
         "hyper_backup_volume_root",
