@@ -173,7 +173,6 @@ BACKUP_VARIABLES = {
 
 def hyper_backup(values):
     _path(values, "data_folder_path")
-    _path(values, "hyper_backup_tools_dir")
     _nas_path.check_volume(values["hyper_backup_destination_volume"], "hyper_backup_destination_volume")
     _path(values, "hyper_backup_legacy_cron_file", outside_volumes=True)
     if values["hyper_backup_volume_root"]:
@@ -182,12 +181,6 @@ def hyper_backup(values):
         # /share/dir is the form Hyper Backup shows; the module checks that its share exists.
         on_volume = _nas_path.VOLUME_PREFIX.match(str(source)) is not None
         _nas_path.check(source, "hyper_backup_extra_sources", outside_volumes=not on_volume)
-    data, tools = values["data_folder_path"], values["hyper_backup_tools_dir"]
-    if (tools + "/").startswith(data + "/"):
-        raise AnsibleFilterError(
-            f"hyper_backup_tools_dir ({tools}) must lie outside data_folder_path ({data}): the snapshot job "
-            "would back up its own log and script with the users' data."
-        )
     at, frequency = values["hyper_backup_schedule_time"], values["hyper_backup_schedule_frequency"]
     names = {key: "hyper_backup_schedule_" + key for key in ("frequency", "time", "weekdays")}
     problem = schedule_problem(frequency, at, values["hyper_backup_schedule_weekdays"], names)
@@ -199,7 +192,7 @@ def hyper_backup(values):
             "name": values["hyper_backup_task_name"],
             "state": "present",
             "run_now": False,
-            "sources": [data],
+            "sources": [values["data_folder_path"]],
             "destination": {
                 "type": values["hyper_backup_destination_type"],
                 "share": values["hyper_backup_destination_share"],
@@ -229,10 +222,18 @@ def hyper_backup(values):
         )
 
 
-#: the variables of earlier releases that are gone, and the one that replaces each (its role's check names it)
+#: the variables of earlier releases that are gone, and what to do instead (the base role's check names it)
+ONE_DATA_FOLDER = (
+    "set data_folder_path instead (one variable names the data folder of every role: the sync server's data, the "
+    "backup's source, the data folder made on the NAS)"
+)
 REMOVED = {
-    "anki_sync_server_data_dir": "data_folder_path",
-    "hyper_backup_data_dir": "data_folder_path",
+    "anki_sync_server_data_dir": ONE_DATA_FOLDER,
+    "hyper_backup_data_dir": ONE_DATA_FOLDER,
+    "hyper_backup_tools_dir": (
+        "no file of the collection lives on the NAS any more (the snapshot job's task carries the script, and a "
+        "snapshot or restore over SSH hands it to the NAS's Python); a folder an earlier release made there can go"
+    ),
 }
 
 
@@ -241,9 +242,7 @@ def dsm(values):
     is a NAS path, and the portainer method has its Portainer."""
     for old in sorted(set(REMOVED) & set(values["variables_set"])):
         raise AnsibleFilterError(
-            f"{old} was removed: set {REMOVED[old]} instead (one variable names the data folder of every role: the "
-            f"sync server's data, the backup's source, the data folder made on the NAS), and remove {old} from the "
-            "inventory. Nothing was changed."
+            f"{old} was removed: {REMOVED[old]}. Remove {old} from the inventory. Nothing was changed."
         )
     _path(values, "data_folder_path", outside_volumes=True)
     if values["anki_sync_server_deploy_method"] == "portainer" and not values["portainer_url"]:
@@ -309,7 +308,6 @@ NEEDED = {
     ),
     "hyper_backup": (
         "data_folder_path",
-        "hyper_backup_tools_dir",
         "hyper_backup_destination_volume",
         "hyper_backup_legacy_cron_file",
         "hyper_backup_volume_root",

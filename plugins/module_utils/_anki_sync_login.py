@@ -16,7 +16,7 @@ import time
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit
 
-from ansible.module_utils.urls import open_url
+from ansible_collections.ankinas.synology.plugins.module_utils._http import Opener
 from ansible_collections.ankinas.synology.plugins.module_utils._wait import WaitTimeout, wait_until
 
 SYNC_VERSION = 11
@@ -91,18 +91,13 @@ class SyncServer:
     def __init__(self, module):
         self.module = module
         self.base = module.params["url"].rstrip("/") + "/"
+        self._http = None  # the Opener, made at the first request (it reads the CA file)
 
     def _open(self, path, data=None, headers=None):
-        params = self.module.params
-        return open_url(
-            self.base + path,
-            data=data,
-            headers=headers,
-            method="POST" if data is not None else "GET",
-            validate_certs=params["validate_certs"],
-            ca_path=params["ca_path"],
-            timeout=15,
-        )
+        if self._http is None:
+            self._http = Opener(self.module.params["validate_certs"], self.module.params["ca_path"])
+        method = "POST" if data is not None else "GET"
+        return self._http.open(self.base + path, data=data, headers=headers, method=method, timeout=15)
 
     def wait_healthy(self):
         started = time.monotonic()

@@ -32,8 +32,8 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode, urlsplit
 
 from ansible.module_utils.common.text.converters import to_native, to_text
-from ansible.module_utils.urls import open_url
 from ansible_collections.ankinas.synology.plugins.module_utils import _dsm_envelope
+from ansible_collections.ankinas.synology.plugins.module_utils._http import Opener
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
 
 INFO_API = "SYNO.API.Info"
@@ -329,6 +329,7 @@ class DSMClient:
         self.device_name = device_name
         self.validate_certs = validate_certs
         self.ca_path = ca_path
+        self._http = None  # the Opener, made at the first request (it reads the CA file)
         self.timeout = timeout
         self.enable_device_token = enable_device_token
         self._api_info = {}
@@ -667,17 +668,9 @@ class DSMClient:
     def _post(self, url, headers, body, timeout=None):
         timeout = timeout or self.timeout
         try:
-            response = open_url(
-                url,
-                data=body,
-                headers=headers,
-                method="POST",
-                validate_certs=self.validate_certs,
-                ca_path=self.ca_path,
-                timeout=timeout,
-                follow_redirects="none",
-                use_netrc=False,
-            )
+            if self._http is None:
+                self._http = Opener(self.validate_certs, self.ca_path)
+            response = self._http.open(url, data=body, headers=headers, method="POST", timeout=timeout)
             return response.getcode(), response.read()
         except HTTPError as exc:
             try:

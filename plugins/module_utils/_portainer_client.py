@@ -5,7 +5,7 @@
 
 PRIVATE to the collection: it can change at any time.
 
-Built on ansible.module_utils.urls.open_url only, so the execution host needs no extra packages.
+Built on the standard library only (module_utils/_http.py), so the execution host needs no extra packages.
 Authentication is an API key (header X-API-Key, Portainer 2.11+) or ONE POST /api/auth per client:
 the auth route is rate-limited (10 attempts, then "Access denied" for an hour), so the client never
 retries it. Reads are retried a few times on connection errors and 502/503/504; writes are sent once,
@@ -18,8 +18,7 @@ import time
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
 
-from ansible.module_utils.urls import ConnectionError as UrlsConnectionError
-from ansible.module_utils.urls import open_url
+from ansible_collections.ankinas.synology.plugins.module_utils._http import Opener, is_untrusted_certificate
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
 
 #: environment types that run Docker (1 = Docker API or socket, 2 = agent on Docker)
@@ -75,6 +74,7 @@ class PortainerClient:
         self._password = password
         self._validate_certs = validate_certs
         self._ca_path = ca_path
+        self._http = None  # the Opener, made at the first request (it reads the CA file)
         self._timeout = timeout
         self._sleep = sleep
         self._jwt = None
@@ -123,17 +123,9 @@ class PortainerClient:
     def _send(self, method, url, data, headers):
         """(status, body bytes); raises _TransientError for what is worth retrying."""
         try:
-            response = open_url(
-                url,
-                data=data,
-                headers=headers,
-                method=method,
-                timeout=self._timeout,
-                validate_certs=self._validate_certs,
-                ca_path=self._ca_path,
-                follow_redirects="none",
-                use_netrc=False,
-            )
+            if self._http is None:
+                self._http = Opener(self._validate_certs, self._ca_path)
+            response = self._http.open(url, data=data, headers=headers, method=method, timeout=self._timeout)
             return response.status, response.read()
         except HTTPError as exc:
             raw = exc.read() if exc.fp else b""
@@ -141,15 +133,15 @@ class PortainerClient:
                 message, details = _error_text(raw)
                 raise _TransientError(exc.code, (details and f"{message} ({details})") or message) from None
             return exc.code, raw
-        except UrlsConnectionError as exc:  # certificate problems: retrying does not help
-            raise PortainerAPIError(
-                method,
-                _path_of(url, self.base_url),
-                None,
-                str(exc),
-                hint="Check portainer_ca_path (or set portainer_validate_certs=false for a test instance)",
-            ) from None
         except (TimeoutError, URLError, OSError) as exc:
+            if is_untrusted_certificate(exc):  # retrying does not help
+                raise PortainerAPIError(
+                    method,
+                    _path_of(url, self.base_url),
+                    None,
+                    f"TLS failed ({exc.reason})",
+                    hint="Check portainer_ca_path (or set portainer_validate_certs=false for a test instance)",
+                ) from None
             reason = getattr(exc, "reason", exc)
             raise _TransientError(
                 None,

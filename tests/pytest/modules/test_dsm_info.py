@@ -57,3 +57,12 @@ def test_bad_url_is_refused_before_any_request(dsm):
     result = run_module("dsm_info", dsm.connection(dsm_url=dsm.url + "/webapi"))
     assert result.failed and "dsm_url" in result["msg"]
     assert dsm.counters()["logins_attempted"] == 0
+
+
+def test_a_nas_certificate_not_trusted_is_named_with_the_way_to_trust_it(dsm):
+    # Without dsm_ca_path the system's CAs do not know the simulated NAS's own CA: no request reaches DSM.
+    result = run_module("dsm_info", dsm.connection(dsm_ca_path=None))
+    assert result.failed, result
+    assert "CERTIFICATE_VERIFY_FAILED" in result["msg"], result["msg"]
+    assert "trust the NAS certificate with dsm_ca_path" in result["msg"], result["msg"]
+    assert dsm.counters()["logins_attempted"] == 0, dsm.counters()

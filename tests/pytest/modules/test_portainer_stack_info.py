@@ -66,3 +66,14 @@ def test_a_missing_stack_is_reported_absent_and_an_unknown_environment_fails(por
     unknown = run_module(MODULE, dict(connection, name="no-such-stack", endpoint="no-such-environment"))
     assert unknown.failed and "no-such-environment" in unknown["msg"], unknown.get("msg")
     assert portainer_sim.counters()["writes"] == 0
+
+
+def test_a_certificate_not_trusted_fails_at_once_naming_the_ca_option(
+    portainer_sim, run_module, connection, stack_name
+):
+    # Without portainer_ca_path the system's CAs do not know the simulator's test CA: retrying cannot help.
+    untrusted = {key: value for key, value in connection.items() if key != "portainer_ca_path"}
+    result = run_module(MODULE, dict(untrusted, name=stack_name))
+    assert result.get("failed"), result
+    assert "TLS failed" in result["msg"] and "CERTIFICATE_VERIFY_FAILED" in result["msg"], result["msg"]
+    assert "portainer_ca_path" in result["msg"] and "cannot reach" not in result["msg"], result["msg"]

@@ -35,8 +35,6 @@ class DeployedNAS:
             "anki_sync_server_hash_iterations": 1000,
             "anki_sync_server_check_timeout": 30,
             "anki_sync_server_users": USERS,
-            # case 11: the snapshot job must work from a folder with a space
-            "hyper_backup_tools_dir": "/volume1/docker/ankinas tools",
         }
 
     def site(

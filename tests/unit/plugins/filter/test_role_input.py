@@ -85,7 +85,6 @@ def test_the_defaults_pass_and_come_back_unchanged(role):
             "reverse_proxy_letsencrypt_public_addresses must list IP addresses",
         ),
         ("hyper_backup", {"data_folder_path": "/volume1/docker/"}, "data_folder_path ends with '/'"),
-        ("hyper_backup", {"hyper_backup_tools_dir": DATA + "/tools"}, "must lie outside data_folder_path"),
         ("anki_sync_server", {"data_folder_path": "/srv/anki"}, "data_folder_path"),
         (
             "dsm",
@@ -96,6 +95,11 @@ def test_the_defaults_pass_and_come_back_unchanged(role):
             "dsm",
             {"variables_set": ["hyper_backup_data_dir", "data_folder_path"]},
             "hyper_backup_data_dir was removed: set data_folder_path instead",
+        ),
+        (
+            "dsm",
+            {"variables_set": ["hyper_backup_tools_dir"]},
+            "hyper_backup_tools_dir was removed: no file of the collection lives on the NAS any more",
         ),
         ("dsm", {"data_folder_path": "docker/anki"}, "data_folder_path"),
         (
