@@ -56,15 +56,10 @@ def nas_path_checks(paths):
     return checks
 
 
-def nas_path_problem(check, results, mountinfo=""):
-    """nas_path_links() of one of nas_path_checks(), from the results of a stat loop over
-    `checks | subelements('components')` (each result's item is [check, component])."""
-    by_component = {}
-    for result in results or []:
-        item = result.get("item") if isinstance(result, dict) else None
-        if isinstance(item, (list, tuple)) and len(item) == 2:
-            by_component[item[1]] = result.get("stat") or {}
-    return nas_path_links(by_component, check["variable"], check["path"], mountinfo)
+def nas_path_problem(check, stats, mountinfo=""):
+    """nas_path_links() of one of nas_path_checks(), from ankinas.synology.nas_path_info's paths ({folder: what it
+    is}) and mount table."""
+    return nas_path_links(stats, check["variable"], check["path"], mountinfo)
 
 
 def nas_path_links(stats, variable, path, mountinfo=""):

@@ -1,7 +1,8 @@
 # Copyright: ankinas.synology contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""What the NAS's Docker action plugins share: running a script of _nas_docker on the NAS, and its failures."""
+"""What the NAS's action plugins share: a POSIX shell script run on the NAS, with nothing installed there (no module,
+so no Python), and the failures of the Docker ones (scripts of _nas_docker)."""
 
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_bytes, to_text
@@ -14,18 +15,19 @@ COMMON_OPTIONS = {
 }
 
 
-class NasDockerAction(ActionBase):
+class NasShellAction(ActionBase):
     """An action plugin that runs a POSIX shell script on the target (the NAS) and nothing else: no module, so no
-    Python there (task become applies: DSM's Docker socket is root-only)."""
+    Python there (task become applies: DSM's Docker socket and ACL-mode shared folders are root's)."""
 
     TRANSFERS_FILES = False
     _requires_connection = True
 
-    def nas(self, script, stdin=""):
-        """Runs script with /bin/sh on the target, stdin on its standard input; its stdout (\\r-free).
+    def shell(self, script, stdin=""):
+        """Runs script with /bin/sh on the target, stdin on its standard input; Ansible's answer (rc, stdout
+        \r-free).
 
         stdin is never empty: without input Ansible's ssh connection asks for a terminal for become, which merges
-        the streams and ends lines with \\r.
+        the streams and ends lines with \r.
         """
         # One compound command: Ansible may append "&& sleep 0" to what it runs.
         command = "{\n" + script.rstrip("\n") + "\n}"
@@ -40,15 +42,28 @@ class NasDockerAction(ActionBase):
         finally:
             for key, context in contexts.items():
                 context.no_log = no_log[key]
-        stdout = to_text(answer.get("stdout", "")).replace("\r", "")
+        answer["stdout"] = to_text(answer.get("stdout", "")).replace("\r", "")
+        return answer
+
+    def shell_failure(self, answer):
+        """Raises the failure of a script whose shell failed."""
+        raise AnsibleActionFail(
+            f"the shell on {self._task.delegate_to or 'the NAS'} failed (exit {answer.get('rc')}): "
+            f"{to_text(answer.get('stderr', '')).strip() or answer['stdout'].strip()}"
+        )
+
+
+class NasDockerAction(NasShellAction):
+    """A NasShellAction that runs the NAS's Docker CLI (scripts of _nas_docker)."""
+
+    def nas(self, script, stdin=""):
+        """Runs a script of _nas_docker on the target; its stdout."""
+        answer = self.shell(script, stdin)
         if answer.get("rc") == _nas_docker.NO_DOCKER_EXIT:
             raise AnsibleActionFail(_nas_docker.no_cli_message(self._task.args.get("docker_cli", "")))
         if answer.get("rc") not in (0, 1):
-            raise AnsibleActionFail(
-                f"the shell on {self._task.delegate_to or 'the NAS'} failed (exit {answer.get('rc')}): "
-                f"{to_text(answer.get('stderr', '')).strip() or stdout.strip()}"
-            )
-        return stdout
+            self.shell_failure(answer)
+        return answer["stdout"]
 
     def read(self, sections, what):
         """Runs docker read commands (name, docker args...) in one script; {name: section} and the CLI's path."""

@@ -75,13 +75,10 @@ def test_a_file_where_a_folder_belongs_is_refused():
     assert "exists on the NAS but is not a folder" in nas_path_links(stats, "v", "/volume1/docker/anki", MOUNTS)
 
 
-def test_the_problem_is_found_from_a_stat_loops_results():
+def test_the_problem_is_found_from_what_nas_path_info_read():
     check = nas_path_checks([{"variable": "v", "path": "/volume1/docker/link"}])[0]
-    results = [
-        {"item": [check, "/volume1/docker"], "stat": FOLDER},
-        {"item": [check, "/volume1/docker/link"], "stat": {"exists": True, "islnk": True, "lnk_source": "/x"}},
-    ]
-    assert "goes through the symbolic link /volume1/docker/link -> /x" in nas_path_problem(check, results, MOUNTS)
+    stats = {"/volume1/docker": FOLDER, "/volume1/docker/link": {"exists": True, "islnk": True, "lnk_source": "/x"}}
+    assert "goes through the symbolic link /volume1/docker/link -> /x" in nas_path_problem(check, stats, MOUNTS)
 
 
 def test_drift_lists_what_another_owner_holds():
