@@ -66,9 +66,12 @@ def phc_verify(password, value):
 
 
 def _deployed_credentials(deployed):
-    """{user name: credential} from a deployed environment (a dict, or docker's ["K=V", ...] list)."""
+    """{user name: credential} of what is deployed: the view of filter anki_sync_deployed (its users), or an
+    environment (a dict, or docker's ["K=V", ...] list)."""
     if not deployed:
         return {}
+    if isinstance(deployed, dict) and isinstance(deployed.get("users"), dict):
+        return {str(name): str(credential) for name, credential in deployed["users"].items()}
     if isinstance(deployed, dict):
         pairs = deployed.items()
     else:
