@@ -31,7 +31,7 @@ options:
   details:
     description:
       - Without O(name), also return every container as the Engine's inspect shows it, its environment included, in
-        RV(details): the list asks C(get) once per container anyway, so no second read of a container is needed.
+        RV(details); the list asks C(get) once per container anyway, so no second read of a container is needed.
         Run the task with C(no_log=true).
     type: bool
     default: false

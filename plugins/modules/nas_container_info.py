@@ -26,7 +26,7 @@ options:
   details:
     description:
       - With O(containers=true), also return every container as C(docker container inspect) shows it, its environment
-        included, in RV(details) (from the same read: no second read of a container). Register the result with
+        included, in RV(details), from the same read (no second read of a container). Register the result with
         C(no_log).
     type: bool
     default: false
