@@ -11,17 +11,18 @@ view (anki_sync_env), and each method's writer only encodes the rendered environ
 content ($ doubled for compose's interpolation).
 """
 
-import re
-
 import yaml
 from ansible.errors import AnsibleFilterError
+from ansible_collections.ankinas.synology.plugins.filter.anki_sync_env import (
+    NOT_IN_ENV_FILE,
+    USER_VARIABLE,
+    env_file_refusal,
+    users_of,
+)
 
 METHODS = ("docker", "portainer", "container_manager")
-USER_VARIABLE = re.compile(r"^SYNC_USER([0-9]+)$")
 DATA_MOUNT = "/anki_data"
 SERVER_PORT = "8080"
-#: what Portainer's stack.env cannot carry literally to every compose version (see anki_sync_env's users check)
-NOT_IN_ENV_FILE = re.compile(r"['\\\n\r]|\$\{")
 
 
 def _empty(method):
@@ -41,17 +42,6 @@ def _empty(method):
 def _unquoted(value):
     value = "" if value is None else str(value)
     return value[1:-1] if len(value) > 1 and value[0] == value[-1] == "'" else value
-
-
-def _users(env):
-    """{name: credential} of the SYNC_USERn variables of env, in their number's order."""
-    numbered = []
-    for key, value in env.items():
-        match = USER_VARIABLE.match(str(key))
-        if match and ":" in value:
-            name, credential = value.split(":", 1)
-            numbered.append((int(match.group(1)), name, credential))
-    return {name: credential for _number, name, credential in sorted(numbered)}
 
 
 def _env_dict(environment):
@@ -121,7 +111,7 @@ def _docker(read):
     view.update(
         exists=True,
         image=str(config.get("Image") or ""),
-        users=_users(env),
+        users=users_of(env),
         hashed=env.get("PASSWORDS_HASHED") == "1",
         port=str((bindings[0] or {}).get("HostPort") or ""),
         data_dir=data_dir or _compose_data_dir(host.get("Binds")),
@@ -139,7 +129,7 @@ def _portainer(read, service):
     # refers to them as ${SYNC_USERn} and carries PASSWORDS_HASHED itself.
     compose_env = _from_compose(view, stack.get("compose"), service, str)
     env = dict(compose_env, **{str(key): _unquoted(value) for key, value in (stack.get("env") or {}).items()})
-    view.update(exists=True, users=_users(env), hashed=env.get("PASSWORDS_HASHED") == "1")
+    view.update(exists=True, users=users_of(env), hashed=env.get("PASSWORDS_HASHED") == "1")
     return view
 
 
@@ -153,7 +143,7 @@ def _container_manager(read, service):
     containers = project.get("containers")
     view.update(
         exists=True,
-        users=_users(env),
+        users=users_of(env),
         hashed=env.get("PASSWORDS_HASHED") == "1",
         containers=len(containers) if isinstance(containers, list) else None,
     )
@@ -199,16 +189,11 @@ def anki_sync_encode(env, method, variable="anki_sync_server_users"):
     hashed = env.get("PASSWORDS_HASHED") == "1"
     encoded = {}
     for key, value in env.items():
-        match = USER_VARIABLE.match(key)
-        if not match:
+        if not USER_VARIABLE.match(key):
             continue
         name, _colon, secret = value.partition(":")
         if not hashed and NOT_IN_ENV_FILE.search(secret):
-            raise AnsibleFilterError(
-                f"{variable}[{int(match.group(1)) - 1}].password of user {name!r} contains a quote, a backslash, a "
-                "line break or '${', which Portainer's stack.env cannot carry literally to every compose version; "
-                "keep anki_sync_server_hash_passwords true (hashes never contain them) or choose another password"
-            )
+            raise AnsibleFilterError(env_file_refusal(f"{variable}[{int(key[len('SYNC_USER') :]) - 1}]", name))
         encoded[key] = f"'{value}'"
     return encoded
 
