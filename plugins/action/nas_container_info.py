@@ -7,7 +7,12 @@ plugins/modules/nas_container_info.py for the documentation)."""
 from ansible_collections.ankinas.synology.plugins.plugin_utils import _nas_docker
 from ansible_collections.ankinas.synology.plugins.plugin_utils._nas_action import COMMON_OPTIONS, NasDockerAction
 
-ARGUMENT_SPEC = {"name": {"type": "str"}, "containers": {"type": "bool", "default": False}, **COMMON_OPTIONS}
+ARGUMENT_SPEC = {
+    "name": {"type": "str"},
+    "containers": {"type": "bool", "default": False},
+    "details": {"type": "bool", "default": False},
+    **COMMON_OPTIONS,
+}
 
 
 class ActionModule(NasDockerAction):
@@ -16,7 +21,7 @@ class ActionModule(NasDockerAction):
         _validation, args = self.validate_argument_spec(
             argument_spec=ARGUMENT_SPEC,
             required_one_of=[["name", "containers"]],
-            mutually_exclusive=[["name", "containers"]],
+            mutually_exclusive=[["name", "containers"], ["name", "details"]],
         )
         result["changed"] = False
         if args["containers"]:
@@ -25,7 +30,11 @@ class ActionModule(NasDockerAction):
             listed = sections.get("containers")
             if listed is None or (listed["rc"] != 0 and not _nas_docker.only_gone(listed)):
                 self.engine_failure(listed or {"rc": -1, "out": stdout, "err": ""}, cli, "listing the containers")
-            result["containers"] = [_nas_docker.summary(item) for item in _nas_docker.parse_json(listed, "list")]
+            inspected = _nas_docker.parse_json(listed, "list")
+            result["containers"] = [_nas_docker.summary(item) for item in inspected]
+            if args["details"]:
+                # The list is made of every container's inspect: each one whole, for no second read of it.
+                result["details"] = {str(item.get("Name", "")).lstrip("/"): item for item in inspected}
         else:
             sections, cli = self.read([("container", "container", "inspect", args["name"])], "reading the container")
             section = sections["container"]

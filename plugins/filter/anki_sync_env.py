@@ -20,6 +20,9 @@ USER_VARIABLE = re.compile(r"^SYNC_USER[0-9]+$")
 # The server keeps each user's collection in a folder named after the user: a name must be one plain
 # directory name (no '/', no leading '.', so never '.' or '..') and carry no ':' (USER:PASSWORD).
 USER_NAME = re.compile(r"^[\w@+-][\w.@+-]{0,63}$")
+# Compose reads a single-quoted env file value literally (compose v2, python-dotenv 1.x), except these: a quote ends
+# it, and compose v1 (python-dotenv 0.x) expands ${...} even inside quotes.
+NOT_IN_ENV_FILE = re.compile(r"['\\\n\r]|\$\{")
 
 
 def _b64encode(raw):
@@ -65,22 +68,42 @@ def phc_verify(password, value):
     return hmac.compare_digest(candidate, digest)
 
 
+def users_of(env):
+    """{user name: credential} of the SYNC_USERn variables of env (a dict of str), in their number's order."""
+    numbered = []
+    for key, value in env.items():
+        if USER_VARIABLE.match(str(key)) and ":" in str(value):
+            name, credential = str(value).split(":", 1)
+            numbered.append((int(str(key)[len("SYNC_USER") :]), name, credential))
+    return {name: credential for _number, name, credential in sorted(numbered)}
+
+
+def env_file_refusal(where, name):
+    """The refusal of a plain-text password that Portainer's stack.env cannot carry (NOT_IN_ENV_FILE)."""
+    return (
+        f"{where}.password of user {name!r} contains a quote, a backslash, a line break or '${{', which "
+        "Portainer's stack.env cannot carry literally to every compose version; keep "
+        "anki_sync_server_hash_passwords true (hashes never contain them) or choose another password"
+    )
+
+
 def _deployed_credentials(deployed):
-    """{user name: credential} from a deployed environment (a dict, or docker's ["K=V", ...] list)."""
+    """{user name: credential} of what is deployed: the view of filter anki_sync_deployed (its users), or an
+    environment (a dict, or docker's ["K=V", ...] list)."""
     if not deployed:
         return {}
+    if isinstance(deployed, dict) and isinstance(deployed.get("users"), dict):
+        return {str(name): str(credential) for name, credential in deployed["users"].items()}
     if isinstance(deployed, dict):
         pairs = deployed.items()
     else:
         pairs = (item.split("=", 1) for item in deployed if "=" in item)
-    credentials = {}
+    env = {}
     for key, value in pairs:
         if isinstance(value, str) and len(value) > 1 and value[0] == value[-1] == "'":
             value = value[1:-1]  # written for an env file (env_file=true)
-        if USER_VARIABLE.match(key) and ":" in value:
-            name, credential = value.split(":", 1)
-            credentials[name] = credential
-    return credentials
+        env[key] = value
+    return users_of(env)
 
 
 def validate_users(users, variable, env_file=False):
@@ -109,14 +132,8 @@ def validate_users(users, variable, env_file=False):
             )
         if not isinstance(password, str) or not password:
             raise AnsibleFilterError(f"{where}.password is empty for user {name!r}; set a password (from Vault)")
-        # Compose reads a single-quoted env file value literally (compose v2, python-dotenv 1.x), except
-        # these: a quote ends it, and compose v1 (python-dotenv 0.x) expands ${...} even inside quotes.
-        if env_file and re.search(r"['\\\n\r]|\$\{", password):
-            raise AnsibleFilterError(
-                f"{where}.password of user {name!r} contains a quote, a backslash, a line break or '${{', which "
-                "Portainer's stack.env cannot carry literally to every compose version; keep "
-                "anki_sync_server_hash_passwords true (hashes never contain them) or choose another password"
-            )
+        if env_file and NOT_IN_ENV_FILE.search(password):
+            raise AnsibleFilterError(env_file_refusal(where, name))
 
 
 def anki_sync_env(

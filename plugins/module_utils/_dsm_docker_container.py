@@ -134,19 +134,26 @@ class ContainerClient:
             raise
 
     def containers(self):
-        """Every container in the Engine list's shape (one get per container: list shows no ports or mounts)."""
-        found = []
+        """Every container in the Engine list's shape (one get per container: list shows no ports or mounts), and
+        each one's DSM get answer by name."""
+        found, got_by_name = [], {}
         for entry in self.entries():
             got = self.get(entry.get("name") or "")
             if got is not None:  # removed between the list and the get
                 found.append(listed(entry, got))
-        return found
+                got_by_name[found[-1]["Names"][0].lstrip("/")] = got
+        return found, got_by_name
 
 
-def gather(client, name):
-    """The facts of the module dsm_container_info: every container, or the one called name."""
+def gather(client, name, details=False):
+    """The facts of the module dsm_container_info: every container (with details, each one's inspect too, from
+    the same reads), or the one called name."""
     containers = ContainerClient(client)
     if name is None:
-        return {"containers": containers.containers()}
+        found, got_by_name = containers.containers()
+        facts = {"containers": found}
+        if details:
+            facts["details"] = {key: inspect(got) for key, got in got_by_name.items()}
+        return facts
     got = containers.get(name)
     return {"exists": got is not None, "container": inspect(got) if got is not None else {}}

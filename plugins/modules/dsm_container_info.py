@@ -28,6 +28,13 @@ options:
     description:
       - The container to read whole, its environment included (run the task with C(no_log=true)).
     type: str
+  details:
+    description:
+      - Without O(name), also return every container as the Engine's inspect shows it, its environment included, in
+        RV(details); the list asks C(get) once per container anyway, so no second read of a container is needed.
+        Run the task with C(no_log=true).
+    type: bool
+    default: false
 extends_documentation_fragment:
   - ankinas.synology.dsm
   - ankinas.synology.attributes.INFO_MODULE
@@ -55,6 +62,10 @@ containers:
             "State": "running", "Ports": [{"IP": "127.0.0.1", "PrivatePort": 8080, "PublicPort": 27701, "Type": "tcp"}],
             "Mounts": [{"Type": "bind", "Source": "/volume1/docker/anki-server", "Destination": "/anki_data"}],
             "Labels": {"com.docker.compose.project": "anki"}}]
+details:
+  description: Every container by name (without O(name), with O(details=true)), as the Engine's inspect shows it.
+  returned: when O(details=true) and O(name) is not set
+  type: dict
 exists:
   description: Whether the container O(name) exists.
   returned: when O(name) is set
@@ -70,8 +81,9 @@ from ansible_collections.ankinas.synology.plugins.module_utils._dsm_module impor
 
 
 def main():
-    module = dsm_module(dict(name=dict(type="str")))
-    run_read_module(module, lambda client: gather(client, module.params["name"]), errors=ERRORS)
+    module = dsm_module(dict(name=dict(type="str"), details=dict(type="bool", default=False)))
+    params = module.params
+    run_read_module(module, lambda client: gather(client, params["name"], params["details"]), errors=ERRORS)
 
 
 if __name__ == "__main__":

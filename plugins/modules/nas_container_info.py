@@ -23,6 +23,13 @@ options:
         C(ImageID), C(State), C(Labels), C(Mounts), C(Ports)) as community.docker.docker_host_info shows it.
     type: bool
     default: false
+  details:
+    description:
+      - With O(containers=true), also return every container as C(docker container inspect) shows it, its environment
+        included, in RV(details), from the same read (no second read of a container). Register the result with
+        C(no_log).
+    type: bool
+    default: false
   docker_cli:
     description: The Docker CLI's path; see M(ankinas.synology.nas_container).
     type: str
@@ -63,6 +70,10 @@ containers:
   returned: when O(containers=true)
   type: list
   elements: dict
+details:
+  description: Every container by name (without the leading C(/)), as C(docker container inspect) shows it.
+  returned: when O(details=true)
+  type: dict
 docker_cli:
   description: The Docker CLI's path on the NAS.
   returned: always
