@@ -15,7 +15,7 @@ class ActionModule(NasShellAction):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        paths = [path for path in dict.fromkeys(args["paths"])]  # each once, in order
+        paths = list(dict.fromkeys(args["paths"]))  # each once, in order
         answer = self.shell(_nas_paths.script(paths))
         if answer.get("rc") != 0:
             self.shell_failure(answer)

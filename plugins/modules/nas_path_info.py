@@ -14,7 +14,8 @@ description:
     links, and returns the NAS's C(/proc/self/mountinfo); the roles refuse a data path that goes through a link or a
     mount point with it (filter C(ankinas.synology.nas_path_problem)).
   - An action plugin, like M(ankinas.synology.nas_container_info), so the NAS runs only one POSIX shell command (its
-    C([ -L ]), C([ -d ]) tests and C(readlink)) for every path at once: no module, no Python, nothing installed.
+    C([ -L ]) and C([ -d ]) tests and C(readlink)) for every path at once, with no module, no Python and nothing
+    installed.
   - Shared folders are ACL-mode on DSM, so run the task with C(become=true) to read every folder.
 options:
   paths:
