@@ -154,6 +154,13 @@ class Probe:
     def _api_names(self):
         return ",".join(sorted(set(table.PROBED_APIS) | set(COLLECTION_APIS))), None
 
+    def project_listed(self):
+        """Whether DSM's project list holds the project the inventory names; None when the list was not read."""
+        projects = self.answers.get("project_list")
+        if not isinstance(projects, dict) or not self.names.get("project"):
+            return None
+        return any(isinstance(item, dict) and item.get("name") == self.names["project"] for item in projects.values())
+
     def _project_id(self):
         projects = self.answers.get("project_list")
         listed = [p for p in (projects or {}).values() if isinstance(p, dict) and p.get("id")]
@@ -369,6 +376,7 @@ def gather(module, client):
         "summary": summary(results),
         "differing": [result["id"] for result in results if result["result"] == "differs"],
         "capture": probe.capture(),
+        "project_listed": probe.project_listed(),
     }
     if params["fail_on_difference"] and facts["differing"]:
         client.close()

@@ -158,6 +158,14 @@ differing:
   returned: always
   type: list
   elements: str
+project_listed:
+  description:
+    - Whether the project list DSM answered (contract C(project_list)) holds a project named O(project_name); null when
+      the list was not read. C(playbooks/site.yml) hands it to the anki_sync_server role, so the project is not read
+      a second time in the run.
+  returned: always
+  type: bool
+  sample: false
 capture:
   description:
     - "What a user can attach to a bug report: per call the API, method, version, the parameters as the table
