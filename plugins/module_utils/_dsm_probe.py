@@ -155,7 +155,10 @@ class Probe:
         return ",".join(sorted(set(table.PROBED_APIS) | set(COLLECTION_APIS))), None
 
     def project_listed(self):
-        """Whether DSM's project list holds the project the inventory names; None when the list was not read."""
+        """Whether DSM's project list holds the project the inventory names; None when the list was not read. A DSM
+        without Container Manager (no SYNO.Docker.Project) holds no project: False."""
+        if any(r["id"] == "project_list" and r["result"] == NOT_OFFERED for r in self.results):
+            return False
         projects = self.answers.get("project_list")
         if not isinstance(projects, dict) or not self.names.get("project"):
             return None

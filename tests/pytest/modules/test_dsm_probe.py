@@ -46,3 +46,11 @@ def test_project_listed_is_null_when_no_project_list_was_read(dsm):
     result = run_module("dsm_probe", dsm.connection(modules=["dsm_shared_folder"], project_name="anything"))
     assert not result.failed, result.get("msg")
     assert result["project_listed"] is None
+
+
+def test_project_listed_is_false_on_a_dsm_without_container_manager(make_dsm):
+    dsm = make_dsm(absent_apis=["SYNO.Docker.Project"])
+    result = run_module("dsm_probe", dsm.connection(modules=["dsm_container_project_info"], project_name="anything"))
+    assert not result.failed, result.get("msg")
+    assert [r["result"] for r in result["contracts"] if r["id"] == "project_list"] == ["not offered"]
+    assert result["project_listed"] is False
