@@ -86,7 +86,8 @@ def run_playbook(playbook, inventory, workdir, env=None, extra_vars=None, label=
         os.environ,
         **(env or {}),
         ANSIBLE_CALLBACK_PLUGINS=str(CALLBACKS),
-        ANSIBLE_CALLBACKS_ENABLED="bench_timer",
+        # The checkout's ansible.cfg callbacks (the run as users run it), plus the timer.
+        ANSIBLE_CALLBACKS_ENABLED="ankinas.synology.dsm_logout,ankinas.synology.preload,bench_timer",
         BENCH_TIMER_OUT=str(timer_out),
         ANSIBLE_NOCOLOR="1",
     )

@@ -1,0 +1,59 @@
+"""The preload callback (ankinas.synology.preload): each task's worker, a fork of ansible-playbook's main process,
+finds the collection's filters and action plugins already loaded instead of compiling them again."""
+
+import json
+from pathlib import Path
+
+import pytest
+from harness.runner import play_recap, run_playbook
+
+PLUGINS = Path(__file__).resolve().parents[2] / "plugins"
+
+FILTERS = "ansible_collections.ankinas.synology.plugins.filter."
+ACTIONS = "ansible_collections.ankinas.synology.plugins.action."
+
+# A filter of the test's own (not of the collection) that says which of the collection's plugins the worker that
+# templates it has loaded, before the task uses any of them.
+PROBE_FILTER = """
+import sys
+
+
+def collection_plugins_loaded(_):
+    prefixes = ("ansible_collections.ankinas.synology.plugins.filter.",
+                "ansible_collections.ankinas.synology.plugins.action.")
+    return sorted(name for name in sys.modules if name.startswith(prefixes))
+
+
+class FilterModule:
+    def filters(self):
+        return {"collection_plugins_loaded": collection_plugins_loaded}
+"""
+
+PLAY = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Write down what this task's worker has loaded
+      ansible.builtin.copy:
+        content: "{{ 'any' | collection_plugins_loaded | to_json }}"
+        dest: "{{ loaded_path }}"
+        mode: "0600"
+"""
+
+
+@pytest.mark.parametrize("callbacks", ["ankinas.synology.preload", "ankinas.synology.dsm_logout"])
+def test_every_worker_inherits_the_collections_filters_and_action_plugins(tmp_path, callbacks):
+    (tmp_path / "filter_plugins").mkdir()
+    (tmp_path / "filter_plugins" / "probe.py").write_text(PROBE_FILTER)
+    playbook = tmp_path / "loaded.yml"
+    playbook.write_text(PLAY)
+    env = {"ANSIBLE_CALLBACKS_ENABLED": callbacks, "ANSIBLE_FILTER_PLUGINS": str(tmp_path / "filter_plugins")}
+    process = run_playbook(playbook, extra_vars={"loaded_path": str(tmp_path / "loaded.json")}, env=env)
+    assert play_recap(process)["failed"] == 0, process.stdout + process.stderr
+    loaded = json.loads((tmp_path / "loaded.json").read_text())
+    if "preload" not in callbacks:
+        assert loaded == []  # without the callback, each worker compiles what its task uses
+        return
+    expected = [FILTERS + path.stem for path in PLUGINS.glob("filter/*.py")]
+    expected += [ACTIONS + path.stem for path in PLUGINS.glob("action/*.py")]
+    assert sorted(expected) == loaded
