@@ -16,13 +16,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 COLLECTIONS = ROOT / ".collections"
+PAYLOAD_BYTECODE = Path(__file__).resolve().parent / "payload_bytecode"
 #: the msg of a ModuleResult whose module printed no JSON (it crashed before exit_json/fail_json)
 NO_JSON = "module printed no JSON"
 
 
 def _env(extra=None):
     env = dict(os.environ)
-    paths = [str(ROOT / "tests"), str(COLLECTIONS)]
+    # The modules' payloads compile each source once per checkout (payload_bytecode/sitecustomize.py).
+    paths = [str(ROOT / "tests"), str(COLLECTIONS), str(PAYLOAD_BYTECODE)]
+    env.setdefault("ANKINAS_PAYLOAD_BYTECODE", str(ROOT / ".cache" / "payload-bytecode"))
     if env.get("PYTHONPATH"):
         paths.append(env["PYTHONPATH"])
     env["PYTHONPATH"] = os.pathsep.join(paths)
