@@ -177,3 +177,44 @@ def backup_now(deployed_nas, snapshot=True):
         env=dict(deployed_nas.env, ANSIBLE_RUN_TAGS="hyper_backup"),
         inventory=str(ROOT / "inventories" / "demo"),
     )
+
+
+def backup_through_dsm(deployed_nas):
+    """Runs the Hyper Backup task now through the DSM Web API, as its schedule would; its result once it ended."""
+    client = deployed_nas.dsm_client()
+    try:
+        (task,) = client.call("SYNO.Backup.Task", "list", {}, version=1)["task_list"]
+        client.call("SYNO.Backup.Task", "backup", {"task_id": task["task_id"]}, version=1, write=True)
+        deadline = time.monotonic() + 60
+        while True:
+            result = client.call("SYNO.Backup.Task", "status", {"task_id": task["task_id"]}, version=1)
+            if result["last_bkp_result"] != "backingup":
+                return result["last_bkp_result"]
+            assert time.monotonic() < deadline, "the backup did not end within 60 s"
+            time.sleep(0.2)
+    finally:
+        client.close()
+
+
+def snapshot_through_dsm(deployed_nas):
+    """Runs the snapshot job (a root Task Scheduler task site.yml made) now through the DSM Web API, as its schedule
+    would, and waits until it ended (it stops the server for the snapshot and starts it again); asserts it succeeded.
+    With backup_through_dsm: what a night does, without an ansible-playbook run (backup_now is the role's way)."""
+
+    def snapshot_job():
+        jobs = deployed_nas.dsm_state()["state"]["scheduled_tasks"].values()
+        (job,) = [job for job in jobs if job["name"] == "ankinas-anki-snapshot-anki"]  # the demo's task: anki
+        return job
+
+    client = deployed_nas.dsm_client()
+    try:
+        tasks = [{"id": snapshot_job()["id"], "real_owner": "root"}]
+        client.call("SYNO.Core.TaskScheduler", "run", {"tasks": tasks}, version=2, write=True)
+    finally:
+        client.close()
+    deadline = time.monotonic() + 60
+    while "exit_code" not in (last_run := snapshot_job()["last_run"]):
+        assert time.monotonic() < deadline, "the snapshot job did not finish within 60 s"
+        time.sleep(0.2)
+    assert last_run["exit_code"] == 0, last_run["output"]
+    deployed_nas.wait_healthy()
