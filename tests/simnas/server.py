@@ -7,12 +7,24 @@ free_port() reserves a port for a program that binds it later (simnas.ports).
 import ssl
 import threading
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from simnas import ports
 
 #: a port reserved for a program that binds it later (simnas.ports.free_port): the tests' one import for it
 free_port = ports.free_port
+
+
+class _Handler(WSGIRequestHandler):
+    """Werkzeug's handler with TCP_NODELAY on each connection (socketserver's switch, off by default).
+
+    Werkzeug writes an answer's headers and body in separate writes (separate TLS records); with Nagle's algorithm on,
+    the kernel holds the body until the client acknowledges the headers, which the client delays: about 14 ms per
+    request here (20 ms against 6 ms per DSM request, measured with http.client on this machine). nginx, which
+    serves DSM's Web API on a real NAS, sets TCP_NODELAY on keep-alive connections by default (tcp_nodelay on).
+    This changes no answer, only how fast the simulator gets it out."""
+
+    disable_nagle_algorithm = True
 
 
 class RunningServer:
@@ -24,7 +36,7 @@ class RunningServer:
         if certfile:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(certfile, keyfile)
-        self._server = make_server(host, port, app, threaded=True, ssl_context=context)
+        self._server = make_server(host, port, app, threaded=True, request_handler=_Handler, ssl_context=context)
         self.host = host
         self.port = self._server.server_port
         self.url = f"{'https' if context else 'http'}://{host}:{self.port}"
