@@ -159,24 +159,11 @@ def test_ownership_drift_is_repaired(deployed_nas):
 
 
 def test_the_snapshot_job_snapshots_every_collection(deployed_nas):
-    # 11: the snapshot job, a root Task Scheduler task, started through the DSM Web API as DSM would start it
-    def snapshot_task():
-        tasks = deployed_nas._control("state")["state"]["scheduled_tasks"]
-        (task,) = [task for task in tasks.values() if task["name"].startswith("ankinas-anki-snapshot-")]
-        return task
-
-    client = deployed_nas.dsm_client()
-    tasks = [{"id": snapshot_task()["id"], "real_owner": "root"}]
-    client.call("SYNO.Core.TaskScheduler", "run", {"tasks": tasks}, version=2, write=True)
-    client.close()
-    deadline = time.monotonic() + 60
-    while "exit_code" not in (last_run := snapshot_task()["last_run"]):
-        assert time.monotonic() < deadline, "the snapshot task did not finish within 60 s"
-        time.sleep(0.2)
-    assert last_run["exit_code"] == 0, last_run["output"]
+    # 11: the snapshot job, a root Task Scheduler task, started through the DSM Web API as DSM would start it; it
+    # stops the server for the snapshot and starts it again
+    snapshot_through_dsm(deployed_nas)
     for user in ("alice", "bob"):
         assert (deployed_nas.data_dir / user / "collection.snapshot.anki2").stat().st_size > 0
-    deployed_nas.wait_healthy()  # the job stopped the server for the snapshot and started it again
     deployed_nas.assert_serves_every_users_notes()
 
 
