@@ -1,6 +1,7 @@
 """Runs playbooks the way a user does (ansible-playbook on an inventory) and records each task with the
 benchmarks' callback (callback_plugins/bench_timer.py); builds the floor plays."""
 
+import configparser
 import json
 import os
 import statistics
@@ -14,6 +15,15 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "playbooks" / "site.yml"
 CALLBACKS = Path(__file__).resolve().parent / "callback_plugins"
+
+
+def checkout_callbacks():
+    """The callbacks the checkout's ansible.cfg enables (the runs as users run them)."""
+    config = configparser.ConfigParser()
+    config.read(ROOT / "ansible.cfg")
+    return [name.strip() for name in config["defaults"]["callbacks_enabled"].split(",")]
+
+
 # Actions that run in the controller's worker without shipping a module.
 CONTROLLER_ONLY = {
     "ansible.builtin.set_fact",
@@ -86,8 +96,7 @@ def run_playbook(playbook, inventory, workdir, env=None, extra_vars=None, label=
         os.environ,
         **(env or {}),
         ANSIBLE_CALLBACK_PLUGINS=str(CALLBACKS),
-        # The checkout's ansible.cfg callbacks (the run as users run it), plus the timer.
-        ANSIBLE_CALLBACKS_ENABLED="ankinas.synology.dsm_logout,ankinas.synology.preload,bench_timer",
+        ANSIBLE_CALLBACKS_ENABLED=",".join([*checkout_callbacks(), "bench_timer"]),
         BENCH_TIMER_OUT=str(timer_out),
         ANSIBLE_NOCOLOR="1",
     )

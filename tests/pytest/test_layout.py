@@ -2,7 +2,10 @@
 scenario suites keep theirs), and the ordering list of the suite names files that exist."""
 
 import ast
+import configparser
 from pathlib import Path
+
+import yaml
 
 HERE = Path(__file__).resolve().parent
 MODULES = HERE.parents[1] / "plugins" / "modules"
@@ -27,3 +30,18 @@ def longest_files():
 def test_the_longest_files_first_are_files_of_the_suite():
     missing = [name for name in longest_files() if not (HERE / name).is_file()]
     assert not missing, f"LONGEST_FILES names files that do not exist (they would silently not run first): {missing}"
+
+
+def test_molecule_enables_the_callbacks_of_ansible_cfg():
+    # molecule writes its own ansible.cfg (the benchmarks read the checkout's): the same callbacks, one list to follow
+    root = Path(__file__).resolve().parents[2]
+    checkout = configparser.ConfigParser()
+    checkout.read(root / "ansible.cfg")
+    molecule = yaml.safe_load((root / "extensions" / "molecule" / "config.yml").read_text())
+    callbacks = [
+        checkout["defaults"]["callbacks_enabled"],
+        molecule["provisioner"]["config_options"]["defaults"]["callbacks_enabled"],
+    ]
+    expected, in_molecule = ([name.strip() for name in text.split(",")] for text in callbacks)
+    assert in_molecule == expected
+    assert "ankinas.synology.preload" in expected
