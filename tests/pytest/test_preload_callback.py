@@ -1,5 +1,6 @@
 """The preload callback (ankinas.synology.preload): each task's worker, a fork of ansible-playbook's main process,
-finds the collection's filters and action plugins already loaded instead of compiling them again."""
+finds the collection's filters and action plugins already loaded instead of compiling them again, and the module
+payload builder's parse shared (what the shared parse does to a payload: tests/unit/plugins/callback)."""
 
 import json
 from pathlib import Path
@@ -13,15 +14,18 @@ FILTERS = "ansible_collections.ankinas.synology.plugins.filter."
 ACTIONS = "ansible_collections.ankinas.synology.plugins.action."
 
 # A filter of the test's own (not of the collection) that says which of the collection's plugins the worker that
-# templates it has loaded, before the task uses any of them.
+# templates it has loaded, before the task uses any of them, and whether it builds payloads with the shared parse.
 PROBE_FILTER = """
 import sys
+
+from ansible.executor import module_common
 
 
 def collection_plugins_loaded(_):
     prefixes = ("ansible_collections.ankinas.synology.plugins.filter.",
                 "ansible_collections.ankinas.synology.plugins.action.")
-    return sorted(name for name in sys.modules if name.startswith(prefixes))
+    loaded = sorted(name for name in sys.modules if name.startswith(prefixes))
+    return {"plugins": loaded, "parses_once": getattr(module_common._compile_module_ast, "parses_once", False)}
 
 
 class FilterModule:
@@ -42,7 +46,7 @@ PLAY = """
 
 
 @pytest.mark.parametrize("callbacks", ["ankinas.synology.preload", "ankinas.synology.dsm_logout"])
-def test_every_worker_inherits_the_collections_filters_and_action_plugins(tmp_path, callbacks):
+def test_every_worker_inherits_the_collections_plugins_and_the_shared_parse(tmp_path, callbacks):
     (tmp_path / "filter_plugins").mkdir()
     (tmp_path / "filter_plugins" / "probe.py").write_text(PROBE_FILTER)
     playbook = tmp_path / "loaded.yml"
@@ -52,8 +56,9 @@ def test_every_worker_inherits_the_collections_filters_and_action_plugins(tmp_pa
     assert play_recap(process)["failed"] == 0, process.stdout + process.stderr
     loaded = json.loads((tmp_path / "loaded.json").read_text())
     if "preload" not in callbacks:
-        assert loaded == []  # without the callback, each worker compiles what its task uses
+        # without the callback, each worker compiles what its task uses, and parses every payload's files
+        assert loaded == {"plugins": [], "parses_once": False}
         return
     expected = [FILTERS + path.stem for path in PLUGINS.glob("filter/*.py")]
     expected += [ACTIONS + path.stem for path in PLUGINS.glob("action/*.py")]
-    assert sorted(expected) == loaded
+    assert loaded == {"plugins": sorted(expected), "parses_once": True}
