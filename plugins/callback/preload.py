@@ -15,8 +15,9 @@ description:
     tasks, which made each such task 40-100 ms of CPU dearer (measured).
   - This callback loads every filter and action plugin of ankinas.synology in the main process when
     ansible-playbook starts, so the workers inherit them loaded. It changes no result, only what a run costs.
-  - "It also parses, once, the code that Ansible puts in every Python module's payload: C(module_utils.basic) and
-    what it imports, and this collection's C(module_utils). A worker that runs a module the run has not run before
+  - "It also parses, once, at the first task that may run a module (not before: a run that stops in its input checks
+    parses nothing), the code that Ansible puts in every Python module's payload: C(module_utils.basic) and what it
+    imports, and this collection's C(module_utils). A worker that runs a module the run has not run before
     builds its payload, and Ansible parses every file of it to find its imports; the parse of those shared files
     was most of that build, 0.2-0.3 s of CPU for each module of a run (measured: an idempotent C(site.yml) run,
     which uses about 20 different modules, took 9% less CPU with it; the main process holds about 25 MiB more).
@@ -53,12 +54,42 @@ class CallbackModule(CallbackBase):
     def __init__(self):
         super().__init__()
         self._display.vvv("ankinas.synology.preload: " + ", ".join(preload()))
+        self._parse_shared = False
+
+    def v2_playbook_on_task_start(self, task, is_conditional):
+        # At the first task that may run a module: a run that stops in its input checks parses nothing.
+        if self._parse_shared or task.action.rpartition(".")[2] in CONTROLLER_ACTIONS:
+            return
+        self._parse_shared = True
         parsed = share_module_parses()
         if parsed is None:
             self._display.vvv("ankinas.synology.preload: this ansible-core has no _compile_module_ast to share")
         else:
             self._display.vvv(f"ankinas.synology.preload: parsed {parsed} module_utils files once for every payload")
 
+    v2_playbook_on_handler_task_start = v2_playbook_on_task_start
+
+
+# Ansible's actions that run in the worker without a module payload (the first task of a play is often one).
+CONTROLLER_ACTIONS = frozenset(
+    (
+        "assert",
+        "debug",
+        "fail",
+        "set_fact",
+        "validate_argument_spec",
+        "include_tasks",
+        "import_tasks",
+        "include_role",
+        "import_role",
+        "include_vars",
+        "meta",
+        "set_stats",
+        "add_host",
+        "group_by",
+        "pause",
+    )
+)
 
 # What to load: each filter by name (one documentation file per filter), each action plugin as a class.
 KINDS = ((filter_loader, "filter/*.yml", {}), (action_loader, "action/*.py", {"class_only": True}))

@@ -33,13 +33,18 @@ class FilterModule:
         return {"collection_plugins_loaded": collection_plugins_loaded}
 """
 
+# The parse is shared at the first task that may run a module (a run that stops in its input checks parses nothing):
+# not yet in the worker of set_fact, in the worker of copy.
 PLAY = """
 - hosts: localhost
   gather_facts: false
   tasks:
+    - name: Note what this task's worker has loaded
+      ansible.builtin.set_fact:
+        before_any_module: "{{ 'any' | collection_plugins_loaded }}"
     - name: Write down what this task's worker has loaded
       ansible.builtin.copy:
-        content: "{{ 'any' | collection_plugins_loaded | to_json }}"
+        content: "{{ {'before_any_module': before_any_module, 'module': 'any' | collection_plugins_loaded} | to_json }}"
         dest: "{{ loaded_path }}"
         mode: "0600"
 """
@@ -57,8 +62,12 @@ def test_every_worker_inherits_the_collections_plugins_and_the_shared_parse(tmp_
     loaded = json.loads((tmp_path / "loaded.json").read_text())
     if "preload" not in callbacks:
         # without the callback, each worker compiles what its task uses, and parses every payload's files
-        assert loaded == {"plugins": [], "parses_once": False}
+        nothing = {"plugins": [], "parses_once": False}
+        assert loaded == {"before_any_module": nothing, "module": nothing}
         return
     expected = [FILTERS + path.stem for path in PLUGINS.glob("filter/*.py")]
     expected += [ACTIONS + path.stem for path in PLUGINS.glob("action/*.py")]
-    assert loaded == {"plugins": sorted(expected), "parses_once": True}
+    assert loaded == {
+        "before_any_module": {"plugins": sorted(expected), "parses_once": False},
+        "module": {"plugins": sorted(expected), "parses_once": True},
+    }
