@@ -14,8 +14,10 @@ FILTERS = "ansible_collections.ankinas.synology.plugins.filter."
 ACTIONS = "ansible_collections.ankinas.synology.plugins.action."
 
 # A filter of the test's own (not of the collection) that says which of the collection's plugins the worker that
-# templates it has loaded, before the task uses any of them, and whether it builds payloads with the shared parse.
+# templates it has loaded, before the task uses any of them, whether it builds payloads with the shared parse, and
+# whether the main process's objects are frozen for the garbage collector (gc.freeze).
 PROBE_FILTER = """
+import gc
 import sys
 
 from ansible.executor import module_common
@@ -25,7 +27,11 @@ def collection_plugins_loaded(_):
     prefixes = ("ansible_collections.ankinas.synology.plugins.filter.",
                 "ansible_collections.ankinas.synology.plugins.action.")
     loaded = sorted(name for name in sys.modules if name.startswith(prefixes))
-    return {"plugins": loaded, "parses_once": getattr(module_common._compile_module_ast, "parses_once", False)}
+    return {
+        "plugins": loaded,
+        "parses_once": getattr(module_common._compile_module_ast, "parses_once", False),
+        "frozen": gc.get_freeze_count() > 0,
+    }
 
 
 class FilterModule:
@@ -62,12 +68,12 @@ def test_every_worker_inherits_the_collections_plugins_and_the_shared_parse(tmp_
     loaded = json.loads((tmp_path / "loaded.json").read_text())
     if "preload" not in callbacks:
         # without the callback, each worker compiles what its task uses, and parses every payload's files
-        nothing = {"plugins": [], "parses_once": False}
+        nothing = {"plugins": [], "parses_once": False, "frozen": False}
         assert loaded == {"before_any_module": nothing, "module": nothing}
         return
     expected = [FILTERS + path.stem for path in PLUGINS.glob("filter/*.py")]
     expected += [ACTIONS + path.stem for path in PLUGINS.glob("action/*.py")]
     assert loaded == {
-        "before_any_module": {"plugins": sorted(expected), "parses_once": False},
-        "module": {"plugins": sorted(expected), "parses_once": True},
+        "before_any_module": {"plugins": sorted(expected), "parses_once": False, "frozen": False},
+        "module": {"plugins": sorted(expected), "parses_once": True, "frozen": True},
     }
