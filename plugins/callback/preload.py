@@ -28,8 +28,8 @@ description:
     documentation advises before forking): the workers' collections no longer walk them, nor copy the memory they
     sit on. Objects made later are collected as before."
   - The parse is shared by wrapping C(_compile_module_ast) of C(ansible.executor.module_common), which is private
-    to ansible-core (2.19 to 2.21 have it with the same arguments). On a release without it the callback only
-    loads the plugins, and says so with C(-vvv).
+    to ansible-core (2.19 to 2.21 have it with the same arguments). On a release without it the callback does not
+    share the parse (it still loads the plugins and freezes), and says so with C(-vvv).
   - Enable it in C(ansible.cfg) with C(callbacks_enabled = ankinas.synology.preload) (the project's
     C(ansible.cfg) does).
 requirements:
