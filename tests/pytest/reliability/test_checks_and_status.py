@@ -208,6 +208,24 @@ def test_a_renamed_backup_task_leaves_no_old_task_or_snapshot_job(deployed_nas):
         assert backup_tasks(deployed_nas) == ["anki-renamed"]
         assert snapshot_jobs(deployed_nas) == ["ankinas-anki-snapshot-anki-renamed"]
         assert "made under an earlier hyper_backup_task_name" in renamed.stdout, renamed.stdout[-3000:]
+
+        # A job an earlier name left (as an earlier version of this role would have): status.yml names it, and the
+        # next site.yml (the rename back, below) removes it with the renamed task's job.
+        options = deployed_nas.dsm_client_options()
+        connection = {"dsm_url": options["url"], "dsm_username": options["username"]}
+        connection.update(dsm_password=options["password"], dsm_ca_path=options["ca_path"])
+        script = (
+            "python3 - snapshot /volume1/docker/anki-server <<'ANKINAS_SNAPSHOT_PY'\nprint()\nANKINAS_SNAPSHOT_PY\n"
+        )
+        old_job = "ankinas-anki-snapshot-anki-old"
+        made = run_module("dsm_scheduled_task", dict(connection, name=old_job, script=script))
+        assert not made.failed, made.get("msg")
+        assert snapshot_jobs(deployed_nas) == ["ankinas-anki-snapshot-anki-old", "ankinas-anki-snapshot-anki-renamed"]
+        _returncode, lines = status(deployed_nas, hyper_backup_task_name="anki-renamed")
+        assert (
+            "PROBLEM: the snapshot jobs of an earlier hyper_backup_task_name still run, with their Hyper Backup tasks: "
+            "ankinas-anki-snapshot-anki-old (site.yml removes them)"
+        ) in lines, lines
     finally:
         back = site_backup_only(deployed_nas)
         assert back.returncode == 0, back.stdout[-3000:]
@@ -215,23 +233,6 @@ def test_a_renamed_backup_task_leaves_no_old_task_or_snapshot_job(deployed_nas):
     assert "made under an earlier hyper_backup_task_name" in back.stdout, back.stdout[-3000:]
     # The old tasks' backups stay at the destination (Hyper Backup can relink them).
     assert set(kept) <= {path.name for path in destination.iterdir()}
-
-    # A job an earlier name left (as an earlier version of this role would have): status.yml names it, and the next
-    # site.yml removes it.
-    options = deployed_nas.dsm_client_options()
-    connection = {"dsm_url": options["url"], "dsm_username": options["username"], "dsm_password": options["password"]}
-    connection["dsm_ca_path"] = options["ca_path"]
-    script = "python3 - snapshot /volume1/docker/anki-server <<'ANKINAS_SNAPSHOT_PY'\nprint()\nANKINAS_SNAPSHOT_PY\n"
-    made = run_module("dsm_scheduled_task", dict(connection, name="ankinas-anki-snapshot-anki-old", script=script))
-    assert not made.failed, made.get("msg")
-    _returncode, lines = status(deployed_nas)
-    assert (
-        "PROBLEM: the snapshot jobs of an earlier hyper_backup_task_name still run, with their Hyper Backup tasks: "
-        "ankinas-anki-snapshot-anki-old (site.yml removes them)"
-    ) in lines, lines
-    cleaned = site_backup_only(deployed_nas)
-    assert cleaned.returncode == 0, cleaned.stdout[-3000:]
-    assert snapshot_jobs(deployed_nas) == ["ankinas-anki-snapshot-anki"]
     deployed_nas.assert_serves_every_users_notes()
 
 
