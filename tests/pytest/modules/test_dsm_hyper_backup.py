@@ -178,6 +178,19 @@ def test_run_now_waits_for_a_real_backup_and_applies_the_retention(dsm_with_shar
     assert len(kept) == 2 and version.name not in kept  # max_versions 2: the oldest is gone
 
 
+def test_run_now_fails_naming_a_backup_that_did_not_succeed(dsm_with_shares):
+    # The backup ends with "fail" (its destination directory is a file): the module, and so the role's run_now, fails.
+    created = hyper_backup(dsm_with_shares, sources=[SOURCE], destination=LOCAL)
+    assert not created.failed, created.get("msg")
+    target = versions_dir(dsm_with_shares, created["backup_task"])
+    if target.exists():
+        target.rmdir()
+    target.write_text("not a directory")
+    failed = hyper_backup(dsm_with_shares, sources=[SOURCE], destination=LOCAL, run_now=True)
+    assert failed.failed
+    assert "the backup of 'anki' ended with result 'fail'" in failed["msg"], failed.get("msg")
+
+
 def test_run_now_in_check_mode_starts_nothing(dsm_with_shares):
     hyper_backup(dsm_with_shares, sources=[SOURCE], destination=LOCAL)
     dsm_with_shares.reset_counters()

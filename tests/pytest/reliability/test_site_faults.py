@@ -172,7 +172,8 @@ def test_check_diff_names_the_users_that_change(deployed_nas):
     container_id = deployed_nas.container().id
     users = [{"name": "alice", "password": "alice-changed-2"}, {"name": "carol", "password": "carol-new-1"}]
     deployed_nas.reset_dsm_counters()
-    process = deployed_nas.site(check=True, diff=True, anki_sync_server_users=users)
+    # The roles that deploy the server and its users (their diff is the subject), not the proxy's and backup's.
+    process = deployed_nas.site(check=True, diff=True, tags=SERVER, anki_sync_server_users=users)
     assert process.returncode == 0, process.stdout[-3000:]
     assert "Users added: carol" in process.stdout
     assert "Users removed: bob" in process.stdout
@@ -234,13 +235,14 @@ def test_status_is_green_when_healthy_and_names_a_failed_backup_and_a_stopped_co
     assert changed == 0
     assert deployed_nas.dsm_writes() == {}
 
-    # A backup that fails (its destination directory turned into a file), then the container stopped.
+    # A backup that fails (its destination directory turned into a file), run through DSM as its schedule would
+    # (that run_now fails on it is dsm_hyper_backup's test), then the container stopped.
     (target,) = (deployed_nas.home / "volumes" / "volume1" / "backups").iterdir()
     moved = target.with_name(target.name + ".moved")
     target.rename(moved)
     try:
         target.write_text("not a directory")
-        assert backup_now(deployed_nas, snapshot=False).returncode != 0, "the backup was meant to fail"
+        assert backup_through_dsm(deployed_nas) == "fail", "the backup was meant to fail"
         deployed_nas.container().stop()
         returncode, lines, _changed = status(deployed_nas)
         assert returncode != 0

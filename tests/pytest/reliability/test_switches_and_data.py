@@ -1,11 +1,13 @@
 """Issue 29, cases 1, 2, 3, 4 and 6 on one simulated NAS deployed by site.yml (docker method, two users with notes):
 a switch to a method that cannot deploy, a symlinked data path, a moved data path, an interrupted switch and a
-restore drill under another method, ownership drift under Container Manager without SSH. Each run ends converged
+restore drill under another method (also case 14: the demo's inventory runs the drill, and repeated drills keep a
+bounded number of old copies), ownership drift under Container Manager without SSH. Each run ends converged
 or stops before any change, and a fresh client downloads every note afterwards; every test leaves the NAS as the
 suite found it (the docker method's container serving both users' notes)."""
 
 import contextlib
 import json
+import shutil
 import signal
 import subprocess
 
@@ -224,8 +226,18 @@ def test_case4_a_switch_interrupted_at_the_project_removal_is_finished_by_the_ne
 
 
 def test_case4_a_restore_drill_under_another_method_stops_the_deployed_project_and_leaves_none(deployed_nas):
+    """Also case 14 (the inventory that runs site.yml, the demo's, runs the drill, serving every user's notes) and
+    repeated drills keeping a bounded number of old copies of the data folder (the drill's SSH path, as root)."""
     switched = deployed_nas.site(method="container_manager", tags=SERVER)
     assert switched.returncode == 0, switched.stdout[-4000:]
+    # Two earlier drills' copies of the data beside the data folder, as each drill leaves one.
+    parent = deployed_nas.data_dir.parent
+    older = [
+        parent / "anki-server.before-restore-20250101T000000Z",
+        parent / "anki-server.before-restore-20250201T000000Z",
+    ]
+    for copy in older:
+        shutil.copytree(deployed_nas.data_dir, copy, symlinks=True)
     try:
         drill = deployed_nas.site("restore_drill.yml", method="docker", restore_drill_confirm=True)
         assert drill.returncode == 0, drill.stdout[-4000:]
@@ -233,8 +245,16 @@ def test_case4_a_restore_drill_under_another_method_stops_the_deployed_project_a
         assert stopped in said(drill), said(drill)[-3000:]
         assert deployed_nas.name not in deployed_nas.projects()
         assert COMPOSE_PROJECT not in deployed_nas.container().labels
+        copies = sorted(path.name for path in parent.iterdir() if path.name.startswith("anki-server.before-restore-"))
+        # The two newest are kept (this drill's and the one before), the oldest is removed, and the run says so.
+        assert len(copies) == 2 and copies[0] == older[1].name, copies
+        assert "the 2 newest copies of the data folder from before a restore are kept" in drill.stdout
+        assert f"removed {older[0].name}" in drill.stdout, drill.stdout[-3000:]
         deployed_nas.assert_serves_every_users_notes()
     finally:
+        for path in parent.iterdir():
+            if path.name.startswith("anki-server.before-restore-"):
+                shutil.rmtree(path)
         back_to_docker(deployed_nas)
 
 
