@@ -8,9 +8,10 @@ Every simulated NAS has its own SIMNAS_HOME under $TMPDIR/ankinas-bench-RUN/, it
 host, free ports, container, network and host port, and a counting proxy in front of the Docker Engine
 (benchmarks/nas.py).
   1. fleet: site.yml on 1, 4 and 8 NAS in one inventory, with Ansible's default forks and forks = hosts:
-     fresh converge and idempotent rerun, wall time per run and per NAS, DSM logins per NAS;
+     fresh converge and idempotent rerun (the median of --repeat), wall time per run and per NAS, DSM logins
+     per NAS;
   2. methods: per deploy method (docker over SSH, portainer, container_manager with no SSH): fresh
-     converge, idempotent rerun, upgrade 25.07 -> 25.09, with the calls per API;
+     converge, idempotent rerun (the median of --repeat), upgrade 25.07 -> 25.09, with the calls per API;
   3. floors: the idempotent rerun next to its floors in one run (a no-op play with as many tasks, and the
      same with `ping` where the rerun ran a module, where it ran it), medians of --repeat;
   then, on the floors' NAS grown to --users users: many users syncing at once through the HTTPS proxy, and
@@ -76,6 +77,11 @@ def spread(values):
     return str(low) if low == high else f"{low}-{high}"
 
 
+def span(seconds):
+    """'11.2-14.0 s': the fastest and the slowest of repeated runs."""
+    return f"{min(seconds):.1f}-{max(seconds):.1f} s"
+
+
 def call_columns(per_nas):
     """The table's call columns for a list of per-NAS counters: per NAS (a range where they differ)."""
     dsm = [dsm_split(c["dsm"]) for c in per_nas]
@@ -131,6 +137,14 @@ class Bench:
             raise RuntimeError(f"{label} changed {run.changed} task(s):\n{run.recap}")
         return run, counters
 
+    def median_rerun(self, fleet, label, **kwargs):
+        """--repeat idempotent reruns back to back: (the median run, its counters, every run's seconds). One rerun's
+        time varies by up to a third on an idle machine (benchmarks/findings.md item 12): a single run is no figure."""
+        runs = [self.idempotent(fleet, f"{label}-{attempt}", **kwargs) for attempt in range(self.args.repeat)]
+        runs.sort(key=lambda pair: pair[0].seconds)
+        run, counters = runs[(len(runs) - 1) // 2]
+        return run, counters, [pair[0].seconds for pair in runs]
+
     def cleanup(self):
         for fleet in list(self.fleets):
             with contextlib.suppress(Exception):
@@ -155,13 +169,13 @@ class Bench:
                     try:
                         fresh, fresh_counters = self.measured(fleet, f"{name}-fresh", forks=forks)
                         memory = f"{(available - mem_available()) / 2**30:.1f} GiB"
-                        rerun, rerun_counters = self.idempotent(fleet, f"{name}-rerun", forks=forks)
+                        rerun, rerun_counters, rerun_times = self.median_rerun(fleet, f"{name}-rerun", forks=forks)
                     finally:
                         self.retire(fleet)
                 same = " (>= hosts)" if count <= ANSIBLE_DEFAULT_FORKS else ""
                 for label, run, counters in (
                     ("fresh converge", fresh, fresh_counters),
-                    ("idempotent rerun", rerun, rerun_counters),
+                    (f"idempotent rerun (median of {len(rerun_times)}: {span(rerun_times)})", rerun, rerun_counters),
                 ):
                     columns = call_columns(counters)
                     self.rows.append(
@@ -188,7 +202,7 @@ class Bench:
                 fleet = self.fleet(f"method-{method}", 1, method)
                 try:
                     fresh, fresh_counters = self.measured(fleet, f"{method}-fresh")
-                    rerun, rerun_counters = self.idempotent(fleet, f"{method}-rerun")
+                    rerun, rerun_counters, rerun_times = self.median_rerun(fleet, f"{method}-rerun")
                     upgrade_vars = {"anki_sync_server_image_tag": UPGRADE_TAG}
                     upgrade, upgrade_counters = self.measured(fleet, f"{method}-upgrade", extra_vars=upgrade_vars)
                     after, _after_counters = self.idempotent(fleet, f"{method}-upgraded-rerun", extra_vars=upgrade_vars)
@@ -196,7 +210,7 @@ class Bench:
                     self.retire(fleet)
             for label, run, counters in (
                 ("fresh converge", fresh, fresh_counters),
-                ("idempotent rerun", rerun, rerun_counters),
+                (f"idempotent rerun, median of {len(rerun_times)}: {span(rerun_times)}", rerun, rerun_counters),
                 (f"upgrade 25.07 -> {UPGRADE_TAG}", upgrade, upgrade_counters),
             ):
                 self.rows.append(
@@ -405,7 +419,9 @@ def main(argv=None):
     parser.add_argument(
         "--methods", type=csv(str), default=["docker", "portainer", "container_manager"], help="deploy methods"
     )
-    parser.add_argument("--repeat", type=int, default=3, help="idempotent reruns (and floors) to take the median of")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="idempotent reruns (and floors) to take the median of, in every part"
+    )
     parser.add_argument("--sizes", type=csv(int), default=[10, 100, 400], help="full-sync collection sizes in MB")
     parser.add_argument("--notes", type=int, default=10_000, help="notes anki_notes pushes (part 4)")
     parser.add_argument("--users", type=int, default=20, help="users syncing at once")
