@@ -27,6 +27,9 @@ if [[ "$(printf '%s\n' "${expected[@]}" | sort)" != "$(printf '%s\n' "${found[@]
 fi
 
 (($#)) && expected=("$@")
+# The scenarios' NAS needs the images (in make test, the pytest lane may still be building them: this waits for its
+# lock, then finds them current).
+scripts/build-images.sh
 reports=$(mktemp -d)
 trap 'rm -rf "$reports"' EXIT
 run_id=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')

@@ -81,7 +81,8 @@ install_apt_packages
 install_python_env
 install_collections
 start_docker
-if [[ -x scripts/build-images.sh ]]; then
+# make test builds the images in its pytest lane instead (stage "images"), while the lint lane, which needs none, runs.
+if [[ ${ANKINAS_SETUP_IMAGES:-1} == 1 ]]; then
   scripts/build-images.sh
 fi
 log "ready"

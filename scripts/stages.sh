@@ -24,6 +24,9 @@ add_stage 06-units check "ansible-test units (every ansible-core of tests/ansibl
 add_stage 07-build check "collection build and offline install" scripts/check-build.sh
 add_stage 07b-galaxy-importer check "Galaxy's importer on the built tarball" scripts/galaxy-importer.sh
 add_stage 08-molecule check "molecule" scripts/molecule-scenarios.sh
+# The simulated NAS's images (a fresh machine builds them: debootstrap, DSM's Python, the Anki sync server's wheels),
+# first in the pytest lane so that the lint lane, which needs no image, runs meanwhile; molecule waits for them too.
+add_stage 09-images pytest "the simulated NAS's images" scripts/build-images.sh
 # Module-scoped fixtures (a NAS deployed once for a file's tests) stay once per file: --dist loadfile, the longest
 # files first (tests/pytest/conftest.py). Four workers on two cores: much of a test is waiting (DSM's scaled delays,
 # containers starting, health checks), which the other workers fill. The JUnit report keeps every test's time, and

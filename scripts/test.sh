@@ -22,7 +22,8 @@ if [[ ${ANKINAS_TEST_SANDBOXED:-} != 1 ]]; then
   rm -rf "$run"
   mkdir -p "$run/tmp" "$run/private-tmp" "$run/host-tmp"
   scripts/sandbox.sh record "$run/sandbox-before" || exit 1
-  TMPDIR="$run/tmp" scripts/setup.sh || exit 1
+  # The images are built by the first stage of the pytest lane, side by side with the lint lane (scripts/stages.sh).
+  ANKINAS_SETUP_IMAGES=0 TMPDIR="$run/tmp" scripts/setup.sh || exit 1
   # The run's /tmp is private; the machine's image lock (scripts/build-images.sh) is shared through it.
   touch /tmp/ankinas-images.lock "$run/private-tmp/ankinas-images.lock"
   # shellcheck disable=SC2016 # expanded by the inner shell
