@@ -7,3 +7,12 @@ DEFAULT_CONTAINER_ENV = {"PASSWORDS_HASHED": "1", "MAX_SYNC_PAYLOAD_MEGS": "512"
 def container_env(container):
     """A docker container's environment as a dict."""
     return dict(item.split("=", 1) for item in container.attrs["Config"]["Env"])
+
+
+#: every secret of inventories/demo: none may appear in any output, log or diff of a run with it
+DEMO_SECRETS = (
+    "ankinas-demo-dsm-password",
+    "ptr_ankinasdemo0000000000000000000000000000",
+    "alice-demo-password",
+    "bob-demo-password",
+)

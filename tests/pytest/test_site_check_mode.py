@@ -10,19 +10,13 @@ import uuid
 
 import pytest
 import requests
+from harness.expected import DEMO_SECRETS  # none may appear in any output, diffs included
 from harness.runner import ROOT, play_recap, run_playbook
 from simnas import sshnas
 from simnas.server import free_port
 
 pytestmark = pytest.mark.docker
 
-#: every secret of inventories/demo: none may appear in any output, diffs included
-DEMO_SECRETS = (
-    "ankinas-demo-dsm-password",
-    "ptr_ankinasdemo0000000000000000000000000000",
-    "alice-demo-password",
-    "bob-demo-password",
-)
 SITE = ROOT / "playbooks" / "site.yml"
 
 

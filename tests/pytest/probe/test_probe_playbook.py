@@ -87,7 +87,7 @@ def deployed(tmp_path_factory, docker_client, anki_server_images, ssh_nas_image)
     home = tmp_path_factory.mktemp("probe")
     # Container Manager and Hyper Backup seeded, as installed in Package Center: an install's own reads (the install
     # queue, the proposed volume) are not contracts of the table yet (see package_catalog's note), and this suite
-    # holds every read of a run to the table. tests/pytest/site/test_default_method.py installs them through site.yml.
+    # holds every read of a run to the table. Molecule's container_manager scenario installs them through site.yml.
     seeded = {"SIMNAS_DSM_INSTALLED_PACKAGES": "FileStation,ContainerManager,HyperBackup"}
     with supervisor.running(home / "simnas", ANKINAS_DEPLOY_METHOD="container_manager", **seeded) as env:
         nas = ProbeNAS(env, home)

@@ -1,19 +1,23 @@
 """What the site playbook must have built on the simulated NAS, read back through other paths than the roles:
-the Docker Engine, the file system, the simulators' own state, and real Anki clients."""
+the Docker Engine, the file system, the simulators' own state, and real Anki clients; and what the converge said,
+from its Ansible log (config.yml's log_path): the method the deploy method auto picked on this scenario's NAS, and
+why, and no secret of the inventory anywhere in the log."""
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import tempfile
 import time
+from datetime import datetime, timezone
 
 import docker
 import pytest
 import requests
 from harness import anki_client
 from harness.connect_proxy import ConnectProxy
-from harness.expected import DEFAULT_CONTAINER_ENV, container_env
+from harness.expected import DEFAULT_CONTAINER_ENV, DEMO_SECRETS, container_env
 from simnas import sshnas
 from simnas.supervisor import DEMO_ADMIN, DEMO_DSM_PASSWORD
 
@@ -23,8 +27,17 @@ DATA_DIR_ON_NAS = "/volume1/docker/anki-server"
 DATA_DIR = os.path.join(os.environ["SIMNAS_HOME"], "volumes", "volume1", "docker", "anki-server")
 CA = os.path.join(os.environ["SIMNAS_HOME"], "ca", "ca.crt")
 USERS = {"alice": "alice-demo-password", "bob": "bob-demo-password"}  # inventories/demo
-METHOD = os.environ["ANKINAS_DEPLOY_METHOD"]
+#: the method auto must pick on this scenario's NAS (molecule.yml; the inventory leaves the method at auto)
+METHOD = os.environ["MOLECULE_EXPECTED_METHOD"]
 DSM = f"https://127.0.0.1:{os.environ['SIMNAS_DSM_PORT']}"
+#: every ansible-playbook run of the scenario, in order (config.yml's log_path; the scenario's folder starts empty)
+LOG = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "ansible.log")
+#: the first play of converge.yml: where the converge's run, then the idempotence's, starts in the log
+CONVERGE_STARTS = "PLAY [Count only this run's DSM calls"
+#: what DSM ships (simnas.dsm.apis.package_center DEFAULT_INSTALLED): the scenario's NAS is fresh from its wizard
+SHIPPED = {"FileStation"}
+#: a log record's start: "2025-01-31 12:00:00,123 p=PID u=USER n=ansible INFO| "
+RECORD = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),\d+ p=\d+ u=\S* n=\S+ \w+\| ", re.MULTILINE)
 
 
 def dsm_state():
@@ -50,6 +63,26 @@ def dsm_call(api, method, version, **params):
     return answer.get("data")
 
 
+def ansible_log():
+    with open(LOG, encoding="utf-8") as log:
+        return log.read()
+
+
+def converge_runs():
+    """The converge's and the idempotence's parts of the log: from each start of converge.yml to the next run's start
+    (the next converge.yml, or destroy's, which runs after verify)."""
+    log = ansible_log()
+    starts = [match.start() for match in re.finditer(re.escape(CONVERGE_STARTS), log)]
+    assert len(starts) == 2, f"{LOG}: {len(starts)} runs of converge.yml, not the converge and the idempotence run"
+    line_start = log.rfind("\n", 0, starts[1]) + 1  # the second run's first record, with its timestamp
+    return log[starts[0] : line_start], log[line_start:]
+
+
+def said(text):
+    """The log's words, whatever the line breaks and the log's prefixes."""
+    return " ".join(RECORD.sub("", text).split()).replace("''", "'")
+
+
 def wait_for(predicate, what, timeout=60):
     deadline = time.monotonic() + timeout
     while not (found := predicate()):
@@ -62,6 +95,62 @@ def test_the_rerun_wrote_nothing_to_dsm():
     """converge resets the counters first: these are the idempotence run's calls."""
     url = f"{DSM}/_sim/counters"
     assert requests.get(url, verify=CA, timeout=30).json()["writes"] == {}
+
+
+def test_no_secret_of_the_inventory_is_in_the_log():
+    """Every run of the scenario (prepare, converge, idempotence) with the demo inventory's secrets, none written."""
+    log = ansible_log()
+    assert CONVERGE_STARTS in log, f"{LOG} holds no converge"
+    for secret in DEMO_SECRETS:
+        assert secret not in log, "a secret of the inventory is in the Ansible log"
+
+
+def test_the_converge_said_which_method_auto_picked_and_why():
+    converge, _idempotence = converge_runs()
+    words = said(converge)
+    assert f"The sync server is deployed through {METHOD} (" in words, words[-3000:]
+    if METHOD == "container_manager":
+        assert "Container Manager is not installed, and this NAS's Package Center offers it: the run installs it" in (
+            words
+        )
+    else:
+        assert "this NAS's Package Center does not offer it (Synology does not publish ContainerManager" in words
+        so = "portainer_url is set" if METHOD == "portainer" else "the Docker Engine over SSH, as portainer_url is not"
+        assert f"; so {so}" in words
+
+
+def test_the_converge_installed_the_packages_its_method_needs():
+    """A fresh NAS has only what DSM ships: the converge installed Hyper Backup, and Container Manager for its method
+    (the dsm_package tasks' items, in the converge's part of the log), and nothing else."""
+    converge, _idempotence = converge_runs()
+    installs = re.findall(r"changed: \[simnas -> localhost\] => \(item=(\w+)\)", converge)
+    installed = set(dsm_state()["package_center"]["installed"])
+    if METHOD == "container_manager":
+        assert installs == ["ContainerManager", "HyperBackup"]
+        assert installed == SHIPPED | {"ContainerManager", "HyperBackup"}
+    else:
+        assert installs == ["HyperBackup"]
+        assert installed == SHIPPED | {"HyperBackup"}
+
+
+def test_the_nas_shows_the_method_that_deployed_it(container):
+    """A Container Manager project, a Portainer stack, or a plain container: each method leaves only its own."""
+    projects = dsm_state().get("docker_projects", {})
+    url = f"https://127.0.0.1:{os.environ['SIMNAS_PORTAINER_PORT']}/_sim/state"
+    stacks = [stack["Name"] for stack in requests.get(url, verify=CA, timeout=30).json()["stacks"]]
+    assert [project["name"] for project in projects.values()] == ([NAME] if METHOD == "container_manager" else [])
+    assert stacks == ([NAME] if METHOD == "portainer" else [])
+    assert container.labels.get("com.docker.compose.project") == (None if METHOD == "docker" else NAME)
+
+
+def test_the_idempotence_run_kept_the_container(container):
+    """The container the converge made, not one the idempotence run made again (to the second; the log's time is
+    local time, Docker's UTC)."""
+    _converge, idempotence = converge_runs()
+    started = datetime.strptime(RECORD.match(idempotence).group(1), "%Y-%m-%d %H:%M:%S").astimezone()
+    created = re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", container.attrs["Created"]).group()
+    created = datetime.strptime(created, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
+    assert created <= started, f"the container was created at {created}, after the idempotence run started at {started}"
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +272,7 @@ def test_every_user_syncs_through_the_https_proxy_and_sees_only_their_notes(thro
         assert anki_client.download_notes(user, password, endpoint) == sorted(uploaded[user])
 
 
-@pytest.mark.skipif(os.environ.get("ANKINAS_DEPLOY_METHOD") != "portainer", reason="the portainer scenario's stack")
+@pytest.mark.skipif(METHOD != "portainer", reason="the portainer scenario's stack")
 def test_portainer_manages_the_stack_with_the_users_in_its_environment(container):
     url = f"https://127.0.0.1:{os.environ['SIMNAS_PORTAINER_PORT']}/_sim/state"
     stacks = requests.get(url, verify=CA, timeout=30).json()["stacks"]
