@@ -60,16 +60,17 @@ os.environ.setdefault("SIMNAS_DSM_BEHAVIOURS", json.dumps(SCALED_BEHAVIOURS))
 #: run alone on one worker while the others idle. Files not listed follow in collection order.
 LONGEST_FILES = (
     "reliability/test_switches_and_data.py",
-    "reliability/test_checks_and_status.py",
     "reliability/test_site_faults.py",
+    "reliability/test_checks_and_status.py",
     "adoption/test_guide_nas.py",
-    "test_site_check_mode.py",
-    "site/test_default_method.py",
-    "modules/test_dsm_folder.py",  # dsm_folder with a root run queued for 125 s
     "roles/test_anki_sync_server.py",
+    "test_site_check_mode.py",
+    "modules/test_dsm_folder.py",  # dsm_folder with a root run queued for 125 s
     "backup/test_restore_drill.py",
     "probe/test_probe_playbook.py",
     "reliability/test_guide_nas_without_ssh.py",
+    "modules/test_dsm_container_project.py",
+    "site/test_example_inventory.py",
     "site/test_newest_ansible_core.py",
 )
 
