@@ -20,6 +20,8 @@ from ansible_collections.ankinas.synology.plugins.module_utils._dsm_schedule imp
 from ansible_collections.ankinas.synology.plugins.module_utils._resource import ResourceError
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+#: the names the Docker Engine accepts for a container or a network (its RestrictedNamePattern)
+DOCKER_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
 
 
 def _number(values, variable):
@@ -83,6 +85,7 @@ def anki_sync_server(values):
             "interface."
         ) from None
     method = values["anki_sync_server_deploy_method"]
+    _names(values, method)
     validate_users(
         values["anki_sync_server_users"],
         "anki_sync_server_users",
@@ -103,6 +106,33 @@ def anki_sync_server(values):
             "NAS. Leave the default unix:///var/run/docker.sock (the Docker tasks then run on the NAS, as root) or "
             "name the NAS's engine."
         )
+
+
+def _names(values, method):
+    """The container's and the network's names as the Docker Engine accepts them and, where Container Manager may
+    deploy (container_manager, or auto, which picks it on DSM 7.2+), the container's name as the project's name
+    (dsm_container_project's own rule): else the first change would be the one to fail."""
+    for variable in ("anki_sync_server_container_name", "anki_sync_server_network"):
+        name = str(values[variable])
+        if not DOCKER_NAME.match(name):
+            raise AnsibleFilterError(
+                f"{variable} must be a name the Docker Engine accepts: two or more letters, digits, '_', '.' or '-', "
+                f"starting with a letter or digit (got '{name}')."
+            )
+    if method in ("container_manager", "auto"):
+        # Imported here: the DSM client comes with it, which the other roles' checks do not need.
+        from ansible_collections.ankinas.synology.plugins.module_utils._dsm_container_project import (
+            NAME as PROJECT_NAME,
+        )
+
+        name = str(values["anki_sync_server_container_name"])
+        if not PROJECT_NAME.match(name):
+            raise AnsibleFilterError(
+                f"anki_sync_server_container_name is also the Container Manager project's name with deploy method "
+                f"{method} (auto picks Container Manager on DSM 7.2+), which must be 1 to 64 lower-case letters, "
+                f"digits, '-' and '_', starting with a letter or digit (got '{name}'), e.g. "
+                f"'{re.sub(r'[^a-z0-9_-]', '-', name.lower()).strip('-_') or 'anki-sync-server'}'."
+            )
 
 
 #: the reverse-proxy rule's options, as the role's variables name them
@@ -300,6 +330,8 @@ NEEDED = {
         "anki_sync_server_volume_root",
         "anki_sync_server_bind_address",
         "anki_sync_server_deploy_method",
+        "anki_sync_server_container_name",
+        "anki_sync_server_network",
         "anki_sync_server_users",
         "anki_sync_server_hash_passwords",
         "anki_sync_server_docker_host",

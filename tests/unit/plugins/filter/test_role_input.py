@@ -51,6 +51,23 @@ def test_the_defaults_pass_and_come_back_unchanged(role):
         ("anki_sync_server", {"anki_sync_server_users": [{"name": "a/b", "password": "p"}]}, "users[0].name"),
         (
             "anki_sync_server",
+            {"anki_sync_server_container_name": "anki server"},
+            "anki_sync_server_container_name must be a name the Docker Engine accepts",
+        ),
+        (
+            "anki_sync_server",
+            {"anki_sync_server_network": "-net"},
+            "anki_sync_server_network must be a name the Docker Engine accepts",
+        ),
+        (
+            "anki_sync_server",
+            {"anki_sync_server_container_name": "Anki.Server"},
+            "is also the Container Manager project's name with deploy method auto (auto picks Container Manager on "
+            "DSM 7.2+), which must be 1 to 64 lower-case letters, digits, '-' and '_', starting with a letter or digit "
+            "(got 'Anki.Server'), e.g. 'anki-server'",
+        ),
+        (
+            "anki_sync_server",
             {"anki_sync_server_docker_host": "tcp://127.0.0.1:2375"},
             "is the controller's Docker Engine while the NAS nas is a remote host",
         ),
@@ -144,6 +161,9 @@ def test_the_rules_the_roles_relax_on_request():
         "anki_sync_server", anki_sync_server_docker_host="tcp://127.0.0.1:2375", ansible_connection="local"
     )
     role_input(local, "anki_sync_server")
+    # Only the Container Manager project's name must be lower case: the docker method takes any name Docker takes.
+    docker = defaults("anki_sync_server", anki_sync_server_deploy_method="docker")
+    role_input(dict(docker, anki_sync_server_container_name="Anki.Server"), "anki_sync_server")
 
 
 def test_a_missing_variable_or_role_is_a_clear_error():
