@@ -23,6 +23,7 @@ import requests
 import zstandard
 from harness import anki_client
 from harness.connect_proxy import ConnectProxy
+from harness.containers import run_container
 from harness.runner import run_module
 from proxy_helpers import FQDN, list_rules
 from simnas import sshnas
@@ -165,7 +166,8 @@ def run_anki_container(docker_client, anki_server_images):
         environment = {f"SYNC_USER{i}": f"{name}:{password}" for i, (name, password) in enumerate(users.items(), 1)}
         environment.update(env or {})
         port = port or free_port()
-        container = docker_client.containers.run(
+        container = run_container(
+            docker_client,
             f"{ANKI_IMAGE}:{tag}",
             name=f"ankinas-test-anki-{uuid.uuid4().hex[:10]}",
             detach=True,
@@ -622,7 +624,8 @@ def proxied_sync_server(tmp_path_factory, docker_client, anki_server_images):
     passwords = {f"notes{index}": "pw-" + secrets.token_hex(6) for index in range(1, NOTES_USERS + 1)}
     environment = {f"SYNC_USER{i}": f"{name}:{pw}" for i, (name, pw) in enumerate(sorted(passwords.items()), 1)}
     port = free_port()
-    container = docker_client.containers.run(
+    container = run_container(
+        docker_client,
         "jeankhawand/anki-sync-server:25.07",
         name=f"ankinas-test-notes-{uuid.uuid4().hex[:10]}",
         detach=True,

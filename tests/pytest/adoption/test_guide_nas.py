@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 from harness import anki_client
+from harness.containers import run_container
 from harness.guide import USERS, running_guide_nas, said, wait_ready
 from harness.runner import play_recap
 from simnas.server import free_port
@@ -116,7 +117,8 @@ def test_a_switch_whose_new_server_fails_its_login_check_puts_the_old_one_back(g
 
 def test_a_foreign_container_on_the_port_fails_before_any_change(guide_nas, docker_client, tmp_path):
     port = free_port()
-    foreign = docker_client.containers.run(
+    foreign = run_container(
+        docker_client,
         "jeankhawand/anki-sync-server:25.07",
         name=f"foreign-{uuid.uuid4().hex[:8]}",
         detach=True,

@@ -1,6 +1,7 @@
 """ankinas.synology.portainer_stack against the simulated Portainer, which deploys on the real Docker Engine."""
 
 import pytest
+from harness.containers import run_container
 
 pytestmark = pytest.mark.docker
 
@@ -232,7 +233,8 @@ def test_conflict_with_a_compose_project_portainer_does_not_manage(
     portainer_sim, run_module, present, stack_name, docker_client
 ):
     # A container of a compose project started outside Portainer holds the name.
-    docker_client.containers.run(
+    run_container(
+        docker_client,
         "ankinas/debian:bookworm",
         "sleep infinity",
         init=True,
