@@ -82,7 +82,7 @@ install_python_env
 install_collections
 start_docker
 # make test builds the images in its pytest lane instead (stage "images"), while the lint lane, which needs none, runs.
-if [[ ${ANKINAS_SETUP_IMAGES:-1} == 1 ]]; then
+if [[ ${ANKINAS_SETUP_IMAGES:-1} == 1 && -x scripts/build-images.sh ]]; then
   scripts/build-images.sh
 fi
 log "ready"
