@@ -1,5 +1,7 @@
 """What the roles' defaults must produce, written down here independently of the roles' own files."""
 
+from simnas.supervisor import DEMO_DSM_PASSWORD, DEMO_PORTAINER_API_KEY
+
 #: the sync server container's environment by default: hashed passwords, 512 MiB per sync, data owned by 1000:1000
 DEFAULT_CONTAINER_ENV = {"PASSWORDS_HASHED": "1", "MAX_SYNC_PAYLOAD_MEGS": "512", "PUID": "1000", "PGID": "1000"}
 
@@ -11,8 +13,8 @@ def container_env(container):
 
 #: every secret of inventories/demo: none may appear in any output, log or diff of a run with it
 DEMO_SECRETS = (
-    "ankinas-demo-dsm-password",
-    "ptr_ankinasdemo0000000000000000000000000000",
+    DEMO_DSM_PASSWORD,
+    DEMO_PORTAINER_API_KEY,
     "alice-demo-password",
     "bob-demo-password",
 )

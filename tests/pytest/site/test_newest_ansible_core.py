@@ -22,13 +22,13 @@ import pytest
 import requests
 from harness import anki_client
 from harness.connect_proxy import ConnectProxy
+from harness.expected import DEMO_SECRETS
 from harness.runner import ROOT, play_recap
 from simnas.server import free_port
 
 pytestmark = pytest.mark.docker
 
 NEWEST = [line.split() for line in (ROOT / "tests/ansible-core-versions.txt").read_text().splitlines()][-1][0]
-DEMO_SECRETS = ("ankinas-demo-dsm-password", "alice-demo-password", "bob-demo-password")
 
 
 def run(command, env=None, timeout=600, cwd=ROOT):
