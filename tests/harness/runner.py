@@ -22,17 +22,21 @@ NO_JSON = "module printed no JSON"
 
 
 def _env(extra=None):
+    """os.environ with extra, and the harness's paths first on the PYTHONPATH.
+
+    extra is often a copy of os.environ with a few changes (a test's NAS), PYTHONPATH included: the harness's
+    paths are put in front after merging it, so that a test's environment cannot drop them.
+    """
     env = dict(os.environ)
+    env.update(extra or {})
     # The modules' payloads compile each source once per checkout (payload_bytecode/sitecustomize.py).
     paths = [str(ROOT / "tests"), str(COLLECTIONS), str(PAYLOAD_BYTECODE)]
-    env.setdefault("ANKINAS_PAYLOAD_BYTECODE", str(ROOT / ".cache" / "payload-bytecode"))
-    if env.get("PYTHONPATH"):
-        paths.append(env["PYTHONPATH"])
+    paths += [path for path in env.get("PYTHONPATH", "").split(os.pathsep) if path and path not in paths]
     env["PYTHONPATH"] = os.pathsep.join(paths)
+    env.setdefault("ANKINAS_PAYLOAD_BYTECODE", str(ROOT / ".cache" / "payload-bytecode"))
     env.setdefault("ANSIBLE_CONFIG", str(ROOT / "ansible.cfg"))
     env.setdefault("ANSIBLE_COLLECTIONS_PATH", str(COLLECTIONS))
     env.setdefault("ANSIBLE_LOCAL_TEMP", str(ROOT / ".cache" / "ansible-tmp"))
-    env.update(extra or {})
     return env
 
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import zipfile
 
+from harness import runner
 from harness.runner import PAYLOAD_BYTECODE
 
 RUN = "import sys; sys.path.insert(0, sys.argv[1]); import payload_mod; print(payload_mod.answer())"
@@ -41,3 +42,12 @@ def test_a_traceback_from_cached_code_names_the_file_in_the_zip(tmp_path):
     failed = run_from_zip(tmp_path, source, cache)  # from the cache now
     assert "ValueError: from the payload" in failed.stderr
     assert f'File "{tmp_path / "payload.zip" / "payload_mod.py"}", line 3, in inner' in failed.stderr, failed.stderr
+
+
+def test_a_tests_own_environment_keeps_the_cache_on_the_path(monkeypatch):
+    # A test's NAS environment is a copy of os.environ, PYTHONPATH included: it must not drop the harness's paths.
+    monkeypatch.setenv("PYTHONPATH", "/elsewhere")
+    env = runner._env(dict(os.environ, SIMNAS_HOME="/nas"))
+    paths = env["PYTHONPATH"].split(os.pathsep)
+    assert str(PAYLOAD_BYTECODE) in paths and "/elsewhere" in paths
+    assert paths.count(str(PAYLOAD_BYTECODE)) == 1 and env["SIMNAS_HOME"] == "/nas"
