@@ -5,8 +5,9 @@
 #   ankinas/simnas-ssh:RECIPE_HASH     - the simulated NAS's SSH host (sshd, sudo, a DSM-like administrator, DSM's
 #                                        Python 3.8 without third-party packages)
 # Each image carries a label with the hash of its recipe; an image whose label matches is kept.
-# Usage: build-images.sh [base|anki-sync-server]... (default: all). An image is built FROM the base image
-# only when it is out of date itself; then the base is (re)built first if its label does not match.
+# Usage: build-images.sh [base|anki-sync-server|simnas-ssh]... (default: all). An image is built FROM the base image
+# only when it is out of date itself; then the base is (re)built first if its label does not match. The images FROM
+# the base build side by side.
 set -euo pipefail
 # shellcheck source=scripts/env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -42,7 +43,15 @@ image_is_current() { # image hash
   [[ $(docker image inspect -f '{{ index .Config.Labels "org.ankinas.recipe" }}' "$1" 2>/dev/null) == "$2" ]]
 }
 
+# build_base: the base image when it is out of date. The images FROM it are built side by side (the end of this
+# script); the first of them to find the base out of date builds it while the others wait for it.
 build_base() {
+  (
+    flock 9
+    build_base_image
+  ) 9>"$base_lock_file"
+}
+build_base_image() {
   local image=ankinas/debian:bookworm hash
   hash=$(base_hash)
   image_is_current "$image" "$hash" && return
@@ -58,7 +67,7 @@ build_base() {
   docker build -q --label "org.ankinas.recipe=$hash" -t "$image" tests/images/base >/dev/null
 }
 
-base_hash() { echo "$(recipe_hash tests/images/base/Dockerfile)$(function_hash build_base)" | cut -c1-16; }
+base_hash() { echo "$(recipe_hash tests/images/base/Dockerfile)$(function_hash build_base_image)" | cut -c1-16; }
 
 # download_wheels VERSION DIR: the wheels of anki==VERSION and its dependencies for the image's Python
 # (Debian bookworm: CPython 3.11, glibc 2.36), fetched on the host (pip inside a build has no CA set up).
@@ -144,18 +153,32 @@ build_simnas_ssh() {
 }
 
 (($#)) || set -- base anki-sync-server simnas-ssh
+base_lock_file=$(mktemp)
+trap 'rm -f "$base_lock_file"' EXIT
+# The images FROM the base do not depend on each other: they build side by side (a fresh machine builds all of them,
+# each mostly on one core), and the script fails when any of them failed.
+builds=()
 for what in "$@"; do
   case $what in
     base) build_base ;;
     anki-sync-server)
       for entry in "${ANKI_SYNC_SERVER[@]}"; do
-        build_anki_sync_server "${entry%%=*}" "${entry#*=}"
+        build_anki_sync_server "${entry%%=*}" "${entry#*=}" &
+        builds+=($!)
       done
       ;;
-    simnas-ssh) build_simnas_ssh ;;
+    simnas-ssh)
+      build_simnas_ssh &
+      builds+=($!)
+      ;;
     *)
       echo "unknown image '$what' (known: base, anki-sync-server, simnas-ssh)" >&2
       exit 2
       ;;
   esac
 done
+failed=0
+for build in "${builds[@]}"; do
+  wait "$build" || failed=1
+done
+exit "$failed"
