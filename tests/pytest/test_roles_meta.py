@@ -126,3 +126,43 @@ def test_every_entry_point_the_playbooks_use_has_an_argument_spec():
         assert all(checked.get(name) == spec for name, spec in specs["main"]["options"].items()), (
             f"{role}: {entry_point} checks less than main"
         )
+
+
+def _checked(spec):
+    """What Ansible's argument-spec check of one option enforces (not its words, nor the default it documents)."""
+    return {key: value for key, value in spec.items() if key not in ("description", "default")}
+
+
+def test_a_role_import_that_skips_its_argument_check_follows_the_check_of_every_role():
+    """site.yml, status.yml and the restore drill validate every role first (the dsm role's validate entry point
+    imports each role's); their later role imports skip Ansible's check (rolespec_validate: false), which is safe only
+    when those checks already covered every option of the skipped entry point."""
+    validated = {}
+    for role in ROLES:
+        specs = load(ROOT / "roles" / role / "meta" / "argument_specs.yml")["argument_specs"]
+        validated.update({name: _checked(spec) for name, spec in specs["validate"]["options"].items()})
+    skipped = 0
+    for playbook in sorted((ROOT / "playbooks").glob("*.yml")):
+        for play in load(playbook) if isinstance(load(playbook), list) else []:
+            validated_first = False
+            stack = list(reversed(play.get("tasks", [])))
+            while stack:
+                task = stack.pop()
+                stack += list(reversed(task.get("block", []) + task.get("rescue", []) + task.get("always", [])))
+                imported = task.get("ansible.builtin.import_role")
+                if not imported:
+                    continue
+                role = imported["name"].rsplit(".", 1)[-1]
+                entry_point = imported.get("tasks_from", "main")
+                if (role, entry_point) == (BASE, "validate"):
+                    validated_first = True
+                if imported.get("rolespec_validate", True):
+                    continue
+                skipped += 1
+                assert validated_first, f"{playbook.name}: {role} {entry_point} skips its check before any check ran"
+                options = load(ROOT / "roles" / role / "meta" / "argument_specs.yml")["argument_specs"][entry_point]
+                for name, spec in options["options"].items():
+                    assert validated.get(name) == _checked(spec), (
+                        f"{playbook.name}: {role} {entry_point} skips the check of {name}: no validate checks it alike"
+                    )
+    assert skipped >= 9, "site.yml's role imports after its first check skip the second check"
