@@ -24,6 +24,14 @@ def load(path):
     return yaml.safe_load(path.read_text()) or {}
 
 
+def walk(tasks):
+    """Every task of a task list in file order, each block's own (block, rescue, always) after the block."""
+    for task in tasks:
+        yield task
+        for section in ("block", "rescue", "always"):
+            yield from walk(task.get(section, []))
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_defaults_match_argument_specs(role):
     defaults = set(load(ROOT / "roles" / role / "defaults" / "main.yml"))
@@ -108,10 +116,7 @@ def test_every_entry_point_the_playbooks_use_has_an_argument_spec():
     task_lists += [load(task_file) or [] for task_file in (ROOT / "roles").glob("*/tasks/*.yml")]
     used = set()
     for tasks in task_lists:
-        stack = list(tasks)
-        while stack:
-            task = stack.pop()
-            stack += task.get("block", []) + task.get("always", []) + task.get("rescue", [])
+        for task in walk(tasks):
             for action in ("ansible.builtin.import_role", "ansible.builtin.include_role"):
                 if action in task:
                     role = task[action]["name"].rsplit(".", 1)[-1]
@@ -145,10 +150,7 @@ def test_a_role_import_that_skips_its_argument_check_follows_the_check_of_every_
     for playbook in sorted((ROOT / "playbooks").glob("*.yml")):
         for play in load(playbook) if isinstance(load(playbook), list) else []:
             validated_first = False
-            stack = list(reversed(play.get("tasks", [])))
-            while stack:
-                task = stack.pop()
-                stack += list(reversed(task.get("block", []) + task.get("rescue", []) + task.get("always", [])))
+            for task in walk(play.get("tasks", [])):
                 imported = task.get("ansible.builtin.import_role")
                 if not imported:
                     continue
