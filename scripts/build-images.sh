@@ -153,6 +153,13 @@ build_simnas_ssh() {
 }
 
 (($#)) || set -- base anki-sync-server simnas-ssh
+# Every name is checked before the first build: a wrong one must not leave builds running in the background.
+for what in "$@"; do
+  if [[ ! $what =~ ^(base|anki-sync-server|simnas-ssh)$ ]]; then
+    echo "unknown image '$what' (known: base, anki-sync-server, simnas-ssh)" >&2
+    exit 2
+  fi
+done
 base_lock_file=$(mktemp)
 trap 'rm -f "$base_lock_file"' EXIT
 # The images FROM the base do not depend on each other: they build side by side (a fresh machine builds all of them,
@@ -170,10 +177,6 @@ for what in "$@"; do
     simnas-ssh)
       build_simnas_ssh &
       builds+=($!)
-      ;;
-    *)
-      echo "unknown image '$what' (known: base, anki-sync-server, simnas-ssh)" >&2
-      exit 2
       ;;
   esac
 done
