@@ -24,6 +24,17 @@ def load(path):
     return yaml.safe_load(path.read_text()) or {}
 
 
+def argument_specs(role):
+    """The role's argument specs, by entry point."""
+    return load(ROOT / "roles" / role / "meta" / "argument_specs.yml")["argument_specs"]
+
+
+def plays(playbook):
+    """The plays of a playbook file (none when it holds no list)."""
+    content = load(playbook)
+    return content if isinstance(content, list) else []
+
+
 def walk(tasks):
     """Every task of a task list in file order, each block's own (block, rescue, always) after the block."""
     for task in tasks:
@@ -35,7 +46,7 @@ def walk(tasks):
 @pytest.mark.parametrize("role", ROLES)
 def test_defaults_match_argument_specs(role):
     defaults = set(load(ROOT / "roles" / role / "defaults" / "main.yml"))
-    options = load(ROOT / "roles" / role / "meta" / "argument_specs.yml")["argument_specs"]["main"]["options"]
+    options = argument_specs(role)["main"]["options"]
     required = {name for name, option in options.items() if option.get("required")}
     assert defaults - set(options) == set(), "defaults without an argument spec"
     assert set(options) - defaults - required == set(), "argument specs without a default"
@@ -43,7 +54,7 @@ def test_defaults_match_argument_specs(role):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_variables_carry_the_role_prefix(role):
-    options = load(ROOT / "roles" / role / "meta" / "argument_specs.yml")["argument_specs"]["main"]["options"]
+    options = argument_specs(role)["main"]["options"]
     shared = SHARED if role == BASE else re.compile("(?!)")
     assert [name for name in options if not name.startswith(role + "_") and not shared.match(name)] == []
 
@@ -108,11 +119,7 @@ def test_readme_variables_reference_is_current():
 def test_every_entry_point_the_playbooks_use_has_an_argument_spec():
     """site.yml and the restore drill validate each role through an entry point (the dsm role's validate imports
     the others'): Ansible checks the variables against that entry point's argument spec only when the spec exists."""
-    task_lists = [
-        play.get("tasks", [])
-        for playbook in (ROOT / "playbooks").glob("*.yml")
-        for play in (load(playbook) if isinstance(load(playbook), list) else [])
-    ]
+    task_lists = [play.get("tasks", []) for playbook in (ROOT / "playbooks").glob("*.yml") for play in plays(playbook)]
     task_lists += [load(task_file) or [] for task_file in (ROOT / "roles").glob("*/tasks/*.yml")]
     used = set()
     for tasks in task_lists:
@@ -123,7 +130,7 @@ def test_every_entry_point_the_playbooks_use_has_an_argument_spec():
                     used.add((role, task[action].get("tasks_from", "main")))
     assert {("dsm", "validate"), ("anki_sync_server", "validate"), ("hyper_backup", "main")} <= used
     for role, entry_point in used:
-        specs = load(ROOT / "roles" / role / "meta" / "argument_specs.yml")["argument_specs"]
+        specs = argument_specs(role)
         assert entry_point in specs, f"{role} has no argument spec for its entry point {entry_point}"
         if (role, entry_point) in READS_ITS_OWN:
             continue
@@ -144,11 +151,11 @@ def test_a_role_import_that_skips_its_argument_check_follows_the_check_of_every_
     when those checks already covered every option of the skipped entry point."""
     validated = {}
     for role in ROLES:
-        specs = load(ROOT / "roles" / role / "meta" / "argument_specs.yml")["argument_specs"]
+        specs = argument_specs(role)
         validated.update({name: _checked(spec) for name, spec in specs["validate"]["options"].items()})
     skipped = 0
     for playbook in sorted((ROOT / "playbooks").glob("*.yml")):
-        for play in load(playbook) if isinstance(load(playbook), list) else []:
+        for play in plays(playbook):
             validated_first = False
             for task in walk(play.get("tasks", [])):
                 imported = task.get("ansible.builtin.import_role")
@@ -162,7 +169,7 @@ def test_a_role_import_that_skips_its_argument_check_follows_the_check_of_every_
                     continue
                 skipped += 1
                 assert validated_first, f"{playbook.name}: {role} {entry_point} skips its check before any check ran"
-                options = load(ROOT / "roles" / role / "meta" / "argument_specs.yml")["argument_specs"][entry_point]
+                options = argument_specs(role)[entry_point]
                 for name, spec in options["options"].items():
                     assert validated.get(name) == _checked(spec), (
                         f"{playbook.name}: {role} {entry_point} skips the check of {name}: no validate checks it alike"
