@@ -46,21 +46,45 @@ install_python_env() {
   echo "$want" > "$stamp"
 }
 
+# The collections the tests and molecule use besides this one: community.docker (and the collection it needs) and
+# ansible.posix (its json stdout callback, which the status tests read; ansible.builtin.json redirects there). Galaxy
+# is unreachable: they come from the `ansible` package's wheel, downloaded and unpacked, never installed (installing
+# it put some 30,000 files into .venv and compiled them: half of the setup's CPU, 17 of 32 CPU-s). The stamp names the
+# wheel and the collections, so a new pin or a new collection reinstalls them.
+COLLECTIONS_WHEEL=ansible==12.3.0
+COLLECTIONS=(community/docker community/library_inventory_filtering_v1 ansible/posix)
+
 install_collections() {
   # The checkout is the collection: link it where ansible looks for ankinas.synology.
   mkdir -p .collections/ansible_collections/ankinas
   ln -sfn ../../.. .collections/ansible_collections/ankinas/synology
-  # Galaxy is unreachable: take the dependencies from the `ansible` package, offline.
-  local site
-  site=$(.venv/bin/python -c 'import ansible_collections, os; print(os.path.dirname(ansible_collections.__path__[-1]))')
-  local needed=()
-  for coll in community/docker community/library_inventory_filtering_v1; do
-    [[ -f .collections/ansible_collections/$coll/MANIFEST.json ]] || needed+=("$site/ansible_collections/$coll")
-  done
-  if ((${#needed[@]})); then
-    log "collections: installing ${needed[*]##*/ansible_collections/} offline"
-    .venv/bin/ansible-galaxy collection install --offline --force -p .collections "${needed[@]}" >/dev/null
+  local stamp=.collections/.source coll
+  if [[ -f $stamp && $(cat "$stamp") == "$COLLECTIONS_WHEEL ${COLLECTIONS[*]}" ]]; then
+    return
   fi
+  log "collections: installing ${COLLECTIONS[*]} offline from the $COLLECTIONS_WHEEL wheel"
+  local work
+  work=$(mktemp -d)
+  if ! .venv/bin/pip download -q --no-deps -d "$work" "$COLLECTIONS_WHEEL" >"$work/pip.log" 2>&1; then
+    cat "$work/pip.log" >&2
+    rm -rf "$work"
+    exit 1
+  fi
+  # Only those collections' files of the wheel's 30,000.
+  .venv/bin/python - "$work/wheel" "$work"/*.whl "${COLLECTIONS[@]}" <<'PY'
+import sys, zipfile
+target, wheel, collections = sys.argv[1], sys.argv[2], sys.argv[3:]
+prefixes = tuple(f"ansible_collections/{name}/" for name in collections)
+with zipfile.ZipFile(wheel) as archive:
+    archive.extractall(target, [member for member in archive.namelist() if member.startswith(prefixes)])
+PY
+  local paths=()
+  for coll in "${COLLECTIONS[@]}"; do
+    paths+=("$work/wheel/ansible_collections/$coll")
+  done
+  .venv/bin/ansible-galaxy collection install --offline --force -p .collections "${paths[@]}" >/dev/null
+  rm -rf "$work"
+  echo "$COLLECTIONS_WHEEL ${COLLECTIONS[*]}" >"$stamp"
 }
 
 start_docker() {

@@ -159,7 +159,7 @@ def status_of_hosts(extra_vars, inventory, env):
     process = run_playbook(
         ROOT / "playbooks" / "status.yml",
         extra_vars,
-        env=dict(env, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json"),
+        env=dict(env, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json"),
         inventory=inventory,
     )
     output = json.loads(process.stdout)
