@@ -7,7 +7,7 @@
 # Each image carries a label with the hash of its recipe; an image whose label matches is kept.
 # Usage: build-images.sh [base|anki-sync-server|simnas-ssh]... (default: all). An image is built FROM the base image
 # only when it is out of date itself; then the base is (re)built first if its label does not match. The images FROM
-# the base build side by side.
+# the base build side by side, each fetching and laying out its context (wheels, DSM's Python) while the base builds.
 set -euo pipefail
 # shellcheck source=scripts/env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -94,10 +94,11 @@ build_anki_sync_server() {
   hash=$(echo "$version $(base_hash) $(recipe_hash "$recipe/Dockerfile" "$recipe/entrypoint.sh")" \
     "$(function_hash download_wheels build_anki_sync_server)" | sha256sum | cut -c1-16)
   image_is_current "$image" "$hash" && return
-  build_base
-  log "building $image (anki $version)"
+  # The download overlaps the base's debootstrap.
   download_wheels "$version" "$context/wheels"
   cp "$recipe/Dockerfile" "$recipe/entrypoint.sh" "$context/"
+  build_base
+  log "building $image (anki $version)"
   docker build -q --label "org.ankinas.recipe=$hash" --build-arg "ANKI_VERSION=$version" -t "$image" \
     "$context" >/dev/null
 }
@@ -139,12 +140,12 @@ build_simnas_ssh() {
     "$(function_hash build_simnas_ssh nas_python nas_python_prefix)" | sha256sum | cut -c1-16)
   image=ankinas/simnas-ssh:$hash
   if ! image_is_current "$image" "$hash"; then
-    build_base
-    log "building $image (sshd, sudo, DSM's Python $NAS_PYTHON)"
     rm -rf "$context"
     mkdir -p "$context"
     nas_python "$context/python3.8"
     cp "$recipe/Dockerfile" "$recipe/entrypoint.sh" "$context/"
+    build_base
+    log "building $image (sshd, sudo, DSM's Python $NAS_PYTHON)"
     docker build -q --label "org.ankinas.recipe=$hash" -t "$image" "$context" >/dev/null
     rm -rf "$context"
   fi
