@@ -101,9 +101,13 @@ start_docker() {
   exit 1
 }
 
-install_apt_packages
+# The Debian packages and the Python ones install side by side: each mostly waits on its downloads (a fresh machine's
+# setup is on the critical path of make test).
+install_apt_packages &
+apt_install=$!
 install_python_env
 install_collections
+wait "$apt_install" || exit 1
 start_docker
 # make test builds the images in its pytest lane instead (stage "images"), while the lint lane, which needs none, runs.
 if [[ ${ANKINAS_SETUP_IMAGES:-1} == 1 && -x scripts/build-images.sh ]]; then
