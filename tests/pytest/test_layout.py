@@ -3,7 +3,6 @@ scenario suites keep theirs), and the ordering list of the suite names files tha
 
 import ast
 import configparser
-import re
 from pathlib import Path
 
 import yaml
@@ -31,14 +30,6 @@ def longest_files():
 def test_the_longest_files_first_are_files_of_the_suite():
     missing = [name for name in longest_files() if not (HERE / name).is_file()]
     assert not missing, f"LONGEST_FILES names files that do not exist (they would silently not run first): {missing}"
-
-
-def test_pytest_xdist_hands_out_the_files_in_collection_order():
-    # pytest-xdist's --dist loadfile reorders the files by their number of tests unless told not to: the few-test,
-    # long files of LONGEST_FILES then started last and ended the run alone (about a minute of idle cores)
-    root = Path(__file__).resolve().parents[2]
-    (options,) = re.findall(r'^addopts = "(.*)"$', (root / "pyproject.toml").read_text(), re.MULTILINE)
-    assert "--no-loadscope-reorder" in options.split(), options
 
 
 def test_molecule_enables_the_callbacks_of_ansible_cfg():
