@@ -56,38 +56,23 @@ SCALED_BEHAVIOURS = {
 }
 os.environ.setdefault("SIMNAS_DSM_BEHAVIOURS", json.dumps(SCALED_BEHAVIOURS))
 
-#: The longest test files, longest first: every file of over 20 s, by its time in build/test-logs/pytest.xml (the
-#: mean of two runs on two cores, tenth session). pytest-xdist (--dist loadfile) hands files to the workers in
-#: collection order: started first, the long files do not end the run alone on one worker while the others idle.
-#: Files not listed, each under 20 s, follow in collection order.
+#: The longest test files, longest first (each file's time in build/test-logs/pytest.xml, on two cores). pytest-xdist
+#: (--dist loadfile) hands files to the workers in collection order: started first, the long files do not end the
+#: run alone on one worker while the others idle. Files not listed follow in collection order.
 LONGEST_FILES = (
     "reliability/test_switches_and_data.py",
     "reliability/test_site_faults.py",
     "reliability/test_checks_and_status.py",
     "adoption/test_guide_nas.py",
-    "modules/test_dsm_folder.py",  # dsm_folder with a root run queued for 125 s
     "roles/test_anki_sync_server.py",
     "test_site_check_mode.py",
+    "modules/test_dsm_folder.py",  # dsm_folder with a root run queued for 125 s
     "backup/test_restore_drill.py",
-    "reliability/test_guide_nas_without_ssh.py",
-    "site/test_newest_ansible_core.py",
-    "modules/test_dsm_container_project.py",
-    "site/test_default_method.py",
-    "site/test_example_inventory.py",
     "probe/test_probe_playbook.py",
-    "modules/test_dsm_package.py",
-    "modules/test_dsm_scheduled_task.py",
-    "modules/test_dsm_reverse_proxy.py",
-    "modules/test_portainer_stack.py",
-    "modules/test_anki_notes.py",
-    "reliability/test_dsm_codes_and_busy.py",
-    "modules/test_dsm_certificate.py",
-    "modules/test_dsm_hyper_backup.py",
-    "proxy/test_web_server_restart.py",
-    "proxy/test_letsencrypt_preflight.py",
-    "simulator/test_image.py",
-    "proxy/test_reverse_proxy_role.py",
-    "dsm/test_dsm_client.py",
+    "reliability/test_guide_nas_without_ssh.py",
+    "modules/test_dsm_container_project.py",
+    "site/test_example_inventory.py",
+    "site/test_newest_ansible_core.py",
 )
 
 
