@@ -56,36 +56,6 @@ SCALED_BEHAVIOURS = {
 }
 os.environ.setdefault("SIMNAS_DSM_BEHAVIOURS", json.dumps(SCALED_BEHAVIOURS))
 
-#: The longest test files, longest first (each file's time in build/test-logs/pytest.xml, on two cores). pytest-xdist
-#: (--dist loadfile) hands files to the workers in collection order: started first, the long files do not end the
-#: run alone on one worker while the others idle. Files not listed follow in collection order.
-LONGEST_FILES = (
-    "reliability/test_switches_and_data.py",
-    "reliability/test_site_faults.py",
-    "reliability/test_checks_and_status.py",
-    "adoption/test_guide_nas.py",
-    "roles/test_anki_sync_server.py",
-    "test_site_check_mode.py",
-    "modules/test_dsm_folder.py",  # dsm_folder with a root run queued for 125 s
-    "backup/test_restore_drill.py",
-    "probe/test_probe_playbook.py",
-    "reliability/test_guide_nas_without_ssh.py",
-    "modules/test_dsm_container_project.py",
-    "site/test_example_inventory.py",
-    "site/test_newest_ansible_core.py",
-)
-
-
-@pytest.hookimpl(trylast=True)  # after pytest's own ordering by fixture scope, which this keeps within a file
-def pytest_collection_modifyitems(items):
-    here = os.path.dirname(os.path.abspath(__file__))
-
-    def rank(item):
-        relative = os.path.relpath(str(item.path), here)
-        return LONGEST_FILES.index(relative) if relative in LONGEST_FILES else len(LONGEST_FILES)
-
-    items.sort(key=rank)  # stable: each file's tests, and the other files, keep their order
-
 
 @pytest.fixture(scope="session")
 def docker_client():

@@ -1,7 +1,6 @@
 """Where a newcomer finds a test: tests/pytest/modules/test_<module>.py holds the tests of that one module (the
-scenario suites keep theirs), and the ordering list of the suite names files that exist."""
+scenario suites keep theirs)."""
 
-import ast
 import configparser
 from pathlib import Path
 
@@ -17,19 +16,6 @@ def test_each_module_test_file_names_a_module_of_the_collection():
     assert files, "tests/pytest/modules/ holds no test file"
     strays = [path.name for path in files if path.stem.removeprefix("test_") not in names]
     assert not strays, f"tests/pytest/modules/ holds files named after no module: {strays}"
-
-
-def longest_files():
-    """conftest.LONGEST_FILES, read from its source (`import conftest` is ambiguous: every suite has one)."""
-    for node in ast.parse((HERE / "conftest.py").read_text()).body:
-        if isinstance(node, ast.Assign) and [target.id for target in node.targets] == ["LONGEST_FILES"]:
-            return ast.literal_eval(node.value)
-    raise AssertionError("tests/pytest/conftest.py defines no LONGEST_FILES")
-
-
-def test_the_longest_files_first_are_files_of_the_suite():
-    missing = [name for name in longest_files() if not (HERE / name).is_file()]
-    assert not missing, f"LONGEST_FILES names files that do not exist (they would silently not run first): {missing}"
 
 
 def test_molecule_enables_the_callbacks_of_ansible_cfg():
