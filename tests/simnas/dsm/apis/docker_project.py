@@ -354,10 +354,13 @@ def _pull(sim, content):
 
 
 def _build(sim, project):
+    """Container Manager's compose (v2: `up` creates every container of the project, then starts them in dependency
+    order) in two steps: Debian's docker-compose 1.x creates and starts one service after another, so a read in between
+    saw a project up before its later services existed."""
     _pull(sim, project["content"])
-    up = ("up", "-d") if sim.behaviours[BUILD_STARTS] else ("up", "--no-start")
     try:
-        return _compose(sim, project, *up, "--remove-orphans")
+        made = _compose(sim, project, "up", "--no-start", "--remove-orphans")
+        return made + _compose(sim, project, "start") if sim.behaviours[BUILD_STARTS] else made
     except DeployError:
         raise DSMError(BUILD_FAILED) from None
 
