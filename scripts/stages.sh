@@ -30,9 +30,10 @@ add_stage 09-images pytest "the simulated NAS's images" scripts/build-images.sh
 # Module-scoped fixtures (a NAS deployed once for a file's tests) stay once per file: --dist loadfile, which hands
 # out the files with the most tests first (pytest-xdist's default): the many short module and simulator tests run
 # beside the lint lane, the few-test files that deploy whole NASes mostly after it (handing out the longest files
-# first instead showed no gain: 1,072 s against 950-1,187 s, this machine's spread). Four workers on two cores: much of a
-# test is waiting (DSM's scaled delays, containers starting, health checks), which the other workers fill. The JUnit report keeps every test's time, and
-# playbook-runs.tsv every playbook run's wall and CPU time (where the time goes).
+# first instead showed no gain: 1,072 s against 950-1,187 s, this machine's spread). Four workers on two cores: much
+# of a test is waiting (DSM's scaled delays, containers starting, health checks), which the other workers fill. The
+# JUnit report keeps every test's time, and playbook-runs.tsv every playbook run's wall and CPU time (where the time
+# goes).
 pytest_workers=${ANKINAS_PYTEST_WORKERS:-4}
 add_stage 09-pytest pytest "pytest ($pytest_workers workers)" \
   "ANKINAS_PLAYBOOK_LOG=build/test-logs/playbook-runs.tsv pytest tests/pytest --numprocesses $pytest_workers \

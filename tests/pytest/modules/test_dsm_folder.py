@@ -120,8 +120,7 @@ def test_dsm_folder_mode_below_0100_converges(dsm):
 #
 # One public measurement saw DSM queue a root task's run for 5-10 minutes (myp015/spksrc DOC-ROOT-AUTH.md §4); the
 # simulator's queue (real-DSM behaviour root_task_run_delay_seconds) is set to 125 s here. The test waits that long
-# for real; pytest-xdist's other workers go on meanwhile (--dist loadfile; with its many tests this file is handed out
-# early).
+# for real; pytest-xdist's other workers go on meanwhile (--dist loadfile).
 QUEUED_SECONDS = 125  # longer than the 120 s dsm_folder used to wait before deleting the task
 WRITES = {
     "SYNO.FileStation.CreateFolder.create": 1,
