@@ -58,8 +58,8 @@ install_collections() {
   # The checkout is the collection: link it where ansible looks for ankinas.synology.
   mkdir -p .collections/ansible_collections/ankinas
   ln -sfn ../../.. .collections/ansible_collections/ankinas/synology
-  local stamp=.collections/.source coll
-  if [[ -f $stamp && $(cat "$stamp") == "$COLLECTIONS_WHEEL ${COLLECTIONS[*]}" ]]; then
+  local stamp=.collections/.source want="$COLLECTIONS_WHEEL ${COLLECTIONS[*]}" coll
+  if [[ -f $stamp && $(cat "$stamp") == "$want" ]]; then
     return
   fi
   log "collections: installing ${COLLECTIONS[*]} offline from the $COLLECTIONS_WHEEL wheel"
@@ -84,7 +84,7 @@ PY
   done
   .venv/bin/ansible-galaxy collection install --offline --force -p .collections "${paths[@]}" >/dev/null
   rm -rf "$work"
-  echo "$COLLECTIONS_WHEEL ${COLLECTIONS[*]}" >"$stamp"
+  echo "$want" >"$stamp"
 }
 
 start_docker() {
