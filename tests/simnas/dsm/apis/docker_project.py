@@ -355,8 +355,9 @@ def _pull(sim, content):
 
 def _build(sim, project):
     """Container Manager's compose (v2: `up` creates every container of the project, then starts them in dependency
-    order) in two steps: Debian's docker-compose 1.x creates and starts one service after another, so a read in between
-    saw a project up before its later services existed."""
+    order; docker/compose pkg/compose/up.go, composeService.Up: create(project), then start(project)) in two steps:
+    Debian's docker-compose 1.x creates and starts one service after another, so a read in between saw a project up
+    before its later services existed."""
     _pull(sim, project["content"])
     try:
         made = _compose(sim, project, "up", "--no-start", "--remove-orphans")
