@@ -18,6 +18,7 @@ ssh -o HostKeyAlias=simnas -o UserKnownHostsFile=$SIMNAS_HOME/ssh/known_hosts.
 """
 
 import hashlib
+import json
 import os
 import socket
 import subprocess
@@ -162,6 +163,65 @@ def start(home, port, user=None, password=None, timeout=30):
 def stop(home):
     """Removes the home's NAS container; True when one was there."""
     return _docker("rm", "--force", container_name(home), check=False).returncode == 0
+
+
+#: the restart policies under which Docker Engine starts a container again when it starts (docs.docker.com, "Start
+#: containers automatically": always, and unless-stopped unless it was stopped before); a NAS's boot is that start
+RESTARTED_ON_BOOT = ("always", "unless-stopped")
+
+
+def _workloads_file(home):
+    return Path(home) / "run" / "workloads.json"
+
+
+def stop_workloads(home):
+    """Stops what the NAS runs on its Docker Engine, as the NAS's shutdown does: the running containers (other than
+    the NAS's own) with a bind mount in one of its volumes. Those that its boot starts again (RESTARTED_ON_BOOT) are
+    recorded for start_workloads. Returns the names of the containers stopped."""
+    found = _running_containers()
+    volumes = [str(volume.resolve()) for volume in Path(home).glob("volumes/volume*") if volume.is_dir()]
+
+    def in_volumes(container):
+        sources = [mount.get("Source", "") for mount in container.get("Mounts", []) if mount.get("Type") == "bind"]
+        return any(source == volume or source.startswith(volume + "/") for source in sources for volume in volumes)
+
+    workloads = [c for c in found if c["Name"].lstrip("/") != container_name(home) and in_volumes(c)]
+    if workloads:  # all at once, each with docker stop's grace (10 s) before it is killed
+        _docker("stop", *(container["Id"] for container in workloads), check=False)
+    still_running = {container["Id"] for container in _running_containers()}
+    stopped = [container for container in workloads if container["Id"] not in still_running]
+    restarted = [
+        {"id": container["Id"], "name": container["Name"].lstrip("/")}
+        for container in stopped
+        if container["HostConfig"]["RestartPolicy"]["Name"] in RESTARTED_ON_BOOT
+    ]
+    if restarted:  # added to what an earlier stop recorded, for a start that has not come yet
+        _workloads_file(home).parent.mkdir(parents=True, exist_ok=True)
+        _workloads_file(home).write_text(json.dumps(_recorded_workloads(home) + restarted))
+    return [container["Name"].lstrip("/") for container in stopped]
+
+
+def _running_containers():
+    """docker inspect of every running container of this machine's Docker Engine."""
+    ids = _docker("ps", "--quiet", "--no-trunc", check=False).stdout.split()
+    return json.loads(_docker("inspect", *ids, check=False).stdout or "[]") if ids else []
+
+
+def _recorded_workloads(home):
+    try:
+        return json.loads(_workloads_file(home).read_text())
+    except FileNotFoundError:
+        return []
+
+
+def start_workloads(home):
+    """Starts again what stop_workloads recorded (the NAS's boot); returns the names started. A container removed
+    meanwhile is skipped."""
+    started = [
+        item["name"] for item in _recorded_workloads(home) if _docker("start", item["id"], check=False).returncode == 0
+    ]
+    _workloads_file(home).unlink(missing_ok=True)
+    return started
 
 
 def run_as_root(home, script, timeout=None):

@@ -1,6 +1,8 @@
 """Starts and stops the simulated NAS in the background: the NAS's container (simnas.sshnas: sshd, where the
 playbook logs in as the DSM account, and where Task Scheduler's root scripts run) and the DSM and Portainer
-simulators (DSM runs nginx).
+simulators (DSM runs nginx). Like a NAS's shutdown, stop also stops what the NAS runs on its Docker Engine (the
+containers with a bind mount in its volumes, e.g. the sync server `make demo` deployed); start, like its boot, starts
+again those whose restart policy is always or unless-stopped.
 
     python -m simnas.supervisor start [--home DIR] [--dsm-port 5001] [--portainer-port 9443] [--proxy-port 8443]
                                       [--ssh-port 2222]
@@ -178,6 +180,9 @@ def start(home, args):
         sys.exit(f"nas: {getattr(error, 'stderr', None) or error} (move sshd with --ssh-port or SIMNAS_SSH_PORT)")
     where = f"sshd on port {args.ssh_port}" if args.ssh_port else "no sshd (SSH off)"
     print(f"nas: started ({where})" if started else "nas: already running")
+    restarted = sshnas.start_workloads(home)
+    if restarted:
+        print(f"workloads: started {', '.join(restarted)}")
     for name, command in _services(home, args).items():
         if _pid(home, name):
             print(f"{name}: already running")
@@ -206,6 +211,9 @@ def stop(home, _args):
             if was_running:
                 print(f"{name}: stopped")
         (home / "run" / f"{name}.pid").unlink(missing_ok=True)
+    stopped = sshnas.stop_workloads(home)
+    if stopped:
+        print(f"workloads: stopped {', '.join(stopped)}")
     if sshnas.stop(home):
         print("nas: stopped")
 

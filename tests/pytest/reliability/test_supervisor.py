@@ -1,14 +1,17 @@
 """Case 11 (supervisor): python -m simnas.supervisor honours SIMNAS_*_PORT, fails loudly on a taken port and
-leaves no process (no nginx master) behind."""
+leaves no process (no nginx master) behind; its stop and start are the NAS's shutdown and boot for what the NAS runs
+on its Docker Engine."""
 
 import os
 import socket
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
 from harness.runner import ROOT
+from simnas import sshnas
 from simnas.server import free_port
 
 SUPERVISOR = [sys.executable, "-m", "simnas.supervisor"]
@@ -74,3 +77,56 @@ def test_a_taken_port_fails_loudly_and_leaves_nothing(nas_env, taken):
     assert f"port {nas_env[taken]} is in use" in started.stderr
     assert "started" not in started.stdout.replace("restarting", "")
     assert processes_using(nas_env["SIMNAS_HOME"]) == []
+
+
+def test_stop_stops_the_nas_workloads_and_start_brings_back_those_its_boot_restarts(nas_env, docker_client, tmp_path):
+    started = supervisor("start", nas_env)
+    assert started.returncode == 0, started.stdout + started.stderr
+    data = Path(nas_env["SIMNAS_HOME"]) / "volumes" / "volume1" / "docker" / "app"
+    elsewhere = tmp_path / "elsewhere"
+    data.mkdir(parents=True)
+    elsewhere.mkdir()
+    suffix = uuid.uuid4().hex[:10]
+
+    def run(name, folder, policy):
+        return docker_client.containers.run(
+            sshnas.image(),
+            ["sleep", "infinity"],
+            entrypoint=[],
+            init=True,  # sleep ends on the stop's SIGTERM, not after its grace
+            detach=True,
+            name=f"ankinas-test-{name}-{suffix}",
+            labels={"org.ankinas.test": "pytest"},
+            volumes={str(folder): {"bind": "/data", "mode": "rw"}},
+            restart_policy={"Name": policy},
+        )
+
+    containers = {
+        "served": run("served", data, "unless-stopped"),  # the sync server's policy
+        "one-off": run("one-off", data, "no"),
+        "not-the-nas": run("not-the-nas", elsewhere, "unless-stopped"),
+    }
+    try:
+
+        def states():
+            for container in containers.values():
+                container.reload()
+            return {key: container.status for key, container in containers.items()}
+
+        assert states() == {"served": "running", "one-off": "running", "not-the-nas": "running"}
+        stopped = supervisor("stop", nas_env)
+        assert stopped.returncode == 0, stopped.stderr
+        assert f"ankinas-test-served-{suffix}" in stopped.stdout and f"ankinas-test-one-off-{suffix}" in stopped.stdout
+        assert "not-the-nas" not in stopped.stdout
+        assert states() == {"served": "exited", "one-off": "exited", "not-the-nas": "running"}
+
+        booted = supervisor("start", nas_env)
+        assert booted.returncode == 0, booted.stdout + booted.stderr
+        assert f"workloads: started ankinas-test-served-{suffix}" in booted.stdout
+        assert states() == {"served": "running", "one-off": "exited", "not-the-nas": "running"}
+        # A second start finds nothing recorded: the boot started them once.
+        again = supervisor("start", nas_env)
+        assert "workloads" not in again.stdout
+    finally:
+        for container in containers.values():
+            container.remove(force=True)
