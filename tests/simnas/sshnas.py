@@ -114,9 +114,14 @@ def _banner(port):
 
 def _volumes(home):
     """The NAS's volumes: every volumeN folder of home/volumes (volume1 made when there is none)."""
+    (Path(home) / "volumes" / "volume1").mkdir(parents=True, exist_ok=True)
+    return _volume_dirs(home)
+
+
+def _volume_dirs(home):
+    """The volumeN folders home/volumes has (none made)."""
     root = Path(home) / "volumes"
-    (root / "volume1").mkdir(parents=True, exist_ok=True)
-    return sorted(path for path in root.iterdir() if path.is_dir() and path.name.startswith("volume"))
+    return sorted(path for path in root.glob("volume*") if path.is_dir())
 
 
 def start(home, port, user=None, password=None, timeout=30):
@@ -178,27 +183,32 @@ def stop_workloads(home):
     """Stops what the NAS runs on its Docker Engine, as the NAS's shutdown does: the running containers (other than
     the NAS's own) with a bind mount in one of its volumes. Those that its boot starts again (RESTARTED_ON_BOOT) are
     recorded for start_workloads. Returns the names of the containers stopped."""
-    found = _running_containers()
-    volumes = [str(volume.resolve()) for volume in Path(home).glob("volumes/volume*") if volume.is_dir()]
+    volumes = [str(volume.resolve()) for volume in _volume_dirs(home)]
 
     def in_volumes(container):
         sources = [mount.get("Source", "") for mount in container.get("Mounts", []) if mount.get("Type") == "bind"]
         return any(source == volume or source.startswith(volume + "/") for source in sources for volume in volumes)
 
-    workloads = [c for c in found if c["Name"].lstrip("/") != container_name(home) and in_volumes(c)]
-    if workloads:  # all at once, each with docker stop's grace (10 s) before it is killed
-        _docker("stop", *(container["Id"] for container in workloads), check=False)
-    still_running = {container["Id"] for container in _running_containers()}
-    stopped = [container for container in workloads if container["Id"] not in still_running]
+    workloads = [c for c in _running_containers() if _name(c) != container_name(home) and in_volumes(c)]
+    if not workloads:
+        return []
+    # All at once, each with docker stop's grace (10 s) before it is killed; docker stop prints each one it stopped.
+    done = set(_docker("stop", *(container["Id"] for container in workloads), check=False).stdout.split())
+    stopped = [container for container in workloads if container["Id"] in done]
     restarted = [
-        {"id": container["Id"], "name": container["Name"].lstrip("/")}
+        {"id": container["Id"], "name": _name(container)}
         for container in stopped
         if container["HostConfig"]["RestartPolicy"]["Name"] in RESTARTED_ON_BOOT
     ]
     if restarted:  # added to what an earlier stop recorded, for a start that has not come yet
         _workloads_file(home).parent.mkdir(parents=True, exist_ok=True)
         _workloads_file(home).write_text(json.dumps(_recorded_workloads(home) + restarted))
-    return [container["Name"].lstrip("/") for container in stopped]
+    return [_name(container) for container in stopped]
+
+
+def _name(container):
+    """A container's name, from docker inspect (which starts it with a slash)."""
+    return container["Name"].lstrip("/")
 
 
 def _running_containers():
