@@ -19,6 +19,7 @@ printf '\n\033[1mReal Anki syncs through the reverse proxy (TLS verified with %s
 python -m harness.demo "$public_url"
 cat <<TEXT
 
-The simulated NAS keeps running (python -m simnas.supervisor stop shuts it down, sync server included). Point an Anki client on this
-machine at $public_url after trusting $SIMNAS_HOME/ca/ca.crt and mapping anki.nas.test to 127.0.0.1.
+The simulated NAS keeps running (python -m simnas.supervisor stop shuts it down, sync server included).
+Point an Anki client on this machine at $public_url after trusting $SIMNAS_HOME/ca/ca.crt and mapping
+anki.nas.test to 127.0.0.1.
 TEXT
