@@ -92,7 +92,11 @@ start_docker() {
     return
   fi
   log "docker: starting dockerd in the background (log: /var/log/ankinas-dockerd.log)"
-  nohup dockerd >/var/log/ankinas-dockerd.log 2>&1 &
+  # The machine's daemon outlives this checkout: it must not keep make test's TMPDIR (build/test-run/tmp, which the
+  # next run or the checkout's removal deletes) nor its directory. containerd and its shims inherit dockerd's
+  # environment, and runc writes each `docker exec`'s process file to that TMPDIR: once the folder was gone, every
+  # exec on the machine failed ("OCI runtime exec failed: open .../runc-process...: no such file or directory").
+  (cd / && exec env -u TMPDIR nohup dockerd >/var/log/ankinas-dockerd.log 2>&1) &
   for _ in $(seq 1 60); do
     docker info >/dev/null 2>&1 && return
     sleep 0.5
