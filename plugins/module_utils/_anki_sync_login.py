@@ -97,7 +97,9 @@ class SyncServer:
         if self._http is None:
             self._http = Opener(self.module.params["validate_certs"], self.module.params["ca_path"])
         method = "POST" if data is not None else "GET"
-        return self._http.open(self.base + path, data=data, headers=headers, method=method, timeout=15)
+        return self._http.open(
+            self.base + path, data=data, headers=headers, method=method, timeout=self.module.params["wait_timeout"]
+        )
 
     def wait_healthy(self):
         started = time.monotonic()
@@ -126,6 +128,11 @@ class SyncServer:
             if exc.code == 403:
                 return None
             self.module.fail_json(msg=f"the login request for user {name!r} answered HTTP {exc.code}")
+        except (URLError, OSError) as exc:  # a timeout too: socket.timeout is an OSError
+            self.module.fail_json(
+                msg=f"the login request for user {name!r} got no answer within {self.module.params['wait_timeout']} s "
+                f"({exc}); check the container's log, or raise wait_timeout on a slow NAS"
+            )
         content = zstd_read_stored(answer)
         try:
             return json.loads(content)["key"]

@@ -41,7 +41,9 @@ options:
         type: str
         required: true
   wait_timeout:
-    description: Seconds to wait for C(/health) to answer 200.
+    description:
+      - Seconds to wait for C(/health) to answer 200, and for each answer of the server after it (a login checks the
+        password against its hash, which a small NAS under load can take long to do).
     type: int
     default: 60
   validate_certs:

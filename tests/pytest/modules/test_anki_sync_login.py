@@ -12,7 +12,7 @@ pytestmark = pytest.mark.docker
 def test_the_login_check_names_the_user_whose_login_fails_and_no_password(run_anki_container):
     server = run_anki_container({"alice": "alice-pw-1", "bob": "bob-pw-1"})
     users = [{"name": "alice", "password": "alice-pw-1"}, {"name": "bob", "password": "bob-pw-WRONG"}]
-    result = run_module("anki_sync_login", {"url": server.endpoint, "users": users, "wait_timeout": 10})
+    result = run_module("anki_sync_login", {"url": server.endpoint, "users": users})
     assert result.failed
     assert "refused the login of: bob." in result["msg"]
     assert "alice" not in result["msg"].split("refused the login of:")[1]
@@ -20,7 +20,7 @@ def test_the_login_check_names_the_user_whose_login_fails_and_no_password(run_an
         assert secret not in result.stdout + result.stderr
 
     users[1]["password"] = "bob-pw-1"
-    passed = run_module("anki_sync_login", {"url": server.endpoint, "users": users, "wait_timeout": 10})
+    passed = run_module("anki_sync_login", {"url": server.endpoint, "users": users})
     assert not passed.failed, passed.get("msg")
 
 
@@ -75,7 +75,7 @@ def test_the_check_names_the_user_whose_collection_cannot_be_opened(run_anki_con
     server = run_anki_container({"alice": "alice-pw-1", "bob": "bob-pw-1"}, data_dir=data)
     (data / "bob" / "collection.anki2").write_bytes(b"not a database, a broken copy" * 100)
     users = [{"name": "alice", "password": "alice-pw-1"}, {"name": "bob", "password": "bob-pw-1"}]
-    result = run_module("anki_sync_login", {"url": server.endpoint, "users": users, "wait_timeout": 10})
+    result = run_module("anki_sync_login", {"url": server.endpoint, "users": users})
     assert result.failed
     message = result["msg"]
     assert message.startswith("the Anki sync server cannot open the collection of: bob (HTTP "), message
@@ -83,3 +83,38 @@ def test_the_check_names_the_user_whose_collection_cannot_be_opened(run_anki_con
     assert (data / "alice" / "collection.anki2").is_file()  # alice's opened (the server made it)
     for secret in ("alice-pw-1", "bob-pw-1"):
         assert secret not in result.stdout + result.stderr
+
+
+class SilentLogin(BaseHTTPRequestHandler):
+    """A server whose /health answers and whose login never does (a password check that outlasts the wait)."""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def do_POST(self):
+        SilentLogin.release.wait(30)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_login_that_gets_no_answer_fails_naming_the_user_and_the_wait():
+    """The login's answer is waited for up to wait_timeout, then the check fails naming the user and the time (a
+    bare 'timed out' from the socket before), with no password in the output."""
+    SilentLogin.release = threading.Event()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SilentLogin)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        users = [{"name": "alice", "password": "alice-pw-silent"}]
+        url = f"http://127.0.0.1:{server.server_port}/"
+        result = run_module("anki_sync_login", {"url": url, "users": users, "wait_timeout": 2})
+    finally:
+        SilentLogin.release.set()
+        server.shutdown()
+        server.server_close()
+    assert result.failed
+    assert result["msg"].startswith("the login request for user 'alice' got no answer within 2 s ("), result["msg"]
+    assert "raise wait_timeout on a slow NAS" in result["msg"]
+    assert "alice-pw-silent" not in result.stdout + result.stderr
