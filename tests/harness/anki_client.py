@@ -136,7 +136,7 @@ def upload_collection_file(endpoint, user, password, collection_path):
     return status, answer.decode(errors="replace")
 
 
-def host_key_login(endpoint, user, password, timeout=10):
+def host_key_login(endpoint, user, password, timeout=60):
     """POST sync/hostKey as a client does: True if the server accepts the login.
 
     403 (wrong user or password) gives False; any other answer raises urllib.error.HTTPError/URLError.

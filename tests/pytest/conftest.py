@@ -38,8 +38,10 @@ from simnas.server import RunningServer, free_port
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # Overridable to run the same tests against another build of the image (e.g. a deliberately broken one).
 ANKI_IMAGE = os.environ.get("ANKINAS_TEST_ANKI_IMAGE", "jeankhawand/anki-sync-server")
-# A fast healthcheck for tests: the image's own command, probed every half second (the image says 30 s).
-FAST_HEALTHCHECK = {"interval": 500_000_000, "timeout": 5_000_000_000, "retries": 3, "start_period": 0}
+# A fast healthcheck for tests: the image's own command, probed every half second (the image says 30 s). Failures
+# in the first two minutes do not count (a server that starts slowly on a loaded machine is not unhealthy): the
+# first probe that passes makes the container healthy.
+FAST_HEALTHCHECK = {"interval": 500_000_000, "timeout": 5_000_000_000, "retries": 3, "start_period": 120_000_000_000}
 #: DSM's slow actions scaled down to seconds (simnas.dsm.behaviours; the demo keeps the real values): a build that
 #: pulls takes 3 s and loses its answer after 2 s, as a 90 s pull loses it after 30 s on a real NAS. For the
 #: simulated DSMs of the fixtures and, through SIMNAS_DSM_BEHAVIOURS, those the supervisor starts for a test.
@@ -97,7 +99,7 @@ class AnkiContainer:
         self.container.reload()
         return self.container.attrs["State"].get("Health", {}).get("Status")
 
-    def wait_ready(self, timeout=30):
+    def wait_ready(self, timeout=120):
         """Waits until GET /health answers 200; fails early, with the logs, if the container stops."""
         deadline = time.monotonic() + timeout
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -113,12 +115,15 @@ class AnkiContainer:
             assert time.monotonic() < deadline, f"no /health answer within {timeout}s:\n{self.logs()}"
             time.sleep(0.2)
 
-    def wait_healthy(self, timeout=30):
-        """Waits until Docker reports the container healthy (its HEALTHCHECK passed)."""
+    def wait_healthy(self, timeout=120):
+        """Waits until Docker reports the container healthy (its HEALTHCHECK passed). Unhealthy on the way is not
+        final (probes that time out on a loaded machine; the next passing one makes it healthy): at the deadline the
+        failure shows Docker's health log."""
         deadline = time.monotonic() + timeout
         while (status := self.health_status()) != "healthy":
-            assert status != "unhealthy", f"Docker reports the container unhealthy: {self.container.attrs['State']}"
-            assert time.monotonic() < deadline, f"not healthy within {timeout}s (status {status!r})"
+            assert time.monotonic() < deadline, (
+                f"not healthy within {timeout}s (status {status!r}): {self.container.attrs['State'].get('Health')}"
+            )
             time.sleep(0.2)
 
 
@@ -638,7 +643,7 @@ def proxied_sync_server(tmp_path_factory, docker_client, anki_server_images):
         container.remove(force=True, v=True)
 
 
-def wait_health(url, container, timeout=30):
+def wait_health(url, container, timeout=120):
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     for _attempt in itertools.count():
         try:
