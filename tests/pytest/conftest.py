@@ -3,7 +3,6 @@ simulated DSM and Portainer, the NAS's SSH host, the reverse proxy with its real
 (anki_notes). A folder's conftest.py adds what only its tests use."""
 
 import contextlib
-import itertools
 import json
 import os
 import secrets
@@ -101,19 +100,7 @@ class AnkiContainer:
 
     def wait_ready(self, timeout=120):
         """Waits until GET /health answers 200; fails early, with the logs, if the container stops."""
-        deadline = time.monotonic() + timeout
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        while True:
-            try:
-                with opener.open(self.endpoint + "health", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError):
-                pass
-            self.container.reload()
-            assert self.container.status in ("created", "running"), f"container {self.container.status}:\n{self.logs()}"
-            assert time.monotonic() < deadline, f"no /health answer within {timeout}s:\n{self.logs()}"
-            time.sleep(0.2)
+        wait_health(self.endpoint + "health", self.container, timeout)
 
     def wait_healthy(self, timeout=120):
         """Waits until Docker reports the container healthy (its HEALTHCHECK passed). Unhealthy on the way is not
@@ -644,8 +631,10 @@ def proxied_sync_server(tmp_path_factory, docker_client, anki_server_images):
 
 
 def wait_health(url, container, timeout=120):
+    """Waits until url (a sync server's /health) answers 200; fails early, with the logs, if container stops."""
+    deadline = time.monotonic() + timeout
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    for _attempt in itertools.count():
+    while True:
         try:
             with opener.open(url, timeout=2) as response:
                 if response.status == 200:
@@ -653,6 +642,10 @@ def wait_health(url, container, timeout=120):
         except (urllib.error.URLError, ConnectionError):
             pass
         container.reload()
-        assert container.status in ("created", "running"), container.logs().decode(errors="replace")
-        assert _attempt * 0.2 < timeout, f"no /health answer within {timeout}s"
+        # An assertion's message, and so the logs, is only read when it fails.
+        running = container.status in ("created", "running")
+        assert running, f"container {container.status}:\n{container.logs().decode(errors='replace')}"
+        assert time.monotonic() < deadline, (
+            f"no /health answer within {timeout}s:\n{container.logs().decode(errors='replace')}"
+        )
         time.sleep(0.2)
